@@ -1,0 +1,22 @@
+namespace Missions.Grpc.Storage;
+
+/// <summary>Configuration section <c>Storage</c>.</summary>
+public sealed class StorageOptions
+{
+    public const string SectionName = "Storage";
+
+    /// <summary>Backend: <c>LiteDb</c> (embedded, the default).</summary>
+    public string Provider { get; set; } = "LiteDb";
+
+    public LiteDbOptions LiteDb { get; set; } = new();
+}
+
+/// <summary>Configuration section <c>Storage:LiteDb</c>.</summary>
+public sealed class LiteDbOptions
+{
+    /// <summary>Database file; relative paths are resolved against the content root.</summary>
+    public string Path { get; set; } = "data/missions.db";
+
+    /// <summary>Most queued writes committed in one LiteDB transaction (group commit).</summary>
+    public int MaxBatchSize { get; set; } = 256;
+}

@@ -1,0 +1,38 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.Options;
+
+namespace Missions.Grpc.Auth;
+
+/// <summary>
+/// Resolves a presented bearer key to its organization. Keys are held as SHA-256 digests and compared
+/// in constant time against every configured key (no early exit), so timing reveals nothing.
+/// </summary>
+public sealed class ApiKeyAuthenticator
+{
+    private readonly (byte[] Digest, string Organization)[] _keys;
+
+    public ApiKeyAuthenticator(IOptions<AuthOptions> options)
+    {
+        _keys = options.Value.ApiKeys
+            .Select(k => (SHA256.HashData(Encoding.UTF8.GetBytes(k.Key)), k.Organization))
+            .ToArray();
+    }
+
+    /// <summary>The organization owning <paramref name="key"/>, or null when the key is unknown.</summary>
+    public string? Authenticate(ReadOnlySpan<char> key)
+    {
+        Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
+        var utf8 = Encoding.UTF8.GetBytes(key.ToArray());
+        SHA256.HashData(utf8, digest);
+        string? organization = null;
+        foreach (var (candidate, owner) in _keys)
+        {
+            if (CryptographicOperations.FixedTimeEquals(candidate, digest))
+            {
+                organization = owner;
+            }
+        }
+        return organization;
+    }
+}

@@ -1,0 +1,74 @@
+using Google.Protobuf.WellKnownTypes;
+using Google.Rpc;
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+using Missions.Grpc.Rest;
+using Missions.Grpc.Validation;
+
+namespace Missions.Grpc.Errors;
+
+/// <summary>
+/// Turns what handlers throw into gRPC statuses (DESIGN.md → Errors). The REST face reads the same
+/// statuses back through <see cref="RestShapingMiddleware"/>, so this is the one place errors are mapped.
+/// Unexpected exceptions are logged and answered INTERNAL with no internals.
+/// </summary>
+public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : Interceptor
+{
+    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
+        TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
+    {
+        try
+        {
+            return await continuation(request, context);
+        }
+        catch (Exception error) when (error is not RpcException)
+        {
+            throw ToRpcException(error, context);
+        }
+    }
+
+    public override async Task ServerStreamingServerHandler<TRequest, TResponse>(
+        TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context,
+        ServerStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        try
+        {
+            await continuation(request, responseStream, context);
+        }
+        catch (Exception error) when (error is not RpcException)
+        {
+            throw ToRpcException(error, context);
+        }
+    }
+
+    private RpcException ToRpcException(Exception error, ServerCallContext context)
+    {
+        switch (error)
+        {
+            case RequestValidationException invalid:
+                var badRequest = new BadRequest();
+                badRequest.FieldViolations.AddRange(invalid.Violations.Select(v => new BadRequest.Types.FieldViolation
+                {
+                    Field = v.FieldPath,
+                    Reason = v.Type,
+                    Description = v.Message,
+                }));
+                return new Google.Rpc.Status
+                {
+                    Code = (int)Code.InvalidArgument,
+                    Message = invalid.Message,
+                    Details = { Any.Pack(badRequest) },
+                }.ToRpcException();
+            case ResourceNotFoundException:
+                return new RpcException(new global::Grpc.Core.Status(StatusCode.NotFound, error.Message));
+            case ConflictException conflict:
+                return new RpcException(new global::Grpc.Core.Status(
+                    conflict.AlreadyExists ? StatusCode.AlreadyExists : StatusCode.FailedPrecondition, error.Message));
+            case OperationCanceledException when context.CancellationToken.IsCancellationRequested:
+                return new RpcException(new global::Grpc.Core.Status(StatusCode.Cancelled, "The call was cancelled"));
+            default:
+                logger.LogError(error, "Unhandled exception in {Method}", context.Method);
+                return new RpcException(new global::Grpc.Core.Status(StatusCode.Internal, RestErrors.InternalDetail));
+        }
+    }
+}

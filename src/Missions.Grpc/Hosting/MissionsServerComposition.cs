@@ -1,0 +1,70 @@
+using Grpc.AspNetCore.Server;
+using Microsoft.Extensions.Options;
+using Missions.Grpc.Auth;
+using Missions.Grpc.Errors;
+using Missions.Grpc.Rest;
+using Missions.Grpc.Services;
+using Missions.Grpc.Storage;
+using Missions.Grpc.Validation;
+using Missions.Grpc.V1;
+using ProtoValidate;
+
+namespace Missions.Grpc.Hosting;
+
+/// <summary>How the server is put together: services, then the request pipeline (DESIGN.md → Request path).</summary>
+public static class MissionsServerComposition
+{
+    public static WebApplicationBuilder AddMissionsServer(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        var configuration = builder.Configuration;
+
+        services.AddOptions<AuthOptions>().Bind(configuration.GetSection(AuthOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<AuthOptions>, AuthOptionsValidator>();
+        services.AddSingleton<ApiKeyAuthenticator>();
+        services.AddScoped<CallerContext>();
+
+        services.AddOptions<RestOptions>().Bind(configuration.GetSection(RestOptions.SectionName));
+        var rest = configuration.GetSection(RestOptions.SectionName).Get<RestOptions>() ?? new RestOptions();
+
+        services.AddMissionStorage(configuration);
+        services.PostConfigure<StorageOptions>(o =>
+            o.LiteDb.Path = Path.GetFullPath(o.LiteDb.Path, builder.Environment.ContentRootPath));
+
+        services.AddSingleton(new MessageValidator(
+            new Validator(new ValidatorOptions { FileDescriptors = [MissionsReflection.Descriptor] }),
+            MissionsReflection.Descriptor.Services));
+
+        services.AddGrpc(options =>
+            {
+                options.Interceptors.Add<ErrorInterceptor>();
+                options.Interceptors.Add<ValidationInterceptor>();
+                options.MaxReceiveMessageSize = rest.MaxRequestBodyBytes;
+                options.EnableDetailedErrors = false;
+            })
+            .AddJsonTranscoding(options => options.TypeRegistry = RestShapingMiddleware.ErrorTypes);
+        services.AddGrpcReflection();
+        services.AddGrpcHealthChecks();
+        return builder;
+    }
+
+    public static WebApplication UseMissionsServer(this WebApplication app)
+    {
+        // Anything thrown outside a gRPC handler: 500 {"detail":"Internal server error"}, no internals.
+        app.UseExceptionHandler(errors => errors.Run(context =>
+            RestErrors.WriteDetailAsync(context.Response, StatusCodes.Status500InternalServerError, RestErrors.InternalDetail)));
+        // Empty 404/405 from routing get FastAPI's body: {"detail":"Not Found"}.
+        app.UseStatusCodePages(context =>
+            RestErrors.WriteDetailAsync(context.HttpContext.Response, context.HttpContext.Response.StatusCode,
+                Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(context.HttpContext.Response.StatusCode)));
+        app.UseRouting();
+        app.UseMiddleware<ApiKeyMiddleware>();
+        app.UseMiddleware<RestShapingMiddleware>();
+
+        app.MapGrpcService<MissionsServiceImpl>();
+        app.MapGrpcReflectionService().AllowAnonymous();
+        app.MapGrpcHealthChecksService().AllowAnonymous();
+        app.MapHealthChecks("/healthz").AllowAnonymous();
+        return app;
+    }
+}

@@ -1,0 +1,65 @@
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using Missions.Grpc.Storage;
+using Missions.Grpc.V1;
+using ExecutionMode = Missions.Grpc.V1.Mission.Types.ExecutionMode;
+
+namespace Missions.Grpc.Mapping;
+
+/// <summary>Explicit mapping between mission messages and storage documents.</summary>
+public static class MissionMapping
+{
+    private static readonly Google.Protobuf.Reflection.EnumDescriptor ExecutionModes =
+        Mission.Descriptor.EnumTypes.Single(e => e.Name == nameof(Mission.Types.ExecutionMode));
+
+    public static NewMission ToNewMission(this CreateMissionRequest request, string organization) => new(
+        organization,
+        request.Name,
+        request.HasDescription ? request.Description : null,
+        request.HasModel ? request.Model : null,
+        request.HasInstructions ? request.Instructions : null,
+        ToStorage(request.ExecutionMode == ExecutionMode.Unspecified ? ExecutionMode.External : request.ExecutionMode),
+        FreeForm.ToJson(request.Metadata));
+
+    public static Mission ToProto(this MissionDocument document)
+    {
+        var mission = new Mission
+        {
+            MissionId = document.Id,
+            Name = document.Name,
+            ExecutionMode = FromStorage(document.ExecutionMode),
+            Metadata = FreeForm.FromJson(document.MetadataJson),
+            CreatedAt = Timestamp.FromDateTime(document.CreatedAt),
+            UpdatedAt = Timestamp.FromDateTime(document.UpdatedAt),
+        };
+        if (document.Description is not null)
+        {
+            mission.Description = document.Description;
+        }
+        if (document.Model is not null)
+        {
+            mission.Model = document.Model;
+        }
+        if (document.Instructions is not null)
+        {
+            mission.Instructions = document.Instructions;
+        }
+        return mission;
+    }
+
+    /// <summary>Storage keeps the spec's strings, which are the enum value names.</summary>
+    private static string ToStorage(ExecutionMode mode) =>
+        ExecutionModes.FindValueByNumber((int)mode).Name;
+
+    private static ExecutionMode FromStorage(string mode) =>
+        (ExecutionMode)(ExecutionModes.FindValueByName(mode)?.Number
+            ?? throw new InvalidDataException($"Stored execution mode '{mode}' is not a known value."));
+}
+
+/// <summary>Free-form JSON objects (<c>metadata</c>, <c>payload</c>, …) as stored JSON text.</summary>
+public static class FreeForm
+{
+    public static string? ToJson(Struct? value) => value is null ? null : JsonFormatter.Default.Format(value);
+
+    public static Struct? FromJson(string? json) => json is null ? null : Struct.Parser.ParseJson(json);
+}

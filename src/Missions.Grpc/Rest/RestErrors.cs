@@ -1,0 +1,136 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Grpc.Core;
+using Missions.Grpc.Validation;
+
+namespace Missions.Grpc.Rest;
+
+/// <summary>
+/// REST error responses, one table for every endpoint (DESIGN.md → Errors): gRPC status code to HTTP
+/// status, and the FastAPI bodies <c>{"detail": "..."}</c> and <c>{"detail": [ValidationError]}</c>.
+/// </summary>
+public static class RestErrors
+{
+    public const string InternalDetail = "Internal server error";
+
+    /// <summary>Quotes and angle brackets as themselves, like FastAPI (the body is application/json, never HTML).</summary>
+    private static readonly JsonWriterOptions WriterOptions = new()
+    {
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    /// <summary>HTTP status for a gRPC status code.</summary>
+    public static int HttpStatusFor(StatusCode code) => code switch
+    {
+        StatusCode.InvalidArgument or StatusCode.OutOfRange => StatusCodes.Status422UnprocessableEntity,
+        StatusCode.Unauthenticated => StatusCodes.Status401Unauthorized,
+        StatusCode.PermissionDenied => StatusCodes.Status403Forbidden,
+        StatusCode.NotFound => StatusCodes.Status404NotFound,
+        StatusCode.AlreadyExists or StatusCode.FailedPrecondition or StatusCode.Aborted => StatusCodes.Status409Conflict,
+        StatusCode.ResourceExhausted => StatusCodes.Status413PayloadTooLarge,
+        StatusCode.Unimplemented => StatusCodes.Status501NotImplemented,
+        StatusCode.Unavailable => StatusCodes.Status503ServiceUnavailable,
+        StatusCode.DeadlineExceeded => StatusCodes.Status504GatewayTimeout,
+        _ => StatusCodes.Status500InternalServerError,
+    };
+
+    /// <summary>Writes <c>{"detail": "..."}</c> with the status's headers (401 challenge, 409 no-retry).</summary>
+    public static Task WriteDetailAsync(HttpResponse response, int status, string detail)
+    {
+        PrepareHeaders(response, status);
+        if (status >= 500)
+        {
+            detail = InternalDetail; // never internals or stack traces
+        }
+        return WriteJsonAsync(response, status, writer =>
+        {
+            writer.WriteStartObject();
+            writer.WriteString("detail", detail);
+            writer.WriteEndObject();
+        });
+    }
+
+    /// <summary>
+    /// Writes the 422 <c>{"detail": [{"type","loc","msg","input"[,"ctx"]}]}</c>. <paramref name="locate"/>
+    /// gives each violation its full <c>loc</c> and its <c>input</c> (the offending value as sent).
+    /// </summary>
+    public static Task WriteValidationAsync(
+        HttpResponse response,
+        IEnumerable<Violation> violations,
+        Func<Violation, (IReadOnlyList<object> Loc, JsonNode? Input)> locate)
+    {
+        return WriteJsonAsync(response, StatusCodes.Status422UnprocessableEntity, writer =>
+        {
+            writer.WriteStartObject();
+            writer.WriteStartArray("detail");
+            foreach (var violation in violations)
+            {
+                var (loc, input) = locate(violation);
+                writer.WriteStartObject();
+                writer.WriteString("type", violation.Type);
+                writer.WriteStartArray("loc");
+                foreach (var segment in loc)
+                {
+                    if (segment is int index)
+                    {
+                        writer.WriteNumberValue(index);
+                    }
+                    else
+                    {
+                        writer.WriteStringValue(segment.ToString());
+                    }
+                }
+                writer.WriteEndArray();
+                writer.WriteString("msg", violation.Message);
+                writer.WritePropertyName("input");
+                if (input is null)
+                {
+                    writer.WriteNullValue();
+                }
+                else
+                {
+                    input.WriteTo(writer);
+                }
+                if (violation.Context is { Count: > 0 } context)
+                {
+                    writer.WriteStartObject("ctx");
+                    foreach (var (key, value) in context)
+                    {
+                        writer.WritePropertyName(key);
+                        JsonSerializer.Serialize(writer, value, value.GetType());
+                    }
+                    writer.WriteEndObject();
+                }
+                writer.WriteEndObject();
+            }
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+        });
+    }
+
+    private static void PrepareHeaders(HttpResponse response, int status)
+    {
+        if (status == StatusCodes.Status401Unauthorized)
+        {
+            response.Headers.WWWAuthenticate = "Bearer";
+        }
+        if (status == StatusCodes.Status409Conflict)
+        {
+            // The official SDK retries 409 unless told not to; a conflict does not heal by retrying.
+            response.Headers["x-should-retry"] = "false";
+        }
+    }
+
+    private static async Task WriteJsonAsync(HttpResponse response, int status, Action<Utf8JsonWriter> write)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
+        await using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+        {
+            write(writer);
+        }
+        response.StatusCode = status;
+        response.ContentType = "application/json";
+        response.ContentLength = buffer.WrittenCount;
+        await response.Body.WriteAsync(buffer.WrittenMemory);
+    }
+}

@@ -1,0 +1,75 @@
+using System.Collections.Concurrent;
+using System.Text.RegularExpressions;
+using Google.Api;
+using Google.Protobuf.Reflection;
+using Missions.Grpc.V1;
+
+namespace Missions.Grpc.Rest;
+
+/// <summary>
+/// Everything the REST layer needs to know about one transcoded method, read from its descriptor:
+/// the http rule, the declared <c>(missions.v1.rest)</c> rule (success status, body required,
+/// resource name), and which request fields are bound from the route.
+/// </summary>
+public sealed partial class RestMethod
+{
+    private static readonly ConcurrentDictionary<MethodDescriptor, RestMethod> Cache = new();
+
+    private RestMethod(MethodDescriptor method, HttpRule http)
+    {
+        Method = method;
+        Http = http;
+        var rule = method.GetOptions()?.GetExtension(RestExtensions.Rest) ?? new RestRule();
+        SuccessStatus = rule.SuccessStatus == 0 ? StatusCodes.Status200OK : rule.SuccessStatus;
+        BodyRequired = rule.BodyRequired;
+        Resource = string.IsNullOrEmpty(rule.Resource) ? "Resource" : rule.Resource;
+        var template = http.PatternCase switch
+        {
+            HttpRule.PatternOneofCase.Get => http.Get,
+            HttpRule.PatternOneofCase.Post => http.Post,
+            HttpRule.PatternOneofCase.Put => http.Put,
+            HttpRule.PatternOneofCase.Patch => http.Patch,
+            HttpRule.PatternOneofCase.Delete => http.Delete,
+            _ => http.Custom?.Path ?? "",
+        };
+        RouteFields = RouteVariable().Matches(template).Select(m => m.Groups[1].Value).ToHashSet(StringComparer.Ordinal);
+    }
+
+    public MethodDescriptor Method { get; }
+
+    public HttpRule Http { get; }
+
+    /// <summary>Status of a successful response (200, 201 or 204; a 204 carries no body).</summary>
+    public int SuccessStatus { get; }
+
+    /// <summary>An absent or empty body is a 422 <c>missing</c> at <c>["body"]</c>.</summary>
+    public bool BodyRequired { get; }
+
+    /// <summary>The resource named in 404 bodies, e.g. "Mission".</summary>
+    public string Resource { get; }
+
+    /// <summary>The request message is (partly) read from the body.</summary>
+    public bool HasBody => !string.IsNullOrEmpty(Http.Body);
+
+    /// <summary>Proto names of the request fields bound from route variables.</summary>
+    public IReadOnlySet<string> RouteFields { get; }
+
+    /// <summary>The method streams its response; streamed responses are not buffered or reshaped.</summary>
+    public bool IsStreaming => Method.IsServerStreaming;
+
+    public static RestMethod For(MethodDescriptor method, HttpRule http) => Cache.GetOrAdd(method, m => new RestMethod(m, http));
+
+    /// <summary>Where a request field comes from, as FastAPI names it in <c>loc</c>: body, path or query.</summary>
+    public string LocationOf(string jsonFieldName)
+    {
+        var field = Method.InputType.Fields.InDeclarationOrder().FirstOrDefault(f => f.JsonName == jsonFieldName);
+        if (field is not null && RouteFields.Contains(field.Name))
+        {
+            return "path";
+        }
+        return HasBody ? "body" : "query";
+    }
+
+    [GeneratedRegex(@"\{([a-zA-Z0-9_.]+)(?:=[^}]*)?\}")]
+    private static partial Regex RouteVariable();
+}

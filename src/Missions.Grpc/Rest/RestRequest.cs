@@ -1,0 +1,191 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Google.Protobuf;
+using Google.Protobuf.Reflection;
+using Missions.Grpc.Validation;
+
+namespace Missions.Grpc.Rest;
+
+/// <summary>
+/// A REST request read the way FastAPI reads it, before transcoding: the body's JSON checked against
+/// the method's input descriptor, route values set, and the resulting message run through the same
+/// <see cref="MessageValidator"/> that guards gRPC calls. Holds what it read so error responses can
+/// quote the caller's <c>input</c>.
+/// </summary>
+public sealed class RestRequest
+{
+    private static readonly JsonParser ProtoJson = new(JsonParser.Settings.Default.WithIgnoreUnknownFields(true));
+    private static readonly byte[] EmptyObject = "{}"u8.ToArray();
+
+    private readonly RestMethod _method;
+    private readonly IReadOnlyDictionary<string, string> _routeValues;
+    private JsonNode? _body;
+
+    public RestRequest(RestMethod method, IReadOnlyDictionary<string, string> routeValues)
+    {
+        _method = method;
+        _routeValues = routeValues;
+    }
+
+    /// <summary>The body to hand to the transcoder (an absent optional body becomes <c>{}</c>).</summary>
+    public byte[] Body { get; private set; } = EmptyObject;
+
+    /// <summary>Checks the request; returns every violation found (none when it is valid).</summary>
+    public IReadOnlyList<Violation> Validate(byte[]? body, int maxDepth, MessageValidator validator)
+    {
+        var input = _method.Method.InputType;
+        var violations = new List<Violation>();
+        IMessage message = input.Parser.ParseFrom(ByteString.Empty);
+        if (_method.HasBody)
+        {
+            if (body is null || IsBlank(body))
+            {
+                if (_method.BodyRequired)
+                {
+                    return [Pydantic.Missing([])];
+                }
+                body = EmptyObject;
+            }
+            Body = body;
+            try
+            {
+                _body = JsonNode.Parse(body, documentOptions: new JsonDocumentOptions { MaxDepth = maxDepth });
+            }
+            catch (JsonException error)
+            {
+                return [Pydantic.JsonInvalid(Offset(body, error), Describe(error))];
+            }
+            catch (Exception error) when (error is ArgumentException or InvalidOperationException)
+            {
+                return [Pydantic.JsonInvalid(0, error.Message)];
+            }
+            var working = _body?.DeepClone();
+            violations.AddRange(JsonShapeChecker.Check(working, input));
+            if (working is not JsonObject)
+            {
+                return violations;
+            }
+            try
+            {
+                message = ProtoJson.Parse(working.ToJsonString(), input);
+            }
+            catch (Exception error) when (error is InvalidProtocolBufferException or FormatException or InvalidJsonException)
+            {
+                violations.Add(Pydantic.ValueError([], error.Message));
+                return violations;
+            }
+        }
+        SetRouteFields(message);
+        foreach (var violation in validator.Validate(message))
+        {
+            if (!violations.Any(v => Overlaps(v.Path, violation.Path)))
+            {
+                violations.Add(violation);
+            }
+        }
+        return Order(violations, input);
+    }
+
+    /// <summary>A violation's full FastAPI <c>loc</c> and the <c>input</c> it refers to.</summary>
+    public (IReadOnlyList<object> Loc, JsonNode? Input) Locate(Violation violation)
+    {
+        if (violation.Type == "json_invalid")
+        {
+            return (["body", .. violation.Path], new JsonObject());
+        }
+        if (violation.Path.Count == 0)
+        {
+            return ([_method.HasBody ? "body" : "query"], violation.Type == "missing" ? null : _body?.DeepClone());
+        }
+        var first = (string)violation.Path[0];
+        var location = _method.LocationOf(first);
+        if (location == "path")
+        {
+            return (["path", first], _routeValues.TryGetValue(first, out var raw) ? JsonValue.Create(raw) : null);
+        }
+        var target = violation.Type == "missing" ? violation.Path.Take(violation.Path.Count - 1) : violation.Path;
+        return ([location, .. violation.Path], Navigate(_body, target)?.DeepClone());
+    }
+
+    private void SetRouteFields(IMessage message)
+    {
+        foreach (var name in _method.RouteFields)
+        {
+            var field = message.Descriptor.FindFieldByName(name);
+            if (field is { FieldType: FieldType.String, IsRepeated: false }
+                && _routeValues.TryGetValue(field.Name, out var value))
+            {
+                field.Accessor.SetValue(message, value);
+            }
+        }
+    }
+
+    private static JsonNode? Navigate(JsonNode? node, IEnumerable<object> path)
+    {
+        foreach (var segment in path)
+        {
+            node = segment switch
+            {
+                int index when node is JsonArray array && index < array.Count => array[index],
+                string name when node is JsonObject obj => obj[name],
+                _ => null,
+            };
+        }
+        return node;
+    }
+
+    /// <summary>Two violations about the same value (or one inside the other): report only the first.</summary>
+    private static bool Overlaps(IReadOnlyList<object> a, IReadOnlyList<object> b)
+    {
+        var n = Math.Min(a.Count, b.Count);
+        for (var i = 0; i < n; i++)
+        {
+            if (!Equals(a[i], b[i]))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /// <summary>pydantic reports fields in declaration order.</summary>
+    private static List<Violation> Order(List<Violation> violations, MessageDescriptor input)
+    {
+        var rules = MessageRules.For(input);
+        int Rank(Violation v) => v.Path.Count > 0 && v.Path[0] is string name && rules.ByJsonName.TryGetValue(name, out var rule)
+            ? rule.Field.Index
+            : -1;
+        return violations.Select((v, i) => (v, i)).OrderBy(p => Rank(p.v)).ThenBy(p => p.i).Select(p => p.v).ToList();
+    }
+
+    private static bool IsBlank(byte[] body) => body.All(b => b is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n');
+
+    private static int Offset(byte[] body, JsonException error)
+    {
+        var line = error.LineNumber ?? 0;
+        var offset = 0;
+        for (var i = 0; i < body.Length && line > 0; i++)
+        {
+            if (body[i] == (byte)'\n')
+            {
+                line--;
+                offset = i + 1;
+            }
+        }
+        var position = offset + (int)(error.BytePositionInLine ?? 0);
+        // pydantic counts characters, not bytes.
+        return Encoding.UTF8.GetCharCount(body, 0, Math.Min(position, body.Length));
+    }
+
+    private static string Describe(JsonException error)
+    {
+        var message = error.Message;
+        var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
+        if (cut < 0)
+        {
+            cut = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
+        }
+        return (cut > 0 ? message[..cut] : message).Trim();
+    }
+}

@@ -1,0 +1,190 @@
+using System.Text.Json.Nodes;
+using Google.Protobuf;
+using Google.Protobuf.Reflection;
+using Google.Rpc;
+using Grpc.Core;
+using Microsoft.AspNetCore.Grpc.JsonTranscoding;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
+using Missions.Grpc.Validation;
+
+namespace Missions.Grpc.Rest;
+
+/// <summary>
+/// Makes every transcoded endpoint answer like the FastAPI-built Telnyx API, from what the method's
+/// descriptor declares — one mechanism for all endpoints, nothing per endpoint:
+/// <list type="bullet">
+/// <item>the body size limit (413);</item>
+/// <item>the request checked before transcoding (<see cref="RestRequest"/>): 422 with pydantic errors;</item>
+/// <item>the declared success status (201, or 204 with no body) instead of the transcoder's 200;</item>
+/// <item>the transcoder's <c>{"code":..}</c> error bodies rewritten per <see cref="RestErrors"/>.</item>
+/// </list>
+/// </summary>
+public sealed class RestShapingMiddleware(
+    RequestDelegate next,
+    MessageValidator validator,
+    IOptions<RestOptions> options,
+    ILogger<RestShapingMiddleware> logger)
+{
+    /// <summary>Reads the google.rpc.Status the transcoder writes on errors, details included.</summary>
+    internal static readonly TypeRegistry ErrorTypes = TypeRegistry.FromFiles(ErrorDetailsReflection.Descriptor);
+
+    private static readonly JsonParser StatusParser =
+        new(JsonParser.Settings.Default.WithTypeRegistry(ErrorTypes).WithIgnoreUnknownFields(true));
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        var metadata = context.GetEndpoint()?.Metadata.GetMetadata<GrpcJsonTranscodingMetadata>();
+        if (metadata is null)
+        {
+            await next(context);
+            return;
+        }
+        var method = RestMethod.For(metadata.MethodDescriptor, metadata.HttpRule);
+        var limits = options.Value;
+        var routeValues = context.Request.RouteValues
+            .Where(kv => kv.Value is not null)
+            .ToDictionary(kv => kv.Key, kv => kv.Value!.ToString()!, StringComparer.Ordinal);
+        var request = new RestRequest(method, routeValues);
+
+        byte[]? body = null;
+        if (method.HasBody)
+        {
+            body = await ReadBodyAsync(context, limits.MaxRequestBodyBytes);
+            if (body is null)
+            {
+                await RestErrors.WriteDetailAsync(context.Response, StatusCodes.Status413PayloadTooLarge,
+                    $"Request body too large: the limit is {limits.MaxRequestBodyBytes} bytes");
+                return;
+            }
+        }
+        var violations = request.Validate(body, limits.MaxJsonDepth, validator);
+        if (violations.Count > 0)
+        {
+            await RestErrors.WriteValidationAsync(context.Response, violations, request.Locate);
+            return;
+        }
+        if (method.HasBody)
+        {
+            // Hand the transcoder exactly the bytes we checked, as JSON whatever the caller labelled them.
+            context.Request.Body = new MemoryStream(request.Body, writable: false);
+            context.Request.ContentLength = request.Body.Length;
+            context.Request.ContentType = "application/json";
+        }
+
+        if (method.IsStreaming)
+        {
+            await next(context);
+            return;
+        }
+        await ShapeResponseAsync(context, method, request);
+    }
+
+    private async Task ShapeResponseAsync(HttpContext context, RestMethod method, RestRequest request)
+    {
+        var response = context.Response;
+        var original = response.Body;
+        using var buffer = new MemoryStream();
+        response.Body = buffer;
+        try
+        {
+            await next(context);
+        }
+        finally
+        {
+            response.Body = original;
+        }
+
+        if (response.StatusCode == StatusCodes.Status200OK)
+        {
+            response.StatusCode = method.SuccessStatus;
+            if (method.SuccessStatus == StatusCodes.Status204NoContent)
+            {
+                response.Headers.ContentType = default;
+                response.ContentLength = null;
+                return;
+            }
+            response.ContentLength = buffer.Length;
+            buffer.Position = 0;
+            await buffer.CopyToAsync(original, context.RequestAborted);
+            return;
+        }
+
+        response.Headers.ContentType = default;
+        response.ContentLength = null;
+        var status = ReadStatus(buffer, response.StatusCode);
+        var code = (StatusCode)status.Code;
+        if (code == StatusCode.InvalidArgument)
+        {
+            var violations = status.GetDetail<BadRequest>()?.FieldViolations
+                .Select(f => new Violation(Violation.ParsePath(f.Field), string.IsNullOrEmpty(f.Reason) ? "value_error" : f.Reason, f.Description))
+                .ToList();
+            if (violations is { Count: > 0 })
+            {
+                await RestErrors.WriteValidationAsync(response, violations, request.Locate);
+                return;
+            }
+            await RestErrors.WriteValidationAsync(response, [Pydantic.ValueError([], status.Message)], request.Locate);
+            return;
+        }
+        await RestErrors.WriteDetailAsync(response, RestErrors.HttpStatusFor(code), status.Message);
+    }
+
+    private Google.Rpc.Status ReadStatus(MemoryStream buffer, int httpStatus)
+    {
+        try
+        {
+            buffer.Position = 0;
+            using var reader = new StreamReader(buffer);
+            return StatusParser.Parse<Google.Rpc.Status>(reader);
+        }
+        catch (Exception error) when (error is InvalidProtocolBufferException or InvalidJsonException or FormatException)
+        {
+            logger.LogWarning("Transcoded call answered HTTP {Status} without a gRPC status body", httpStatus);
+            return new Google.Rpc.Status
+            {
+                Code = (int)(httpStatus switch
+                {
+                    StatusCodes.Status404NotFound => StatusCode.NotFound,
+                    StatusCodes.Status400BadRequest => StatusCode.InvalidArgument,
+                    StatusCodes.Status415UnsupportedMediaType => StatusCode.InvalidArgument,
+                    _ => StatusCode.Internal,
+                }),
+                Message = httpStatus == StatusCodes.Status404NotFound ? "Not found" : "Invalid request",
+            };
+        }
+    }
+
+    /// <summary>The whole body, or null when it exceeds <paramref name="limit"/> bytes.</summary>
+    private static async Task<byte[]?> ReadBodyAsync(HttpContext context, int limit)
+    {
+        if (context.Request.ContentLength > limit)
+        {
+            return null;
+        }
+        var sizeFeature = context.Features.Get<IHttpMaxRequestBodySizeFeature>();
+        if (sizeFeature is { IsReadOnly: false })
+        {
+            sizeFeature.MaxRequestBodySize = limit;
+        }
+        using var copy = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        try
+        {
+            int read;
+            while ((read = await context.Request.Body.ReadAsync(chunk, context.RequestAborted)) > 0)
+            {
+                if (copy.Length + read > limit)
+                {
+                    return null;
+                }
+                copy.Write(chunk, 0, read);
+            }
+        }
+        catch (BadHttpRequestException error) when (error.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return null;
+        }
+        return copy.ToArray();
+    }
+}

@@ -1,0 +1,186 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Google.Protobuf.Reflection;
+
+namespace Missions.Grpc.Validation;
+
+/// <summary>
+/// Checks the JSON types of a request body against the request message's descriptor — what
+/// protobuf's JSON parser cannot report field by field (a number where a string belongs, an
+/// unknown enum string, an array where an object belongs). Invalid values are removed from the
+/// tree, so the rest can still be parsed and validated by <see cref="MessageValidator"/> and
+/// every error of the body is reported at once, as pydantic does. Unknown keys are ignored and
+/// <c>null</c> means absent, except for a required field, where it is a type error.
+/// </summary>
+public static class JsonShapeChecker
+{
+    /// <summary>Checks <paramref name="body"/> (the whole JSON body); returns violations with paths relative to the body.</summary>
+    public static List<Violation> Check(JsonNode? body, MessageDescriptor descriptor)
+    {
+        var violations = new List<Violation>();
+        if (body is not JsonObject obj)
+        {
+            violations.Add(Pydantic.ModelAttributesType([]));
+            return violations;
+        }
+        CheckObject(obj, MessageRules.For(descriptor), [], violations);
+        return violations;
+    }
+
+    private static void CheckObject(JsonObject obj, MessageRules rules, List<object> path, List<Violation> violations)
+    {
+        foreach (var rule in rules.Fields)
+        {
+            if (!obj.TryGetPropertyValue(rule.JsonName, out var value))
+            {
+                continue;
+            }
+            path.Add(rule.JsonName);
+            if (value is null)
+            {
+                if (rule.Required)
+                {
+                    violations.Add(TypeError(rule.Field, [.. path]));
+                    obj.Remove(rule.JsonName);
+                }
+            }
+            else if (!CheckField(rule, value, path, violations))
+            {
+                obj.Remove(rule.JsonName);
+            }
+            path.RemoveAt(path.Count - 1);
+        }
+    }
+
+    /// <summary>True when the value is acceptable (possibly after nested values were removed).</summary>
+    private static bool CheckField(FieldRule rule, JsonNode value, List<object> path, List<Violation> violations)
+    {
+        var field = rule.Field;
+        if (field.IsMap)
+        {
+            if (value is JsonObject)
+            {
+                return true; // map values: protobuf's parser reports (no map fields in the API today)
+            }
+            violations.Add(Pydantic.DictType([.. path]));
+            return false;
+        }
+        if (field.IsRepeated)
+        {
+            if (value is not JsonArray array)
+            {
+                violations.Add(Pydantic.ListType([.. path]));
+                return false;
+            }
+            var ok = true;
+            for (var i = 0; i < array.Count; i++)
+            {
+                path.Add(i);
+                var item = array[i];
+                if (item is null || !CheckValue(rule, item, path, violations))
+                {
+                    if (item is null)
+                    {
+                        violations.Add(TypeError(field, [.. path]));
+                    }
+                    ok = false;
+                }
+                path.RemoveAt(path.Count - 1);
+            }
+            return ok;
+        }
+        return CheckValue(rule, value, path, violations);
+    }
+
+    private static bool CheckValue(FieldRule rule, JsonNode value, List<object> path, List<Violation> violations)
+    {
+        var field = rule.Field;
+        var kind = value.GetValueKind();
+        Violation? error = field.FieldType switch
+        {
+            FieldType.String => kind == JsonValueKind.String ? null : Pydantic.StringType([.. path]),
+            FieldType.Bool => kind is JsonValueKind.True or JsonValueKind.False ? null : Pydantic.BoolType([.. path]),
+            FieldType.Double or FieldType.Float => kind == JsonValueKind.Number ? null : Pydantic.FloatType([.. path]),
+            FieldType.Enum => kind == JsonValueKind.String && rule.EnumNames.Contains(value.GetValue<string>())
+                ? null
+                : Pydantic.Enum([.. path], rule.EnumNames),
+            FieldType.Message when rule.IsFreeForm => FreeFormError(field.MessageType, kind, path),
+            FieldType.Message when MessageRules.IsTimestamp(field.MessageType) =>
+                kind == JsonValueKind.String && DateTimeOffset.TryParse(value.GetValue<string>(), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out _)
+                    ? null
+                    : Pydantic.DatetimeType([.. path]),
+            FieldType.Message => kind == JsonValueKind.Object ? null : Pydantic.ModelAttributesType([.. path]),
+            FieldType.Bytes => kind == JsonValueKind.String ? null : Pydantic.StringType([.. path]),
+            _ => IntegerError(field, value, kind, path),
+        };
+        if (error is not null)
+        {
+            violations.Add(error);
+            return false;
+        }
+        if (field.FieldType == FieldType.Message && !rule.IsFreeForm && !MessageRules.IsTimestamp(field.MessageType))
+        {
+            var before = violations.Count;
+            CheckObject((JsonObject)value, MessageRules.For(field.MessageType), path, violations);
+            return violations.Count == before;
+        }
+        return true;
+    }
+
+    private static Violation? FreeFormError(MessageDescriptor type, JsonValueKind kind, List<object> path) => type.FullName switch
+    {
+        "google.protobuf.Struct" => kind == JsonValueKind.Object ? null : Pydantic.DictType([.. path]),
+        "google.protobuf.ListValue" => kind == JsonValueKind.Array ? null : Pydantic.ListType([.. path]),
+        _ => null,
+    };
+
+    /// <summary>pydantic's lax integers: whole numbers, and strings holding one; in the field's range.</summary>
+    private static Violation? IntegerError(FieldDescriptor field, JsonNode value, JsonValueKind kind, List<object> path)
+    {
+        var (min, max) = field.FieldType switch
+        {
+            FieldType.Int32 or FieldType.SInt32 or FieldType.SFixed32 => ((decimal)int.MinValue, (decimal)int.MaxValue),
+            FieldType.UInt32 or FieldType.Fixed32 => (0m, (decimal)uint.MaxValue),
+            FieldType.UInt64 or FieldType.Fixed64 => (0m, (decimal)ulong.MaxValue),
+            _ => ((decimal)long.MinValue, (decimal)long.MaxValue),
+        };
+        decimal number;
+        if (kind == JsonValueKind.Number)
+        {
+            if (!decimal.TryParse(value.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture, out number))
+            {
+                return Pydantic.IntType([.. path]);
+            }
+            if (number != decimal.Truncate(number))
+            {
+                return Pydantic.IntFromFloat([.. path]);
+            }
+        }
+        else if (kind == JsonValueKind.String)
+        {
+            if (!decimal.TryParse(value.GetValue<string>().Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out number))
+            {
+                return Pydantic.IntParsing([.. path]);
+            }
+        }
+        else
+        {
+            return Pydantic.IntType([.. path]);
+        }
+        return number < min || number > max ? Pydantic.IntType([.. path]) : null;
+    }
+
+    private static Violation TypeError(FieldDescriptor field, IReadOnlyList<object> path) => field.FieldType switch
+    {
+        FieldType.String or FieldType.Bytes => Pydantic.StringType(path),
+        FieldType.Bool => Pydantic.BoolType(path),
+        FieldType.Double or FieldType.Float => Pydantic.FloatType(path),
+        FieldType.Enum => Pydantic.Enum(path, MessageRules.For(field.ContainingType).ByProtoName[field.Name].EnumNames),
+        FieldType.Message when field.MessageType.FullName == "google.protobuf.Struct" => Pydantic.DictType(path),
+        FieldType.Message when field.MessageType.FullName == "google.protobuf.ListValue" => Pydantic.ListType(path),
+        FieldType.Message when MessageRules.IsTimestamp(field.MessageType) => Pydantic.DatetimeType(path),
+        FieldType.Message => Pydantic.ModelAttributesType(path),
+        _ => Pydantic.IntType(path),
+    };
+}

@@ -1,0 +1,200 @@
+using Google.Protobuf;
+using Google.Protobuf.Reflection;
+using Google.Protobuf.WellKnownTypes;
+using ProtoValidate;
+
+namespace Missions.Grpc.Validation;
+
+/// <summary>
+/// The one validator of request messages, for gRPC and REST alike. Every rule comes from the
+/// message descriptor: <c>(google.api.field_behavior) = REQUIRED</c> for presence, protovalidate
+/// (<c>buf.validate</c>) for values, and the free-form JSON nesting limit. Violations are reported
+/// in pydantic v2 terms (see <see cref="Pydantic"/>).
+/// </summary>
+public sealed class MessageValidator
+{
+    private readonly IValidator _protoValidator;
+
+    /// <summary>
+    /// Builds protovalidate's evaluators for every request type of <paramref name="services"/> up front
+    /// (ProtoValidate 1.0.1 builds them lazily; its PreLoadDescriptors option finds none for our files).
+    /// </summary>
+    public MessageValidator(IValidator protoValidator, IEnumerable<Google.Protobuf.Reflection.ServiceDescriptor> services)
+    {
+        _protoValidator = protoValidator;
+        foreach (var input in services.SelectMany(s => s.Methods).Select(m => m.InputType).Distinct())
+        {
+            var probe = input.Parser.ParseFrom(ByteString.Empty);
+            var warmup = protoValidator.Validate(probe, false);
+            if (warmup.Violations.Any(v => v.Field is null))
+            {
+                throw new InvalidOperationException(
+                    $"protovalidate cannot evaluate {input.FullName}: {warmup.Violations.First(v => v.Field is null).Message}");
+            }
+        }
+    }
+
+    /// <summary>Deepest nesting accepted inside a free-form object (<c>metadata</c>, <c>payload</c>, …).</summary>
+    public const int MaxFreeFormDepth = 32;
+
+    public IReadOnlyList<Violation> Validate(IMessage message)
+    {
+        var violations = new List<Violation>();
+        CheckPresenceAndDepth(message, [], violations);
+        var result = _protoValidator.Validate(message, false);
+        foreach (var violation in result.Violations)
+        {
+            violations.Add(Translate(message.Descriptor, violation));
+        }
+        return violations;
+    }
+
+    /// <summary>Throws <see cref="RequestValidationException"/> when <paramref name="message"/> is invalid.</summary>
+    public void EnsureValid(IMessage message)
+    {
+        var violations = Validate(message);
+        if (violations.Count > 0)
+        {
+            throw new RequestValidationException(violations);
+        }
+    }
+
+    private static void CheckPresenceAndDepth(IMessage message, List<object> path, List<Violation> violations)
+    {
+        foreach (var rule in MessageRules.For(message.Descriptor).Fields)
+        {
+            var field = rule.Field;
+            path.Add(rule.JsonName);
+            if (rule.Required && !IsPresent(field, message))
+            {
+                violations.Add(Pydantic.Missing([.. path]));
+            }
+            else if (field.FieldType == FieldType.Message)
+            {
+                var value = field.Accessor.GetValue(message);
+                if (field.IsRepeated && value is System.Collections.IList list)
+                {
+                    for (var i = 0; i < list.Count; i++)
+                    {
+                        path.Add(i);
+                        CheckNested(rule, list[i] as IMessage, path, violations);
+                        path.RemoveAt(path.Count - 1);
+                    }
+                }
+                else if (!field.IsMap)
+                {
+                    CheckNested(rule, value as IMessage, path, violations);
+                }
+            }
+            path.RemoveAt(path.Count - 1);
+        }
+    }
+
+    private static void CheckNested(FieldRule rule, IMessage? value, List<object> path, List<Violation> violations)
+    {
+        if (value is null)
+        {
+            return;
+        }
+        if (rule.IsFreeForm)
+        {
+            if (Depth(value) > MaxFreeFormDepth)
+            {
+                violations.Add(Pydantic.ValueError([.. path], $"nesting deeper than {MaxFreeFormDepth} levels"));
+            }
+        }
+        else if (!MessageRules.IsTimestamp(value.Descriptor))
+        {
+            CheckPresenceAndDepth(value, path, violations);
+        }
+    }
+
+    private static bool IsPresent(FieldDescriptor field, IMessage message)
+    {
+        if (field.IsRepeated)
+        {
+            return field.Accessor.GetValue(message) is System.Collections.ICollection { Count: > 0 };
+        }
+        return !field.HasPresence || field.Accessor.HasValue(message);
+    }
+
+    private static int Depth(IMessage value) => value switch
+    {
+        Struct s => 1 + (s.Fields.Count == 0 ? 0 : s.Fields.Values.Max(ValueDepth)),
+        ListValue l => 1 + (l.Values.Count == 0 ? 0 : l.Values.Max(ValueDepth)),
+        Value v => ValueDepth(v),
+        _ => 0,
+    };
+
+    private static int ValueDepth(Value v) => v.KindCase switch
+    {
+        Value.KindOneofCase.StructValue => Depth(v.StructValue),
+        Value.KindOneofCase.ListValue => Depth(v.ListValue),
+        _ => 0,
+    };
+
+    /// <summary>A protovalidate violation in pydantic terms, with the bound read from the field's rules.</summary>
+    private static Violation Translate(MessageDescriptor root, Buf.Validate.Violation violation)
+    {
+        var path = new List<object>();
+        FieldRule? rule = null;
+        var descriptor = root;
+        foreach (var element in violation.Field?.Elements ?? [])
+        {
+            rule = descriptor is null ? null
+                : MessageRules.For(descriptor).ByProtoName.GetValueOrDefault(element.FieldName);
+            path.Add(rule?.JsonName ?? element.FieldName);
+            if (element.HasIndex)
+            {
+                path.Add((int)element.Index);
+            }
+            descriptor = rule?.Field.FieldType == FieldType.Message ? rule.Field.MessageType : null;
+        }
+        var rules = rule?.Constraints;
+        return violation.RuleId switch
+        {
+            "enum.defined_only" when rule is not null => Pydantic.Enum(path, rule.EnumNames),
+            "string.max_len" when rules is not null => Pydantic.StringTooLong(path, rules.String.MaxLen),
+            "string.min_len" when rules is not null => Pydantic.StringTooShort(path, rules.String.MinLen),
+            "required" => Pydantic.Missing(path),
+            _ when NumericBound(violation.RuleId, rules) is { } bound => bound(path),
+            _ => Pydantic.ValueError(path, violation.Message),
+        };
+    }
+
+    /// <summary>Integer bounds (<c>int32.gt</c>, <c>int64.lte</c>, …) as pydantic's comparison errors.</summary>
+    private static Func<IReadOnlyList<object>, Violation>? NumericBound(string ruleId, Buf.Validate.FieldRules? rules)
+    {
+        if (rules is null)
+        {
+            return null;
+        }
+        IMessage? typed = rules.TypeCase switch
+        {
+            Buf.Validate.FieldRules.TypeOneofCase.Int32 => rules.Int32,
+            Buf.Validate.FieldRules.TypeOneofCase.Int64 => rules.Int64,
+            Buf.Validate.FieldRules.TypeOneofCase.Uint32 => rules.Uint32,
+            Buf.Validate.FieldRules.TypeOneofCase.Uint64 => rules.Uint64,
+            _ => null,
+        };
+        var parts = ruleId.Split('.');
+        if (typed is null || parts.Length != 2)
+        {
+            return null;
+        }
+        var boundField = typed.Descriptor.FindFieldByName(parts[1]);
+        if (boundField is null)
+        {
+            return null;
+        }
+        var bound = boundField.Accessor.GetValue(typed);
+        return parts[1] switch
+        {
+            "gt" => p => Pydantic.GreaterThan(p, bound),
+            "gte" => p => Pydantic.GreaterThanEqual(p, bound),
+            "lt" => p => Pydantic.LessThan(p, bound),
+            "lte" => p => Pydantic.LessThanEqual(p, bound),
+            _ => null,
+        };
+    }
+}

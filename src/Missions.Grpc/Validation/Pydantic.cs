@@ -1,0 +1,81 @@
+namespace Missions.Grpc.Validation;
+
+/// <summary>
+/// pydantic v2 error types and wording, in one place, so every endpoint reports errors exactly as
+/// the FastAPI-built Telnyx API does.
+/// </summary>
+public static class Pydantic
+{
+    public static Violation Missing(IReadOnlyList<object> path) => new(path, "missing", "Field required");
+
+    public static Violation StringType(IReadOnlyList<object> path) => new(path, "string_type", "Input should be a valid string");
+
+    public static Violation IntType(IReadOnlyList<object> path) => new(path, "int_type", "Input should be a valid integer");
+
+    public static Violation IntParsing(IReadOnlyList<object> path) =>
+        new(path, "int_parsing", "Input should be a valid integer, unable to parse string as an integer");
+
+    public static Violation IntFromFloat(IReadOnlyList<object> path) =>
+        new(path, "int_from_float", "Input should be a valid integer, got a number with a fractional part");
+
+    public static Violation FloatType(IReadOnlyList<object> path) => new(path, "float_type", "Input should be a valid number");
+
+    public static Violation BoolType(IReadOnlyList<object> path) => new(path, "bool_type", "Input should be a valid boolean");
+
+    public static Violation DictType(IReadOnlyList<object> path) => new(path, "dict_type", "Input should be a valid dictionary");
+
+    public static Violation ListType(IReadOnlyList<object> path) => new(path, "list_type", "Input should be a valid list");
+
+    public static Violation DatetimeType(IReadOnlyList<object> path) => new(path, "datetime_type", "Input should be a valid datetime");
+
+    public static Violation ModelAttributesType(IReadOnlyList<object> path) =>
+        new(path, "model_attributes_type", "Input should be a valid dictionary or object to extract fields from");
+
+    /// <summary><c>enum</c>: "Input should be 'a', 'b' or 'c'" with <c>ctx.expected</c>.</summary>
+    public static Violation Enum(IReadOnlyList<object> path, IReadOnlyList<string> allowed)
+    {
+        var expected = ExpectedList(allowed);
+        return new(path, "enum", $"Input should be {expected}", new Dictionary<string, object> { ["expected"] = expected });
+    }
+
+    public static Violation StringTooLong(IReadOnlyList<object> path, ulong max) =>
+        new(path, "string_too_long", $"String should have at most {max} {Plural(max, "character")}",
+            new Dictionary<string, object> { ["max_length"] = max });
+
+    public static Violation StringTooShort(IReadOnlyList<object> path, ulong min) =>
+        new(path, "string_too_short", $"String should have at least {min} {Plural(min, "character")}",
+            new Dictionary<string, object> { ["min_length"] = min });
+
+    public static Violation GreaterThan(IReadOnlyList<object> path, object bound) =>
+        new(path, "greater_than", $"Input should be greater than {bound}", new Dictionary<string, object> { ["gt"] = bound });
+
+    public static Violation GreaterThanEqual(IReadOnlyList<object> path, object bound) =>
+        new(path, "greater_than_equal", $"Input should be greater than or equal to {bound}", new Dictionary<string, object> { ["ge"] = bound });
+
+    public static Violation LessThan(IReadOnlyList<object> path, object bound) =>
+        new(path, "less_than", $"Input should be less than {bound}", new Dictionary<string, object> { ["lt"] = bound });
+
+    public static Violation LessThanEqual(IReadOnlyList<object> path, object bound) =>
+        new(path, "less_than_equal", $"Input should be less than or equal to {bound}", new Dictionary<string, object> { ["le"] = bound });
+
+    public static Violation ValueError(IReadOnlyList<object> path, string reason) =>
+        new(path, "value_error", $"Value error, {reason}", new Dictionary<string, object> { ["error"] = reason });
+
+    /// <summary><c>json_invalid</c> at <c>["body", offset]</c> (the REST layer adds "body").</summary>
+    public static Violation JsonInvalid(int offset, string error) =>
+        new([offset], "json_invalid", "JSON decode error", new Dictionary<string, object> { ["error"] = error });
+
+    /// <summary>pydantic's "'a', 'b' or 'c'".</summary>
+    public static string ExpectedList(IReadOnlyList<string> allowed)
+    {
+        var quoted = allowed.Select(a => $"'{a}'").ToList();
+        return quoted.Count switch
+        {
+            0 => "",
+            1 => quoted[0],
+            _ => string.Join(", ", quoted.Take(quoted.Count - 1)) + " or " + quoted[^1],
+        };
+    }
+
+    private static string Plural(ulong n, string word) => n == 1 ? word : word + "s";
+}

@@ -1,0 +1,68 @@
+namespace Missions.Grpc.Validation;
+
+/// <summary>
+/// One reason a request is invalid, in pydantic v2 terms (what the REST spec's 422 body reports).
+/// <see cref="Path"/> is the location inside the request message: JSON field names and list
+/// indexes; empty for the request as a whole. Where the value came from (body, path, query) is
+/// added by the REST layer, which knows the http rule. gRPC callers get the same violation as a
+/// <c>google.rpc.BadRequest.FieldViolation</c> (field = dotted path, reason = type, description = msg).
+/// </summary>
+public sealed record Violation(
+    IReadOnlyList<object> Path,
+    string Type,
+    string Message,
+    IReadOnlyDictionary<string, object>? Context = null)
+{
+    /// <summary>The dotted form used in gRPC field violations, e.g. <c>steps[0].step_id</c>.</summary>
+    public string FieldPath => FormatPath(Path);
+
+    public static string FormatPath(IEnumerable<object> path)
+    {
+        var text = new System.Text.StringBuilder();
+        foreach (var segment in path)
+        {
+            if (segment is int index)
+            {
+                text.Append('[').Append(index).Append(']');
+            }
+            else
+            {
+                if (text.Length > 0)
+                {
+                    text.Append('.');
+                }
+                text.Append(segment);
+            }
+        }
+        return text.ToString();
+    }
+
+    /// <summary>Parses <see cref="FieldPath"/> back into segments.</summary>
+    public static IReadOnlyList<object> ParsePath(string fieldPath)
+    {
+        var segments = new List<object>();
+        foreach (var part in fieldPath.Split('.', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var bracket = part.IndexOf('[');
+            segments.Add(bracket < 0 ? part : part[..bracket]);
+            while (bracket >= 0)
+            {
+                var close = part.IndexOf(']', bracket);
+                if (close < 0 || !int.TryParse(part.AsSpan(bracket + 1, close - bracket - 1), out var index))
+                {
+                    break;
+                }
+                segments.Add(index);
+                bracket = part.IndexOf('[', close);
+            }
+        }
+        return segments;
+    }
+}
+
+/// <summary>Thrown by validation; the exception interceptor turns it into INVALID_ARGUMENT + BadRequest.</summary>
+public sealed class RequestValidationException(IReadOnlyList<Violation> violations)
+    : Exception("Request validation failed: " + string.Join("; ", violations.Select(v => $"{v.FieldPath}: {v.Message}")))
+{
+    public IReadOnlyList<Violation> Violations { get; } = violations;
+}
