@@ -161,8 +161,13 @@ public sealed class RestRequest
 
     private static bool IsBlank(byte[] body) => body.All(b => b is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n');
 
+    /// <summary>Where the JSON went wrong, in characters, as Python's json module reports it (FastAPI's parser).</summary>
     private static int Offset(byte[] body, JsonException error)
     {
+        if (IsTruncated(body))
+        {
+            return Encoding.UTF8.GetCharCount(body); // cut short: the error is at the end of the input
+        }
         var line = error.LineNumber ?? 0;
         var offset = 0;
         for (var i = 0; i < body.Length && line > 0; i++)
@@ -176,6 +181,23 @@ public sealed class RestRequest
         var position = offset + (int)(error.BytePositionInLine ?? 0);
         // pydantic counts characters, not bytes.
         return Encoding.UTF8.GetCharCount(body, 0, Math.Min(position, body.Length));
+    }
+
+    /// <summary>The body is valid JSON so far but ends before the value does.</summary>
+    private static bool IsTruncated(byte[] body)
+    {
+        var reader = new Utf8JsonReader(body, isFinalBlock: false, state: default);
+        try
+        {
+            while (reader.Read())
+            {
+            }
+            return true; // ran out of input without a syntax error: the body was cut short
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
     }
 
     private static string Describe(JsonException error)

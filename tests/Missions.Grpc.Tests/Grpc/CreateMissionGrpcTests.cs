@@ -1,0 +1,137 @@
+using Google.Protobuf.WellKnownTypes;
+using Google.Rpc;
+using Grpc.Core;
+using Missions.Grpc.Tests.Infrastructure;
+using Missions.Grpc.V1;
+using ExecutionMode = Missions.Grpc.V1.Mission.Types.ExecutionMode;
+
+namespace Missions.Grpc.Tests.Grpc;
+
+/// <summary>CreateMission as a native gRPC caller sees it: messages, status codes and details.</summary>
+public sealed class CreateMissionGrpcTests : IAsyncLifetime
+{
+    private readonly MissionsApp _app = new();
+    private MissionsService.MissionsServiceClient _client = null!;
+
+    public Task InitializeAsync()
+    {
+        _client = _app.Grpc();
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync() => await _app.DisposeAsync();
+
+    private static Metadata Key(string key = TestKeys.KeyA) => new() { { "authorization", $"Bearer {key}" } };
+
+    private static DateTime Deadline => DateTime.UtcNow.AddSeconds(30);
+
+    [Fact]
+    public async Task Create_returns_the_stored_mission()
+    {
+        var metadata = Struct.Parser.ParseJson("""{"team":"ops","list":[1,"a",null,{"b":true}]}""");
+        var response = await _client.CreateMissionAsync(
+            new CreateMissionRequest { Name = "Outbound survey", Model = "gpt-4o", ExecutionMode = ExecutionMode.Managed, Metadata = metadata },
+            Key(), Deadline);
+
+        var mission = response.Data;
+        Assert.True(Guid.TryParse(mission.MissionId, out var id));
+        Assert.Equal(7, id.Version);
+        Assert.Equal("Outbound survey", mission.Name);
+        Assert.Equal("gpt-4o", mission.Model);
+        Assert.False(mission.HasDescription);
+        Assert.False(mission.HasInstructions);
+        Assert.Equal(ExecutionMode.Managed, mission.ExecutionMode);
+        Assert.Equal(metadata, mission.Metadata);
+        Assert.Equal(mission.CreatedAt, mission.UpdatedAt);
+
+        var stored = await _app.Store.GetMissionAsync(TestKeys.OrgA, id);
+        Assert.NotNull(stored);
+        Assert.Equal("Outbound survey", stored.Name);
+    }
+
+    [Fact]
+    public async Task Unspecified_execution_mode_means_external()
+    {
+        var response = await _client.CreateMissionAsync(
+            new CreateMissionRequest { Name = "x", ExecutionMode = ExecutionMode.Unspecified }, Key(), Deadline);
+        Assert.Equal(ExecutionMode.External, response.Data.ExecutionMode);
+    }
+
+    [Fact]
+    public async Task Missing_name_is_invalid_argument_with_a_field_violation()
+    {
+        var error = await Assert.ThrowsAsync<RpcException>(() =>
+            _client.CreateMissionAsync(new CreateMissionRequest { Description = "no name" }, Key(), Deadline).ResponseAsync);
+
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        var violation = Assert.Single(BadRequestOf(error).FieldViolations);
+        Assert.Equal("name", violation.Field);
+        Assert.Equal("missing", violation.Reason);
+        Assert.Equal("Field required", violation.Description);
+    }
+
+    [Fact]
+    public async Task Every_rule_the_rest_face_enforces_holds_for_grpc_too()
+    {
+        var error = await Assert.ThrowsAsync<RpcException>(() => _client.CreateMissionAsync(
+            new CreateMissionRequest
+            {
+                Name = new string('n', 257),
+                Model = new string('m', 257),
+                ExecutionMode = (ExecutionMode)7,
+            }, Key(), Deadline).ResponseAsync);
+
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        var violations = BadRequestOf(error).FieldViolations
+            .Select(v => $"{v.Field} {v.Reason} {v.Description}")
+            .Order(StringComparer.Ordinal);
+        Assert.Equal(
+        [
+            "execution_mode enum Input should be 'external' or 'managed'",
+            "model string_too_long String should have at most 256 characters",
+            "name string_too_long String should have at most 256 characters",
+        ], violations);
+    }
+
+    [Fact]
+    public async Task Metadata_nested_too_deep_is_invalid_argument()
+    {
+        var deep = new Struct();
+        var current = deep; // level 1
+        for (var i = 0; i < 32; i++) // 33 levels: over our limit, within protobuf's parser limit
+        {
+            var child = new Struct();
+            current.Fields["a"] = Value.ForStruct(child);
+            current = child;
+        }
+        var error = await Assert.ThrowsAsync<RpcException>(() => _client.CreateMissionAsync(
+            new CreateMissionRequest { Name = "x", Metadata = deep }, Key(), Deadline).ResponseAsync);
+
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        var violation = Assert.Single(BadRequestOf(error).FieldViolations);
+        Assert.Equal("metadata", violation.Field);
+        Assert.Equal("value_error", violation.Reason);
+    }
+
+    [Fact]
+    public async Task Missing_or_unknown_key_is_unauthenticated()
+    {
+        var missing = await Assert.ThrowsAsync<RpcException>(() =>
+            _client.CreateMissionAsync(new CreateMissionRequest { Name = "x" }, deadline: Deadline).ResponseAsync);
+        Assert.Equal(StatusCode.Unauthenticated, missing.StatusCode);
+
+        var unknown = await Assert.ThrowsAsync<RpcException>(() =>
+            _client.CreateMissionAsync(new CreateMissionRequest { Name = "x" }, Key("nope"), Deadline).ResponseAsync);
+        Assert.Equal(StatusCode.Unauthenticated, unknown.StatusCode);
+        Assert.Equal("Invalid API key", unknown.Status.Detail);
+    }
+
+    private static BadRequest BadRequestOf(RpcException error)
+    {
+        var status = error.GetRpcStatus();
+        Assert.NotNull(status);
+        var badRequest = status.GetDetail<BadRequest>();
+        Assert.NotNull(badRequest);
+        return badRequest;
+    }
+}

@@ -1,0 +1,75 @@
+using System.Net.Http.Headers;
+using Grpc.Net.Client;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Missions.Grpc.Storage;
+using Missions.Grpc.V1;
+
+namespace Missions.Grpc.Tests.Infrastructure;
+
+/// <summary>
+/// The server in memory (TestServer), on a database of its own, with the two test keys. Fails the
+/// test on any error log the server wrote unless the test says it expected one.
+/// </summary>
+public sealed class MissionsApp : WebApplicationFactory<Program>
+{
+    private readonly bool _ownsDatabase;
+    private readonly IReadOnlyDictionary<string, string?> _settings;
+
+    public MissionsApp(TempDatabase? database = null, IReadOnlyDictionary<string, string?>? settings = null)
+    {
+        _ownsDatabase = database is null;
+        Database = database ?? new TempDatabase();
+        _settings = settings ?? new Dictionary<string, string?>();
+    }
+
+    public TempDatabase Database { get; }
+
+    public ErrorLogCollector Logs { get; } = new();
+
+    public bool ErrorLogsExpected { get; set; }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        builder.UseSetting("Storage:LiteDb:Path", Database.Path);
+        foreach (var (key, value) in TestKeys.Settings().Concat(_settings))
+        {
+            builder.UseSetting(key, value);
+        }
+        builder.ConfigureLogging(logging => logging.AddProvider(Logs));
+    }
+
+    /// <summary>An HTTP client with <paramref name="key"/> as bearer token (none when null).</summary>
+    public HttpClient Rest(string? key = TestKeys.KeyA)
+    {
+        var client = CreateClient();
+        client.Timeout = TimeSpan.FromSeconds(30);
+        if (key is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        }
+        return client;
+    }
+
+    /// <summary>A gRPC client over the in-memory server.</summary>
+    public MissionsService.MissionsServiceClient Grpc() =>
+        new(GrpcChannel.ForAddress(Server.BaseAddress, new GrpcChannelOptions { HttpHandler = Server.CreateHandler() }));
+
+    public IMissionStore Store => Services.GetRequiredService<IMissionStore>();
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        if (_ownsDatabase)
+        {
+            Database.Dispose();
+        }
+        if (!ErrorLogsExpected)
+        {
+            Assert.True(Logs.Errors.IsEmpty, "Unexpected error logs:\n" + string.Join("\n", Logs.Errors));
+        }
+    }
+}

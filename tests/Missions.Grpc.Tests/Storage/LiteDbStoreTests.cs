@@ -1,0 +1,103 @@
+using System.Net;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Missions.Grpc.Storage;
+using Missions.Grpc.Storage.LiteDb;
+using Missions.Grpc.Tests.Infrastructure;
+
+namespace Missions.Grpc.Tests.Storage;
+
+/// <summary>The embedded store: concurrency, durability across restarts, start-up guards.</summary>
+public sealed class LiteDbStoreTests
+{
+    private static LiteDbMissionStore Open(string path) => new(
+        Options.Create(new StorageOptions { LiteDb = new LiteDbOptions { Path = path } }),
+        NullLogger<LiteDbMissionStore>.Instance);
+
+    private static NewMission Mission(string name, string org = TestKeys.OrgA) =>
+        new(org, name, null, null, null, "external", null);
+
+    [Fact]
+    public async Task Fifty_concurrent_creates_get_fifty_distinct_ids_and_are_all_stored()
+    {
+        await using var app = new MissionsApp();
+        var client = app.Rest();
+        var responses = await Task.WhenAll(Enumerable.Range(0, 50).Select(i =>
+            client.PostAsync("/v2/ai/missions", $$"""{"name":"concurrent-{{i}}"}""")));
+
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.Created, r.Status));
+        var ids = responses.Select(r => Guid.Parse((string)r.Json!["data"]!["mission_id"]!)).ToList();
+        Assert.Equal(50, ids.Distinct().Count());
+        foreach (var (id, i) in ids.Select((id, i) => (id, i)))
+        {
+            var stored = await app.Store.GetMissionAsync(TestKeys.OrgA, id);
+            Assert.Equal($"concurrent-{i}", stored?.Name);
+        }
+    }
+
+    [Fact]
+    public async Task Data_survives_a_restart_on_the_same_file()
+    {
+        using var db = new TempDatabase();
+        string body;
+        Guid id;
+        await using (var first = new MissionsApp(db))
+        {
+            var (status, json, _) = await first.Rest().PostAsync("/v2/ai/missions",
+                """{"name":"durable","description":"d","metadata":{"k":[1,{"z":null}]}}""");
+            Assert.Equal(HttpStatusCode.Created, status);
+            body = json!["data"]!.ToJsonString();
+            id = Guid.Parse((string)json["data"]!["mission_id"]!);
+        }
+        await using var second = new MissionsApp(db);
+        var stored = await second.Store.GetMissionAsync(TestKeys.OrgA, id);
+        Assert.NotNull(stored);
+        Assert.Equal("durable", stored.Name);
+        Assert.Equal("d", stored.Description);
+        Assert.Equal("""{ "k": [ 1, { "z": null } ] }""", stored.MetadataJson);
+        Assert.Contains(stored.CreatedAt.ToString("yyyy-MM-ddTHH:mm:ss.fff"), body);
+    }
+
+    [Fact]
+    public async Task Ids_are_strictly_increasing_in_creation_order()
+    {
+        using var db = new TempDatabase();
+        using var store = Open(db.Path);
+        var created = new List<string>();
+        for (var i = 0; i < 500; i++)
+        {
+            created.Add((await store.CreateMissionAsync(Mission($"m{i}"))).Id);
+        }
+        Assert.Equal(created.Order(StringComparer.Ordinal), created);
+        Assert.Equal(created.Count, created.Distinct().Count());
+    }
+
+    [Fact]
+    public void A_second_store_on_the_same_file_is_refused_with_a_clear_message()
+    {
+        using var db = new TempDatabase();
+        using var first = Open(db.Path);
+        var error = Assert.Throws<InvalidOperationException>(() => Open(db.Path));
+        Assert.Contains("in use by another process", error.Message);
+    }
+
+    [Fact]
+    public void A_log_file_without_its_data_file_is_refused()
+    {
+        using var db = new TempDatabase();
+        File.WriteAllText(Path.Combine(db.Directory, "missions-log.db"), "stale");
+        var error = Assert.Throws<InvalidOperationException>(() => Open(db.Path));
+        Assert.Contains("without its data file", error.Message);
+    }
+
+    [Fact]
+    public async Task Other_organizations_do_not_see_a_mission()
+    {
+        using var db = new TempDatabase();
+        using var store = Open(db.Path);
+        var created = await store.CreateMissionAsync(Mission("mine"));
+        Assert.NotNull(await store.GetMissionAsync(TestKeys.OrgA, Guid.Parse(created.Id)));
+        Assert.Null(await store.GetMissionAsync(TestKeys.OrgB, Guid.Parse(created.Id)));
+        Assert.Null(await store.GetMissionAsync(TestKeys.OrgA, Guid.NewGuid()));
+    }
+}
