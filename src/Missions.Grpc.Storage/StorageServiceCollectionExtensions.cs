@@ -17,6 +17,7 @@ public static class StorageServiceCollectionExtensions
             case "litedb":
                 services.AddSingleton<LiteDbMissionStore>();
                 services.AddSingleton<IMissionStore>(sp => sp.GetRequiredService<LiteDbMissionStore>());
+                services.AddSingleton<IStorageHealth>(sp => sp.GetRequiredService<LiteDbMissionStore>());
                 break;
             default:
                 throw new InvalidOperationException(

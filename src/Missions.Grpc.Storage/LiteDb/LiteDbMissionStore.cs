@@ -9,7 +9,7 @@ namespace Missions.Grpc.Storage.LiteDb;
 /// all writes through <see cref="LiteDbWriter"/>, reads concurrent. Guards at start: a second
 /// process on the same file, and a log file without its data file, both fail with a clear message.
 /// </summary>
-public sealed class LiteDbMissionStore : IMissionStore, IDisposable
+public sealed class LiteDbMissionStore : IMissionStore, IStorageHealth, IDisposable
 {
     internal const string MissionsCollection = "missions";
 
@@ -74,6 +74,12 @@ public sealed class LiteDbMissionStore : IMissionStore, IDisposable
     {
         var record = _missions.FindById(missionId.ToString());
         return Task.FromResult(record is not null && record.Organization == organization ? record.ToDocument() : null);
+    }
+
+    public Task CheckAsync(CancellationToken cancellationToken = default)
+    {
+        _ = _missions.FindOne(Query.All());
+        return Task.CompletedTask;
     }
 
     public void Dispose()

@@ -44,12 +44,15 @@ public static class MissionsServerComposition
             })
             .AddJsonTranscoding(options => options.TypeRegistry = RestShapingMiddleware.ErrorTypes);
         services.AddGrpcReflection();
-        services.AddGrpcHealthChecks();
+        services.AddGrpcHealthChecks().AddCheck<StorageHealthCheck>("storage");
         return builder;
     }
 
     public static WebApplication UseMissionsServer(this WebApplication app)
     {
+        // Open storage now: a locked or inconsistent database fails the start, not the first request.
+        app.Services.GetRequiredService<IMissionStore>();
+
         // Anything thrown outside a gRPC handler: 500 {"detail":"Internal server error"}, no internals.
         app.UseExceptionHandler(errors => errors.Run(context =>
             RestErrors.WriteDetailAsync(context.Response, StatusCodes.Status500InternalServerError, RestErrors.InternalDetail)));

@@ -1,0 +1,179 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Missions.Grpc.Tests.Infrastructure;
+
+/// <summary>
+/// The real server as its own process (<c>dotnet Missions.Grpc.dll</c>), on free loopback ports,
+/// configured the standard way (environment variables), outside Development.
+/// </summary>
+public sealed class ServerProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+
+    private ServerProcess(Process process, string restUrl, string grpcUrl)
+    {
+        _process = process;
+        RestUrl = restUrl;
+        GrpcUrl = grpcUrl;
+        _process.OutputDataReceived += (_, e) => Append(e.Data);
+        _process.ErrorDataReceived += (_, e) => Append(e.Data);
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+    }
+
+    public string RestUrl { get; }
+
+    public string GrpcUrl { get; }
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    public bool HasExited => _process.HasExited;
+
+    public int ExitCode => _process.ExitCode;
+
+    /// <summary>Repository root (the folder holding Missions.Grpc.sln).</summary>
+    public static string RepoRoot { get; } = FindRepoRoot();
+
+    /// <summary>Starts the server and waits until /healthz answers (or the process exits).</summary>
+    public static async Task<ServerProcess> StartAsync(string databasePath, bool withKeys = true, bool waitUntilHealthy = true)
+    {
+        var restUrl = $"http://127.0.0.1:{FreePort()}";
+        var grpcUrl = $"http://127.0.0.1:{FreePort()}";
+        var dll = ServerDll();
+        var start = new ProcessStartInfo("dotnet", [dll])
+        {
+            WorkingDirectory = Path.GetDirectoryName(dll)!,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        start.Environment["Kestrel__Endpoints__Rest__Url"] = restUrl;
+        start.Environment["Kestrel__Endpoints__Grpc__Url"] = grpcUrl;
+        start.Environment["Storage__LiteDb__Path"] = databasePath;
+        start.Environment["Logging__Console__FormatterName"] = "simple";
+        if (withKeys)
+        {
+            foreach (var (key, value) in TestKeys.Settings())
+            {
+                start.Environment[key.Replace(":", "__")] = value;
+            }
+        }
+        var server = new ServerProcess(Process.Start(start)!, restUrl, grpcUrl);
+        if (waitUntilHealthy)
+        {
+            await server.WaitUntilHealthyAsync();
+        }
+        return server;
+    }
+
+    /// <summary>Waits for the process to exit on its own (a start-up failure).</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(cts.Token);
+        _process.WaitForExit(); // flush redirected output
+        return _process.ExitCode;
+    }
+
+    /// <summary>SIGKILL: no shutdown hooks, no flush — what a crash looks like.</summary>
+    public async Task KillAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+    }
+
+    /// <summary>Error-level lines the server logged ("fail:" / "crit:" in the simple console format).</summary>
+    public IReadOnlyList<string> ErrorLines() =>
+        Output.Split('\n').Where(l => l.StartsWith("fail:", StringComparison.Ordinal) || l.StartsWith("crit:", StringComparison.Ordinal)).ToList();
+
+    public async ValueTask DisposeAsync()
+    {
+        await KillAsync();
+        _process.Dispose();
+    }
+
+    private async Task WaitUntilHealthyAsync()
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"Server exited with {_process.ExitCode} at start:\n{Output}");
+            }
+            try
+            {
+                var response = await http.GetAsync($"{RestUrl}/healthz");
+                if (response.StatusCode == HttpStatusCode.OK)
+                {
+                    return;
+                }
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+                // not listening yet
+            }
+            await Task.Delay(100);
+        }
+        throw new TimeoutException($"Server did not become healthy within 60 s:\n{Output}");
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>The server's own build output, in the configuration the tests were built in.</summary>
+    private static string ServerDll()
+    {
+        var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}")
+            ? "Release"
+            : "Debug";
+        var dll = Path.Combine(RepoRoot, "src", "Missions.Grpc", "bin", configuration, "net10.0", "Missions.Grpc.dll");
+        return File.Exists(dll) ? dll : throw new FileNotFoundException("Build the solution first: server not found", dll);
+    }
+
+    private static string FindRepoRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Missions.Grpc.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+        throw new InvalidOperationException("Missions.Grpc.sln not found above " + AppContext.BaseDirectory);
+    }
+}

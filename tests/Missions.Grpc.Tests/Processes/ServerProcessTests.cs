@@ -1,0 +1,132 @@
+using System.Net;
+using System.Net.Http.Headers;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Grpc.Health.V1;
+using Grpc.Net.Client;
+using Grpc.Reflection.V1Alpha;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Missions.Grpc.Storage;
+using Missions.Grpc.Storage.LiteDb;
+using Missions.Grpc.Tests.Infrastructure;
+using Missions.Grpc.V1;
+
+namespace Missions.Grpc.Tests.Processes;
+
+/// <summary>The real server process over real sockets: both endpoints, crashes, start-up guards.</summary>
+[Collection(ServerProcessCollection.Name)]
+public sealed class ServerProcessTests
+{
+    private static HttpClient Rest(ServerProcess server, string key = TestKeys.KeyA) => new()
+    {
+        BaseAddress = new Uri(server.RestUrl),
+        Timeout = TimeSpan.FromSeconds(30),
+        DefaultRequestHeaders = { Authorization = new AuthenticationHeaderValue("Bearer", key) },
+    };
+
+    [Fact]
+    public async Task Rest_and_grpc_endpoints_serve_over_sockets()
+    {
+        using var db = new TempDatabase();
+        await using var server = await ServerProcess.StartAsync(db.Path);
+
+        var (status, json, response) = await Rest(server).PostAsync("/v2/ai/missions", """{"name":"over sockets"}""");
+        Assert.Equal(HttpStatusCode.Created, status);
+        Assert.Equal("application/json", response.Content.Headers.ContentType!.MediaType);
+        Assert.Equal("over sockets", (string?)json!["data"]!["name"]);
+
+        using var channel = GrpcChannel.ForAddress(server.GrpcUrl);
+        var client = new MissionsService.MissionsServiceClient(channel);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var created = await client.CreateMissionAsync(
+            new CreateMissionRequest { Name = "over h2c", Metadata = Struct.Parser.ParseJson("""{"a":1}""") },
+            new Metadata { { "authorization", $"Bearer {TestKeys.KeyA}" } }, deadline);
+        Assert.Equal("over h2c", created.Data.Name);
+
+        var unauthenticated = await Assert.ThrowsAsync<RpcException>(() =>
+            client.CreateMissionAsync(new CreateMissionRequest { Name = "x" }, deadline: deadline).ResponseAsync);
+        Assert.Equal(StatusCode.Unauthenticated, unauthenticated.StatusCode);
+
+        // Health and reflection need no key (grpcurl / buf curl list methods without one).
+        var health = await new Health.HealthClient(channel).CheckAsync(new HealthCheckRequest(), deadline: deadline);
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, health.Status);
+        using var reflection = new ServerReflection.ServerReflectionClient(channel).ServerReflectionInfo(deadline: deadline);
+        await reflection.RequestStream.WriteAsync(new ServerReflectionRequest { ListServices = "" });
+        Assert.True(await reflection.ResponseStream.MoveNext());
+        Assert.Contains("missions.v1.MissionsService",
+            reflection.ResponseStream.Current.ListServicesResponse.Service.Select(s => s.Name));
+        await reflection.RequestStream.CompleteAsync();
+
+        // REST also answers on the gRPC endpoint over HTTP/2 (prior knowledge).
+        using var h2 = new HttpClient { BaseAddress = new Uri(server.GrpcUrl), DefaultRequestVersion = HttpVersion.Version20, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact };
+        h2.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TestKeys.KeyA);
+        var overH2 = await h2.PostAsync("/v2/ai/missions", Json.Body("""{"name":"rest over h2"}"""));
+        Assert.Equal(HttpStatusCode.Created, overH2.StatusCode);
+
+        Assert.Empty(server.ErrorLines());
+    }
+
+    [Fact]
+    public async Task Acknowledged_creates_survive_a_killed_process()
+    {
+        using var db = new TempDatabase();
+        var acknowledged = new List<Guid>();
+        await using (var server = await ServerProcess.StartAsync(db.Path))
+        {
+            var client = Rest(server);
+            var responses = await Task.WhenAll(Enumerable.Range(0, 40).Select(i =>
+                client.PostAsync("/v2/ai/missions", $$"""{"name":"crash-{{i}}"}""")));
+            Assert.All(responses, r => Assert.Equal(HttpStatusCode.Created, r.Status));
+            acknowledged.AddRange(responses.Select(r => Guid.Parse((string)r.Json!["data"]!["mission_id"]!)));
+            await server.KillAsync(); // SIGKILL right after the last acknowledgement
+        }
+
+        // Restart on the same file: the server starts, and every acknowledged mission is there.
+        await using (var restarted = await ServerProcess.StartAsync(db.Path))
+        {
+            var (status, _, _) = await Rest(restarted).PostAsync("/v2/ai/missions", """{"name":"after restart"}""");
+            Assert.Equal(HttpStatusCode.Created, status);
+            await restarted.KillAsync();
+        }
+        using var store = new LiteDbMissionStore(
+            Options.Create(new StorageOptions { LiteDb = new LiteDbOptions { Path = db.Path } }),
+            NullLogger<LiteDbMissionStore>.Instance);
+        foreach (var id in acknowledged)
+        {
+            Assert.NotNull(await store.GetMissionAsync(TestKeys.OrgA, id));
+        }
+    }
+
+    [Fact]
+    public async Task Outside_development_the_server_refuses_to_start_without_keys()
+    {
+        using var db = new TempDatabase();
+        await using var server = await ServerProcess.StartAsync(db.Path, withKeys: false, waitUntilHealthy: false);
+
+        var exitCode = await server.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("No API keys are configured", server.Output);
+        Assert.Contains("Auth__ApiKeys__0__Key", server.Output);
+    }
+
+    [Fact]
+    public async Task A_second_server_on_the_same_file_fails_at_start_with_a_clear_message()
+    {
+        using var db = new TempDatabase();
+        await using var first = await ServerProcess.StartAsync(db.Path);
+        await using var second = await ServerProcess.StartAsync(db.Path, waitUntilHealthy: false);
+
+        var exitCode = await second.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("in use by another process", second.Output);
+        Assert.False(first.HasExited);
+    }
+}
+
+/// <summary>Server processes are started one test at a time (2 cores).</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class ServerProcessCollection
+{
+    public const string Name = "server processes";
+}

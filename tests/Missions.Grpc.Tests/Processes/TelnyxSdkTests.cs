@@ -1,0 +1,103 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Missions.Grpc.Tests.Infrastructure;
+
+namespace Missions.Grpc.Tests.Processes;
+
+/// <summary>
+/// The official Telnyx TypeScript SDK (npm telnyx, pinned in tests/sdk) pointed at the real server
+/// with baseURL: what an SDK user gets, unchanged. npm packages are installed by the test itself.
+/// </summary>
+[Collection(ServerProcessCollection.Name)]
+public sealed class TelnyxSdkTests
+{
+    private static readonly string SdkDir = Path.Combine(ServerProcess.RepoRoot, "tests", "sdk");
+
+    [Fact]
+    public async Task Sdk_creates_missions_and_sees_422_and_401_as_typed_errors()
+    {
+        await EnsureNpmPackagesAsync();
+        using var db = new TempDatabase();
+        await using var server = await ServerProcess.StartAsync(db.Path);
+
+        var (exitCode, stdout, stderr) = await RunAsync("node", ["create-mission.mjs"], new()
+        {
+            ["MISSIONS_BASE_URL"] = $"{server.RestUrl}/v2",
+            ["MISSIONS_API_KEY"] = TestKeys.KeyA,
+        });
+        Assert.True(exitCode == 0, $"SDK harness failed ({exitCode}):\n{stderr}\n{stdout}");
+        var result = JsonNode.Parse(stdout)!;
+
+        var full = result["full"]!["data"]!;
+        Assert.Equal("sdk-full", (string?)full["name"]);
+        Assert.Equal("managed", (string?)full["execution_mode"]);
+        Assert.Equal("gpt-4o", (string?)full["model"]);
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse("""{"nested":{"a":[1,"two",null]}}"""), full["metadata"]));
+        Assert.True(Guid.TryParse((string?)full["mission_id"], out _));
+
+        var minimal = result["minimal"]!["data"]!;
+        Assert.Equal(Json.Sorted("mission_id", "name", "execution_mode", "created_at", "updated_at"), minimal.Keys());
+        Assert.Equal("external", (string?)minimal["execution_mode"]);
+
+        Assert.Equal("UnprocessableEntityError", (string?)result["invalid"]!["name"]);
+        Assert.Equal(422, (int)result["invalid"]!["status"]!);
+        var error = result["invalid"]!["error"]!["detail"]![0]!;
+        Assert.Equal("string_type", (string?)error["type"]);
+        Assert.Equal(["body", "name"], error.Loc());
+
+        Assert.Equal("AuthenticationError", (string?)result["unauthorized"]!["name"]);
+        Assert.Equal(401, (int)result["unauthorized"]!["status"]!);
+        Assert.Empty(server.ErrorLines());
+    }
+
+    private static readonly SemaphoreSlim NpmGate = new(1, 1);
+
+    /// <summary>`npm ci` in tests/sdk once, when its node_modules is missing.</summary>
+    private static async Task EnsureNpmPackagesAsync()
+    {
+        await NpmGate.WaitAsync();
+        try
+        {
+            if (File.Exists(Path.Combine(SdkDir, "node_modules", "telnyx", "package.json")))
+            {
+                return;
+            }
+            var (exitCode, stdout, stderr) = await RunAsync("npm", ["ci", "--no-audit", "--no-fund"], [], TimeSpan.FromMinutes(5));
+            Assert.True(exitCode == 0, $"npm ci failed in {SdkDir}:\n{stderr}\n{stdout}");
+        }
+        finally
+        {
+            NpmGate.Release();
+        }
+    }
+
+    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(
+        string file, string[] args, Dictionary<string, string> env, TimeSpan? timeout = null)
+    {
+        var start = new ProcessStartInfo(file, args)
+        {
+            WorkingDirectory = SdkDir,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var (key, value) in env)
+        {
+            start.Environment[key] = value;
+        }
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(60));
+        try
+        {
+            await process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{file} {string.Join(' ', args)} timed out");
+        }
+        return (process.ExitCode, await stdout, await stderr);
+    }
+}
