@@ -28,6 +28,9 @@ public static class MissionsServerComposition
         var rest = configuration.GetSection(RestOptions.SectionName).Get<RestOptions>() ?? new RestOptions();
 
         services.AddMissionStorage(configuration);
+        // Open storage at start (after configuration is validated): a locked or inconsistent
+        // database fails the start, not the first request.
+        services.AddHostedService<StorageStartup>();
         services.PostConfigure<StorageOptions>(o =>
             o.LiteDb.Path = Path.GetFullPath(o.LiteDb.Path, builder.Environment.ContentRootPath));
 
@@ -50,8 +53,6 @@ public static class MissionsServerComposition
 
     public static WebApplication UseMissionsServer(this WebApplication app)
     {
-        // Open storage now: a locked or inconsistent database fails the start, not the first request.
-        app.Services.GetRequiredService<IMissionStore>();
 
         // Anything thrown outside a gRPC handler: 500 {"detail":"Internal server error"}, no internals.
         app.UseExceptionHandler(errors => errors.Run(context =>
