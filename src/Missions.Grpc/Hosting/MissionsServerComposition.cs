@@ -46,6 +46,7 @@ public static class MissionsServerComposition
                 options.EnableDetailedErrors = false;
             })
             .AddJsonTranscoding(options => options.TypeRegistry = RestShapingMiddleware.ErrorTypes);
+        services.AddMalformedRequestGuard();
         services.AddGrpcReflection();
         services.AddGrpcHealthChecks().AddCheck<StorageHealthCheck>("storage");
         return builder;

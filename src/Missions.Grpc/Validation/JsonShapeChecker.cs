@@ -105,7 +105,7 @@ public static class JsonShapeChecker
             FieldType.Enum => kind == JsonValueKind.String && rule.EnumNames.Contains(value.GetValue<string>())
                 ? null
                 : Pydantic.Enum([.. path], rule.EnumNames),
-            FieldType.Message when rule.IsFreeForm => FreeFormError(field.MessageType, kind, path),
+            FieldType.Message when rule.IsFreeForm => FreeFormError(field.MessageType, value, kind, path),
             FieldType.Message when MessageRules.IsTimestamp(field.MessageType) =>
                 kind == JsonValueKind.String && DateTimeOffset.TryParse(value.GetValue<string>(), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out _)
                     ? null
@@ -128,11 +128,24 @@ public static class JsonShapeChecker
         return true;
     }
 
-    private static Violation? FreeFormError(MessageDescriptor type, JsonValueKind kind, List<object> path) => type.FullName switch
+    /// <summary>Free-form JSON: the right container type, and no deeper than the validator's limit.</summary>
+    private static Violation? FreeFormError(MessageDescriptor type, JsonNode value, JsonValueKind kind, List<object> path)
     {
-        "google.protobuf.Struct" => kind == JsonValueKind.Object ? null : Pydantic.DictType([.. path]),
-        "google.protobuf.ListValue" => kind == JsonValueKind.Array ? null : Pydantic.ListType([.. path]),
-        _ => null,
+        var typeError = type.FullName switch
+        {
+            "google.protobuf.Struct" => kind == JsonValueKind.Object ? null : Pydantic.DictType([.. path]),
+            "google.protobuf.ListValue" => kind == JsonValueKind.Array ? null : Pydantic.ListType([.. path]),
+            _ => null,
+        };
+        return typeError ?? (Depth(value) > MessageValidator.MaxFreeFormDepth ? MessageValidator.TooDeep([.. path]) : null);
+    }
+
+    /// <summary>Container nesting, counted as <see cref="MessageValidator"/> counts Struct/ListValue levels.</summary>
+    private static int Depth(JsonNode? node) => node switch
+    {
+        JsonObject obj => 1 + obj.Select(p => Depth(p.Value)).DefaultIfEmpty(0).Max(),
+        JsonArray array => 1 + array.Select(Depth).DefaultIfEmpty(0).Max(),
+        _ => 0,
     };
 
     /// <summary>pydantic's lax integers: whole numbers, and strings holding one; in the field's range.</summary>

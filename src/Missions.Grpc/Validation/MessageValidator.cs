@@ -37,6 +37,10 @@ public sealed class MessageValidator
     /// <summary>Deepest nesting accepted inside a free-form object (<c>metadata</c>, <c>payload</c>, …).</summary>
     public const int MaxFreeFormDepth = 32;
 
+    /// <summary>The violation for free-form JSON nested deeper than <see cref="MaxFreeFormDepth"/>.</summary>
+    public static Violation TooDeep(IReadOnlyList<object> path) =>
+        Pydantic.ValueError(path, $"nesting deeper than {MaxFreeFormDepth} levels");
+
     public IReadOnlyList<Violation> Validate(IMessage message)
     {
         var violations = new List<Violation>();
@@ -100,7 +104,7 @@ public sealed class MessageValidator
         {
             if (Depth(value) > MaxFreeFormDepth)
             {
-                violations.Add(Pydantic.ValueError([.. path], $"nesting deeper than {MaxFreeFormDepth} levels"));
+                violations.Add(TooDeep([.. path]));
             }
         }
         else if (!MessageRules.IsTimestamp(value.Descriptor))

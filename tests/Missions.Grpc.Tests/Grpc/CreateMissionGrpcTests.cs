@@ -114,6 +114,36 @@ public sealed class CreateMissionGrpcTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Metadata_nested_past_protobufs_parser_limit_is_invalid_argument_not_unknown()
+    {
+        var deep = new Struct();
+        var current = deep;
+        for (var i = 0; i < 60; i++)
+        {
+            var child = new Struct();
+            current.Fields["a"] = Value.ForStruct(child);
+            current = child;
+        }
+        var error = await Assert.ThrowsAsync<RpcException>(() => _client.CreateMissionAsync(
+            new CreateMissionRequest { Name = "x", Metadata = deep }, Key(), Deadline).ResponseAsync);
+
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.Contains("could not be parsed", error.Status.Detail);
+    }
+
+    [Fact]
+    public async Task A_payload_that_is_not_protobuf_is_invalid_argument()
+    {
+        var raw = new Method<byte[], byte[]>(MethodType.Unary, "missions.v1.MissionsService", "CreateMission",
+            Marshallers.Create(b => b, b => b), Marshallers.Create(b => b, b => b));
+        var invoker = _app.GrpcChannel().CreateCallInvoker();
+        var error = await Assert.ThrowsAsync<RpcException>(() => invoker.AsyncUnaryCall(
+            raw, null, new CallOptions(Key(), Deadline), [0x0A, 0xFF, 0xFF, 0xFF, 0xFF, 0x0F, 0x01]).ResponseAsync);
+
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+    }
+
+    [Fact]
     public async Task Missing_or_unknown_key_is_unauthenticated()
     {
         var missing = await Assert.ThrowsAsync<RpcException>(() =>

@@ -55,8 +55,10 @@ public sealed class MissionsApp : WebApplicationFactory<Program>
     }
 
     /// <summary>A gRPC client over the in-memory server.</summary>
-    public MissionsService.MissionsServiceClient Grpc() =>
-        new(GrpcChannel.ForAddress(Server.BaseAddress, new GrpcChannelOptions { HttpHandler = Server.CreateHandler() }));
+    public MissionsService.MissionsServiceClient Grpc() => new(GrpcChannel());
+
+    public GrpcChannel GrpcChannel() =>
+        global::Grpc.Net.Client.GrpcChannel.ForAddress(Server.BaseAddress, new GrpcChannelOptions { HttpHandler = Server.CreateHandler() });
 
     public IMissionStore Store => Services.GetRequiredService<IMissionStore>();
 

@@ -198,6 +198,12 @@ public sealed partial class CreateMissionRestTests : IAsyncLifetime
         Assert.Equal(["body", "metadata"], error.Loc());
         Assert.Equal("Value error, nesting deeper than 32 levels", (string?)error["msg"]);
 
+        var fiftyLevels = string.Concat(Enumerable.Repeat("{\"a\":", 50)) + "1" + new string('}', 50);
+        var (status50, json50, _) = await _client.PostAsync(Path, "{\"name\":\"x\",\"metadata\":" + fiftyLevels + "}");
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, status50);
+        Assert.Equal(["body", "metadata"], json50.SingleDetail().Loc());
+        Assert.Equal("value_error", (string?)json50.SingleDetail()["type"]);
+
         var tooDeepToParse = string.Concat(Enumerable.Repeat("[", 200)) + new string(']', 200);
         var (status2, json2, _) = await _client.PostAsync(Path, "{\"name\":\"x\",\"metadata\":{\"a\":" + tooDeepToParse + "}}");
         Assert.Equal(HttpStatusCode.UnprocessableEntity, status2);
