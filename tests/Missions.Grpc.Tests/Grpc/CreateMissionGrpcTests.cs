@@ -96,14 +96,7 @@ public sealed class CreateMissionGrpcTests : IAsyncLifetime
     [Fact]
     public async Task Metadata_nested_too_deep_is_invalid_argument()
     {
-        var deep = new Struct();
-        var current = deep; // level 1
-        for (var i = 0; i < 32; i++) // 33 levels: over our limit, within protobuf's parser limit
-        {
-            var child = new Struct();
-            current.Fields["a"] = Value.ForStruct(child);
-            current = child;
-        }
+        var deep = NestedStruct(33); // over our limit of 32, within protobuf's parser limit
         var error = await Assert.ThrowsAsync<RpcException>(() => _client.CreateMissionAsync(
             new CreateMissionRequest { Name = "x", Metadata = deep }, Key(), Deadline).ResponseAsync);
 
@@ -116,14 +109,7 @@ public sealed class CreateMissionGrpcTests : IAsyncLifetime
     [Fact]
     public async Task Metadata_nested_past_protobufs_parser_limit_is_invalid_argument_not_unknown()
     {
-        var deep = new Struct();
-        var current = deep;
-        for (var i = 0; i < 60; i++)
-        {
-            var child = new Struct();
-            current.Fields["a"] = Value.ForStruct(child);
-            current = child;
-        }
+        var deep = NestedStruct(61);
         var error = await Assert.ThrowsAsync<RpcException>(() => _client.CreateMissionAsync(
             new CreateMissionRequest { Name = "x", Metadata = deep }, Key(), Deadline).ResponseAsync);
 
@@ -154,6 +140,20 @@ public sealed class CreateMissionGrpcTests : IAsyncLifetime
             _client.CreateMissionAsync(new CreateMissionRequest { Name = "x" }, Key("nope"), Deadline).ResponseAsync);
         Assert.Equal(StatusCode.Unauthenticated, unknown.StatusCode);
         Assert.Equal("Invalid API key", unknown.Status.Detail);
+    }
+
+    /// <summary>{"a":{"a":...{}}} with <paramref name="levels"/> objects.</summary>
+    private static Struct NestedStruct(int levels)
+    {
+        var root = new Struct();
+        var current = root;
+        for (var i = 1; i < levels; i++)
+        {
+            var child = new Struct();
+            current.Fields["a"] = Value.ForStruct(child);
+            current = child;
+        }
+        return root;
     }
 
     private static BadRequest BadRequestOf(RpcException error)
