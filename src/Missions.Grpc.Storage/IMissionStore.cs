@@ -13,4 +13,22 @@ public interface IMissionStore
 
     /// <summary>The mission with this id owned by <paramref name="organization"/>, or null.</summary>
     Task<MissionDocument?> GetMissionAsync(string organization, Guid missionId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// One page of the organization's missions, newest first, and how many there are in all.
+    /// Costs what the page costs (plus the offset walked), not what the collection holds.
+    /// </summary>
+    Task<Page<MissionDocument>> ListMissionsAsync(string organization, int offset, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>Applies <paramref name="changes"/> (present fields replace); null when there is no such mission.</summary>
+    Task<MissionDocument?> UpdateMissionAsync(string organization, Guid missionId, MissionChanges changes, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes the mission and everything that belongs to it, atomically; false when there is no such mission.</summary>
+    Task<bool> DeleteMissionAsync(string organization, Guid missionId, CancellationToken cancellationToken = default);
+
+    /// <summary>A new mission copying the definition of an existing one (not its runs); null when there is no such mission.</summary>
+    Task<MissionDocument?> CloneMissionAsync(string organization, Guid missionId, CancellationToken cancellationToken = default);
 }
+
+/// <summary>One page of a list, and the number of items across all pages.</summary>
+public sealed record Page<T>(IReadOnlyList<T> Items, int TotalResults);

@@ -36,3 +36,12 @@ public sealed record NewMission(
     string? Instructions,
     string ExecutionMode,
     string? MetadataJson);
+
+/// <summary>A partial update: each non-null field replaces the stored value; null leaves it.</summary>
+public sealed record MissionChanges(
+    string? Name = null,
+    string? Description = null,
+    string? Model = null,
+    string? Instructions = null,
+    string? ExecutionMode = null,
+    string? MetadataJson = null);

@@ -8,15 +8,19 @@ namespace Missions.Grpc.Storage.LiteDb;
 /// The embedded backend: one LiteDB file in direct mode, one <see cref="LiteDatabase"/> per process,
 /// all writes through <see cref="LiteDbWriter"/>, reads concurrent. Guards at start: a second
 /// process on the same file, and a log file without its data file, both fail with a clear message.
+/// Lists walk the <c>OrgKey</c> index (organization + UUIDv7 id, so creation order) backwards from
+/// the newest; totals come from per-organization counters the writer keeps in the same transaction.
 /// </summary>
 public sealed class LiteDbMissionStore : IMissionStore, IStorageHealth, IDisposable
 {
     internal const string MissionsCollection = "missions";
+    internal const string CountersCollection = "counters";
 
     private readonly FileStream _processLock;
     private readonly LiteDatabase _db;
     private readonly LiteDbWriter _writer;
     private readonly ILiteCollection<MissionRecord> _missions;
+    private readonly ILiteCollection<CounterRecord> _counters;
     private readonly UuidV7Generator _ids;
     private readonly TimeProvider _clock;
 
@@ -34,7 +38,8 @@ public sealed class LiteDbMissionStore : IMissionStore, IStorageHealth, IDisposa
             RefuseOrphanLog(path);
             _db = new LiteDatabase(new ConnectionString { Filename = path, Connection = ConnectionType.Direct }, CreateMapper());
             _missions = _db.GetCollection<MissionRecord>(MissionsCollection);
-            _missions.EnsureIndex(x => x.Organization);
+            _missions.EnsureIndex(x => x.OrgKey, unique: true);
+            _counters = _db.GetCollection<CounterRecord>(CountersCollection);
         }
         catch
         {
@@ -51,34 +56,101 @@ public sealed class LiteDbMissionStore : IMissionStore, IStorageHealth, IDisposa
         {
             // Id and time are taken inside the writer, so id order is commit order.
             var now = Now();
-            var created = new MissionRecord
-            {
-                Id = _ids.NewId().ToString(),
-                Organization = mission.Organization,
-                Name = mission.Name,
-                Description = mission.Description,
-                Model = mission.Model,
-                Instructions = mission.Instructions,
-                ExecutionMode = mission.ExecutionMode,
-                MetadataJson = mission.MetadataJson,
-                CreatedAt = now,
-                UpdatedAt = now,
-            };
-            db.GetCollection<MissionRecord>(MissionsCollection).Insert(created);
+            var created = MissionRecord.Create(_ids.NewId().ToString(), mission.Organization, now);
+            created.Name = mission.Name;
+            created.Description = mission.Description;
+            created.Model = mission.Model;
+            created.Instructions = mission.Instructions;
+            created.ExecutionMode = mission.ExecutionMode;
+            created.MetadataJson = mission.MetadataJson;
+            Insert(db, created);
             return created;
         }, cancellationToken).ConfigureAwait(false);
         return record.ToDocument();
     }
 
-    public Task<MissionDocument?> GetMissionAsync(string organization, Guid missionId, CancellationToken cancellationToken = default)
+    public Task<MissionDocument?> GetMissionAsync(string organization, Guid missionId, CancellationToken cancellationToken = default) =>
+        Task.FromResult(Find(_missions, organization, missionId)?.ToDocument());
+
+    public Task<Page<MissionDocument>> ListMissionsAsync(string organization, int offset, int limit, CancellationToken cancellationToken = default)
     {
-        var record = _missions.FindById(missionId.ToString());
-        return Task.FromResult(record is not null && record.Organization == organization ? record.ToDocument() : null);
+        var prefix = MissionRecord.KeyPrefix(organization);
+        var items = _missions.Query()
+            .Where(Query.Between(nameof(MissionRecord.OrgKey), prefix, prefix + "\uffff"))
+            .OrderByDescending(nameof(MissionRecord.OrgKey))
+            .Skip(offset)
+            .Limit(limit)
+            .ToList()
+            .Select(r => r.ToDocument())
+            .ToList();
+        var total = _counters.FindById(CounterRecord.MissionsOf(organization))?.Count ?? 0;
+        return Task.FromResult(new Page<MissionDocument>(items, total));
+    }
+
+    public async Task<MissionDocument?> UpdateMissionAsync(string organization, Guid missionId, MissionChanges changes, CancellationToken cancellationToken = default)
+    {
+        var record = await _writer.ExecuteAsync(db =>
+        {
+            var missions = db.GetCollection<MissionRecord>(MissionsCollection);
+            var stored = Find(missions, organization, missionId);
+            if (stored is null)
+            {
+                return null;
+            }
+            stored.Name = changes.Name ?? stored.Name;
+            stored.Description = changes.Description ?? stored.Description;
+            stored.Model = changes.Model ?? stored.Model;
+            stored.Instructions = changes.Instructions ?? stored.Instructions;
+            stored.ExecutionMode = changes.ExecutionMode ?? stored.ExecutionMode;
+            stored.MetadataJson = changes.MetadataJson ?? stored.MetadataJson;
+            stored.UpdatedAt = Later(stored.UpdatedAt);
+            missions.Update(stored);
+            return stored;
+        }, cancellationToken).ConfigureAwait(false);
+        return record?.ToDocument();
+    }
+
+    public Task<bool> DeleteMissionAsync(string organization, Guid missionId, CancellationToken cancellationToken = default) =>
+        _writer.ExecuteAsync(db =>
+        {
+            var missions = db.GetCollection<MissionRecord>(MissionsCollection);
+            var stored = Find(missions, organization, missionId);
+            if (stored is null)
+            {
+                return false;
+            }
+            // The whole cascade is this one command, hence one transaction. Runs, plans, events,
+            // agent links and attachments join it as those resources arrive.
+            missions.Delete(stored.Id);
+            AddToCounter(db, CounterRecord.MissionsOf(organization), -1);
+            return true;
+        }, cancellationToken);
+
+    public async Task<MissionDocument?> CloneMissionAsync(string organization, Guid missionId, CancellationToken cancellationToken = default)
+    {
+        var record = await _writer.ExecuteAsync(db =>
+        {
+            var source = Find(db.GetCollection<MissionRecord>(MissionsCollection), organization, missionId);
+            if (source is null)
+            {
+                return null;
+            }
+            var clone = MissionRecord.Create(_ids.NewId().ToString(), organization, Now());
+            clone.Name = source.Name;
+            clone.Description = source.Description;
+            clone.Model = source.Model;
+            clone.Instructions = source.Instructions;
+            clone.ExecutionMode = source.ExecutionMode;
+            clone.MetadataJson = source.MetadataJson;
+            Insert(db, clone);
+            return clone;
+        }, cancellationToken).ConfigureAwait(false);
+        return record?.ToDocument();
     }
 
     public Task CheckAsync(CancellationToken cancellationToken = default)
     {
-        _ = _missions.FindOne(Query.All());
+        _ = _counters.FindById("health");
         return Task.CompletedTask;
     }
 
@@ -89,10 +161,38 @@ public sealed class LiteDbMissionStore : IMissionStore, IStorageHealth, IDisposa
         _processLock.Dispose();
     }
 
+    private static MissionRecord? Find(ILiteCollection<MissionRecord> missions, string organization, Guid missionId)
+    {
+        var record = missions.FindById(missionId.ToString());
+        return record is not null && record.Organization == organization ? record : null;
+    }
+
+    private static void Insert(LiteDatabase db, MissionRecord record)
+    {
+        db.GetCollection<MissionRecord>(MissionsCollection).Insert(record);
+        AddToCounter(db, CounterRecord.MissionsOf(record.Organization), +1);
+    }
+
+    private static void AddToCounter(LiteDatabase db, string key, int delta)
+    {
+        var counters = db.GetCollection<CounterRecord>(CountersCollection);
+        var counter = counters.FindById(key) ?? new CounterRecord { Id = key };
+        counter.Count += delta;
+        counters.Upsert(counter);
+    }
+
     private DateTime Now()
     {
         var now = _clock.GetUtcNow().UtcDateTime;
         return new DateTime(now.Ticks - (now.Ticks % TimeSpan.TicksPerMillisecond), DateTimeKind.Utc);
+    }
+
+    /// <summary>Now, or a millisecond after <paramref name="previous"/> if the clock has not moved past it.</summary>
+    private DateTime Later(DateTime previous)
+    {
+        var now = Now();
+        var floor = previous.ToUniversalTime().AddMilliseconds(1);
+        return now >= floor ? now : DateTime.SpecifyKind(floor, DateTimeKind.Utc);
     }
 
     private static FileStream AcquireProcessLock(string path)
@@ -128,6 +228,7 @@ public sealed class LiteDbMissionStore : IMissionStore, IStorageHealth, IDisposa
     {
         var mapper = new BsonMapper { SerializeNullValues = false, TrimWhitespace = false, EmptyStringToNull = false };
         mapper.Entity<MissionRecord>().Id(x => x.Id, autoId: false);
+        mapper.Entity<CounterRecord>().Id(x => x.Id, autoId: false);
         return mapper;
     }
 }
@@ -137,6 +238,9 @@ internal sealed class MissionRecord
 {
     public string Id { get; set; } = "";
     public string Organization { get; set; } = "";
+
+    /// <summary>Organization + id: the list index; ids are UUIDv7 strings, so this sorts by creation.</summary>
+    public string OrgKey { get; set; } = "";
     public string Name { get; set; } = "";
     public string? Description { get; set; }
     public string? Model { get; set; }
@@ -145,6 +249,21 @@ internal sealed class MissionRecord
     public string? MetadataJson { get; set; }
     public DateTime CreatedAt { get; set; }
     public DateTime UpdatedAt { get; set; }
+
+    /// <summary>
+    /// The organization and a '\u0001' separator: it sorts below every character an organization or id
+    /// holds, so one organization's keys form one range that no other organization's keys enter.
+    /// </summary>
+    public static string KeyPrefix(string organization) => organization + "\u0001";
+
+    public static MissionRecord Create(string id, string organization, DateTime now) => new()
+    {
+        Id = id,
+        Organization = organization,
+        OrgKey = KeyPrefix(organization) + id,
+        CreatedAt = now,
+        UpdatedAt = now,
+    };
 
     public MissionDocument ToDocument() => new()
     {
@@ -159,4 +278,13 @@ internal sealed class MissionRecord
         CreatedAt = DateTime.SpecifyKind(CreatedAt.ToUniversalTime(), DateTimeKind.Utc),
         UpdatedAt = DateTime.SpecifyKind(UpdatedAt.ToUniversalTime(), DateTimeKind.Utc),
     };
+}
+
+/// <summary>A count the writer maintains so list totals cost one read.</summary>
+internal sealed class CounterRecord
+{
+    public string Id { get; set; } = "";
+    public int Count { get; set; }
+
+    public static string MissionsOf(string organization) => "missions\u0001" + organization;
 }

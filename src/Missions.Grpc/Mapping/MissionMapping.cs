@@ -21,6 +21,22 @@ public static class MissionMapping
         ToStorage(request.ExecutionMode == ExecutionMode.Unspecified ? ExecutionMode.External : request.ExecutionMode),
         FreeForm.ToJson(request.Metadata));
 
+    /// <summary>Present fields of the update; the mapping of "absent" is null (leave as stored).</summary>
+    public static MissionChanges ToChanges(this UpdateMissionRequest request) => new(
+        request.HasName ? request.Name : null,
+        request.HasDescription ? request.Description : null,
+        request.HasModel ? request.Model : null,
+        request.HasInstructions ? request.Instructions : null,
+        request.HasExecutionMode ? ToStorage(request.ExecutionMode) : null,
+        FreeForm.ToJson(request.Metadata));
+
+    /// <summary>
+    /// The mission with its attachments. MissionDetails repeats Mission's fields 1-9 with the same
+    /// numbers and types, so the mission's bytes are a valid MissionDetails.
+    /// </summary>
+    public static MissionDetails ToDetailsProto(this MissionDocument document) =>
+        MissionDetails.Parser.ParseFrom(document.ToProto().ToByteString());
+
     public static Mission ToProto(this MissionDocument document)
     {
         var mission = new Mission

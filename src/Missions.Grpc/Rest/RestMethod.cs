@@ -8,8 +8,8 @@ namespace Missions.Grpc.Rest;
 
 /// <summary>
 /// Everything the REST layer needs to know about one transcoded method, read from its descriptor:
-/// the http rule, the declared <c>(missions.v1.rest)</c> rule (success status, body required,
-/// resource name), and which request fields are bound from the route.
+/// the http rule, the declared <c>(missions.v1.rest)</c> rule (success status, body required),
+/// and which request fields are bound from the route.
 /// </summary>
 public sealed partial class RestMethod
 {
@@ -22,7 +22,6 @@ public sealed partial class RestMethod
         var rule = method.GetOptions()?.GetExtension(RestExtensions.Rest) ?? new RestRule();
         SuccessStatus = rule.SuccessStatus == 0 ? StatusCodes.Status200OK : rule.SuccessStatus;
         BodyRequired = rule.BodyRequired;
-        Resource = string.IsNullOrEmpty(rule.Resource) ? "Resource" : rule.Resource;
         var template = http.PatternCase switch
         {
             HttpRule.PatternOneofCase.Get => http.Get,
@@ -44,9 +43,6 @@ public sealed partial class RestMethod
 
     /// <summary>An absent or empty body is a 422 <c>missing</c> at <c>["body"]</c>.</summary>
     public bool BodyRequired { get; }
-
-    /// <summary>The resource named in 404 bodies, e.g. "Mission".</summary>
-    public string Resource { get; }
 
     /// <summary>The request message is (partly) read from the body.</summary>
     public bool HasBody => !string.IsNullOrEmpty(Http.Body);

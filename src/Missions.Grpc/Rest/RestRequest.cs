@@ -20,12 +20,15 @@ public sealed class RestRequest
 
     private readonly RestMethod _method;
     private readonly IReadOnlyDictionary<string, string> _routeValues;
+    private readonly IQueryCollection _query;
     private JsonNode? _body;
 
-    public RestRequest(RestMethod method, IReadOnlyDictionary<string, string> routeValues)
+    /// <param name="query">The query with names already as field paths (<see cref="QueryAliases"/>).</param>
+    public RestRequest(RestMethod method, IReadOnlyDictionary<string, string> routeValues, IQueryCollection query)
     {
         _method = method;
         _routeValues = routeValues;
+        _query = query;
     }
 
     /// <summary>The body to hand to the transcoder (an absent optional body becomes <c>{}</c>).</summary>
@@ -77,6 +80,10 @@ public sealed class RestRequest
             }
         }
         SetRouteFields(message);
+        if (!_method.HasBody)
+        {
+            violations.AddRange(QueryBinder.Bind(message, _query));
+        }
         foreach (var violation in validator.Validate(message))
         {
             if (!violations.Any(v => Overlaps(v.Path, violation.Path)))
@@ -103,6 +110,11 @@ public sealed class RestRequest
         if (location == "path")
         {
             return (["path", first], _routeValues.TryGetValue(first, out var raw) ? JsonValue.Create(raw) : null);
+        }
+        if (location == "query")
+        {
+            var raw = _query[Violation.FormatPath(violation.Path)];
+            return (["query", QueryAliases.ToQueryName(violation.Path)], raw.Count > 0 ? JsonValue.Create(raw[^1]) : null);
         }
         var target = violation.Type == "missing" ? violation.Path.Take(violation.Path.Count - 1) : violation.Path;
         return ([location, .. violation.Path], Navigate(_body, target)?.DeepClone());

@@ -45,7 +45,8 @@ public sealed class RestShapingMiddleware(
         var routeValues = context.Request.RouteValues
             .Where(kv => kv.Value is not null)
             .ToDictionary(kv => kv.Key, kv => kv.Value!.ToString()!, StringComparer.Ordinal);
-        var request = new RestRequest(method, routeValues);
+        context.Request.QueryString = QueryAliases.ToFieldPaths(context.Request.QueryString);
+        var request = new RestRequest(method, routeValues, context.Request.Query);
 
         byte[]? body = null;
         if (method.HasBody)

@@ -1,5 +1,7 @@
+using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Missions.Grpc.Auth;
+using Missions.Grpc.Errors;
 using Missions.Grpc.Mapping;
 using Missions.Grpc.Storage;
 using Missions.Grpc.V1;
@@ -12,9 +14,58 @@ namespace Missions.Grpc.Services;
 /// </summary>
 public sealed class MissionsServiceImpl(IMissionStore store, CallerContext caller) : MissionsService.MissionsServiceBase
 {
+    /// <summary>Default page size of the mission list (spec).</summary>
+    public const int DefaultPageSize = 20;
+
     public override async Task<MissionResponse> CreateMission(CreateMissionRequest request, ServerCallContext context)
     {
         var created = await store.CreateMissionAsync(request.ToNewMission(caller.Organization), context.CancellationToken);
         return new MissionResponse { Data = created.ToProto() };
     }
+
+    public override async Task<ListMissionsResponse> ListMissions(ListMissionsRequest request, ServerCallContext context)
+    {
+        var window = PageWindow.From(request.Page, DefaultPageSize);
+        var page = await store.ListMissionsAsync(caller.Organization, window.Offset, window.Size, context.CancellationToken);
+        return new ListMissionsResponse
+        {
+            Data = { page.Items.Select(m => m.ToProto()) },
+            Meta = window.Meta(page.TotalResults),
+        };
+    }
+
+    public override async Task<GetMissionResponse> GetMission(GetMissionRequest request, ServerCallContext context)
+    {
+        var mission = await store.GetMissionAsync(caller.Organization, Guid.Parse(request.MissionId), context.CancellationToken)
+            ?? throw MissionNotFound();
+        return new GetMissionResponse { Data = mission.ToDetailsProto() };
+    }
+
+    public override async Task<MissionResponse> UpdateMission(UpdateMissionRequest request, ServerCallContext context)
+    {
+        var updated = await store.UpdateMissionAsync(
+                caller.Organization, Guid.Parse(request.MissionId), request.ToChanges(), context.CancellationToken)
+            ?? throw MissionNotFound();
+        return new MissionResponse { Data = updated.ToProto() };
+    }
+
+    public override async Task<Empty> DeleteMission(DeleteMissionRequest request, ServerCallContext context)
+    {
+        if (!await store.DeleteMissionAsync(caller.Organization, Guid.Parse(request.MissionId), context.CancellationToken))
+        {
+            throw MissionNotFound();
+        }
+        return new Empty();
+    }
+
+    public override async Task<MissionResponse> CloneMission(CloneMissionRequest request, ServerCallContext context)
+    {
+        // The spec types this path id as a plain string: anything that names no mission is 404.
+        var clone = Guid.TryParse(request.MissionId, out var id)
+            ? await store.CloneMissionAsync(caller.Organization, id, context.CancellationToken)
+            : null;
+        return new MissionResponse { Data = (clone ?? throw MissionNotFound()).ToProto() };
+    }
+
+    private static ResourceNotFoundException MissionNotFound() => new("Mission");
 }

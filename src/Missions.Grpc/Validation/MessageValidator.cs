@@ -48,7 +48,7 @@ public sealed class MessageValidator
         var result = _protoValidator.Validate(message, false);
         foreach (var violation in result.Violations)
         {
-            violations.Add(Translate(message.Descriptor, violation));
+            violations.Add(Translate(message, violation));
         }
         return violations;
     }
@@ -138,42 +138,44 @@ public sealed class MessageValidator
     };
 
     /// <summary>A protovalidate violation in pydantic terms, with the bound read from the field's rules.</summary>
-    private static Violation Translate(MessageDescriptor root, Buf.Validate.Violation violation)
+    private static Violation Translate(IMessage root, Buf.Validate.Violation violation)
     {
         var path = new List<object>();
         FieldRule? rule = null;
-        var descriptor = root;
+        object? value = root;
         foreach (var element in violation.Field?.Elements ?? [])
         {
-            rule = descriptor is null ? null
-                : MessageRules.For(descriptor).ByProtoName.GetValueOrDefault(element.FieldName);
+            rule = value is IMessage message
+                ? MessageRules.For(message.Descriptor).ByProtoName.GetValueOrDefault(element.FieldName)
+                : null;
             path.Add(rule?.JsonName ?? element.FieldName);
+            value = rule is null ? null : rule.Field.Accessor.GetValue((IMessage)value!);
             if (element.HasIndex)
             {
                 path.Add((int)element.Index);
+                value = value is System.Collections.IList list && (int)element.Index < list.Count ? list[(int)element.Index] : null;
             }
-            descriptor = rule?.Field.FieldType == FieldType.Message ? rule.Field.MessageType : null;
         }
         var rules = rule?.Constraints;
         return violation.RuleId switch
         {
-            "enum.defined_only" when rule is not null => Pydantic.Enum(path, rule.EnumNames),
+            "enum.defined_only" or "enum.not_in" when rule is not null => Pydantic.Enum(path, rule.EnumNames),
+            "string.uuid" or "string.uuid_empty" => Pydantic.UuidParsing(path, value as string ?? ""),
             "string.max_len" when rules is not null => Pydantic.StringTooLong(path, rules.String.MaxLen),
             "string.min_len" when rules is not null => Pydantic.StringTooShort(path, rules.String.MinLen),
             "required" => Pydantic.Missing(path),
-            _ when NumericBound(violation.RuleId, rules) is { } bound => bound(path),
+            _ when NumericBound(violation.RuleId, rules, value) is { } bound => bound(path),
             _ => Pydantic.ValueError(path, violation.Message),
         };
     }
 
-    /// <summary>Integer bounds (<c>int32.gt</c>, <c>int64.lte</c>, …) as pydantic's comparison errors.</summary>
-    private static Func<IReadOnlyList<object>, Violation>? NumericBound(string ruleId, Buf.Validate.FieldRules? rules)
+    /// <summary>
+    /// Integer bounds (<c>int32.gt</c>, <c>int64.lte</c>, and the combined <c>int32.gt_lte</c> …) as
+    /// pydantic's comparison errors; for a combined range, the bound the value broke.
+    /// </summary>
+    private static Func<IReadOnlyList<object>, Violation>? NumericBound(string ruleId, Buf.Validate.FieldRules? rules, object? value)
     {
-        if (rules is null)
-        {
-            return null;
-        }
-        IMessage? typed = rules.TypeCase switch
+        IMessage? typed = rules?.TypeCase switch
         {
             Buf.Validate.FieldRules.TypeOneofCase.Int32 => rules.Int32,
             Buf.Validate.FieldRules.TypeOneofCase.Int64 => rules.Int64,
@@ -181,24 +183,33 @@ public sealed class MessageValidator
             Buf.Validate.FieldRules.TypeOneofCase.Uint64 => rules.Uint64,
             _ => null,
         };
-        var parts = ruleId.Split('.');
-        if (typed is null || parts.Length != 2)
+        var dot = ruleId.IndexOf('.');
+        if (typed is null || dot < 0 || value is null)
         {
             return null;
         }
-        var boundField = typed.Descriptor.FindFieldByName(parts[1]);
-        if (boundField is null)
+        var actual = Convert.ToDecimal(value, System.Globalization.CultureInfo.InvariantCulture);
+        foreach (var kind in ruleId[(dot + 1)..].Split('_'))
         {
-            return null;
+            if (typed.Descriptor.FindFieldByName(kind) is not { } field)
+            {
+                continue;
+            }
+            var bound = field.Accessor.GetValue(typed);
+            var limit = Convert.ToDecimal(bound, System.Globalization.CultureInfo.InvariantCulture);
+            Func<IReadOnlyList<object>, Violation>? broken = kind switch
+            {
+                "gt" when actual <= limit => p => Pydantic.GreaterThan(p, bound),
+                "gte" when actual < limit => p => Pydantic.GreaterThanEqual(p, bound),
+                "lt" when actual >= limit => p => Pydantic.LessThan(p, bound),
+                "lte" when actual > limit => p => Pydantic.LessThanEqual(p, bound),
+                _ => null,
+            };
+            if (broken is not null)
+            {
+                return broken;
+            }
         }
-        var bound = boundField.Accessor.GetValue(typed);
-        return parts[1] switch
-        {
-            "gt" => p => Pydantic.GreaterThan(p, bound),
-            "gte" => p => Pydantic.GreaterThanEqual(p, bound),
-            "lt" => p => Pydantic.LessThan(p, bound),
-            "lte" => p => Pydantic.LessThanEqual(p, bound),
-            _ => null,
-        };
+        return null;
     }
 }

@@ -61,6 +61,63 @@ public static class Pydantic
     public static Violation ValueError(IReadOnlyList<object> path, string reason) =>
         new(path, "value_error", $"Value error, {reason}", new Dictionary<string, object> { ["error"] = reason });
 
+    /// <summary>
+    /// <c>uuid_parsing</c> with the reason pydantic (the Rust uuid crate) gives for
+    /// <paramref name="input"/>: a bad character, the wrong group count or length, or the wrong length.
+    /// </summary>
+    public static Violation UuidParsing(IReadOnlyList<object> path, string input) =>
+        new(path, "uuid_parsing", $"Input should be a valid UUID, {UuidProblem(input)}", new Dictionary<string, object> { ["error"] = UuidProblem(input) });
+
+    private static string UuidProblem(string input)
+    {
+        var body = input;
+        var offset = 0;
+        if (body.StartsWith("urn:uuid:", StringComparison.Ordinal))
+        {
+            body = body[9..];
+            offset = 9;
+        }
+        else if (body.Length >= 2 && body[0] == '{' && body[^1] == '}')
+        {
+            body = body[1..^1];
+            offset = 1;
+        }
+        var groups = new List<int> { 0 };
+        for (var i = 0; i < body.Length; i++)
+        {
+            var c = body[i];
+            if (c == '-')
+            {
+                groups.Add(0);
+            }
+            else if (Uri.IsHexDigit(c))
+            {
+                groups[^1]++;
+            }
+            else
+            {
+                return $"invalid character: expected an optional prefix of `urn:uuid:` followed by [0-9a-fA-F-], found `{c}` at {offset + i + 1}";
+            }
+        }
+        if (groups.Count == 1)
+        {
+            return $"invalid length: expected length 32 for simple format, found {body.Length}";
+        }
+        if (groups.Count != 5)
+        {
+            return $"invalid group count: expected 5, found {groups.Count}";
+        }
+        int[] expected = [8, 4, 4, 4, 12];
+        for (var g = 0; g < 5; g++)
+        {
+            if (groups[g] != expected[g])
+            {
+                return $"invalid group length in group {g}: expected {expected[g]}, found {groups[g]}";
+            }
+        }
+        return "invalid format";
+    }
+
     /// <summary><c>json_invalid</c> at <c>["body", offset]</c> (the REST layer adds "body").</summary>
     public static Violation JsonInvalid(int offset, string error) =>
         new([offset], "json_invalid", "JSON decode error", new Dictionary<string, object> { ["error"] = error });
