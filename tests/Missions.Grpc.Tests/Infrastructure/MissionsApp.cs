@@ -62,9 +62,32 @@ public sealed class MissionsApp : WebApplicationFactory<Program>
 
     public IMissionStore Store => Services.GetRequiredService<IMissionStore>();
 
+    /// <summary>
+    /// With minimal hosting, the app's own Main disposes the host (and so closes the database)
+    /// after the factory's dispose has returned; a test that reopens the file waits for that.
+    /// </summary>
+    private async Task WaitForStorageReleaseAsync()
+    {
+        var lockPath = Database.Path + ".lock";
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (File.Exists(lockPath))
+        {
+            try
+            {
+                using var probe = new FileStream(lockPath, FileMode.Open, FileAccess.ReadWrite, FileShare.None);
+                return;
+            }
+            catch (IOException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(20);
+            }
+        }
+    }
+
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
+        await WaitForStorageReleaseAsync();
         if (_ownsDatabase)
         {
             Database.Dispose();

@@ -50,6 +50,47 @@ public sealed class TelnyxSdkTests
         Assert.Empty(server.ErrorLines());
     }
 
+    [Fact]
+    public async Task Sdk_pages_retrieves_updates_clones_and_deletes_missions()
+    {
+        await EnsureNpmPackagesAsync();
+        using var db = new TempDatabase();
+        await using var server = await ServerProcess.StartAsync(db.Path);
+
+        var (exitCode, stdout, stderr) = await RunAsync("node", ["missions-resource.mjs"], new()
+        {
+            ["MISSIONS_BASE_URL"] = $"{server.RestUrl}/v2",
+            ["MISSIONS_API_KEY"] = TestKeys.KeyA,
+        });
+        Assert.True(exitCode == 0, $"SDK harness failed ({exitCode}):\n{stderr}\n{stdout}");
+        var result = JsonNode.Parse(stdout)!;
+
+        // The auto-pager returns every mission exactly once, newest first.
+        var created = result["created"]!.AsArray().Select(n => (string)n!).ToList();
+        var listed = result["listed"]!.AsArray().Select(n => (string)n!).ToList();
+        Assert.Equal(Enumerable.Reverse(created), listed);
+
+        var retrieved = result["retrieved"]!["data"]!;
+        Assert.Equal(created[0], (string?)retrieved["mission_id"]);
+        Assert.Equal("paged-0", (string?)retrieved["name"]);
+        Assert.Equal("[]", retrieved["tools"]!.ToJsonString());
+
+        var updated = result["updated"]!["data"]!;
+        Assert.Equal("paged-0", (string?)updated["name"]);
+        Assert.Equal("updated by the SDK", (string?)updated["description"]);
+        Assert.Equal("""{"v":2}""", updated["metadata"]!.ToJsonString());
+
+        var cloned = result["cloned"]!["data"]!;
+        Assert.NotEqual(created[0], (string?)cloned["mission_id"]);
+        Assert.Equal("updated by the SDK", (string?)cloned["description"]);
+
+        Assert.Null(result["deleted"]);
+        Assert.Equal("NotFoundError", (string?)result["afterDelete"]!["name"]);
+        Assert.Equal(404, (int)result["afterDelete"]!["status"]!);
+        Assert.Equal("""{"detail":"Mission not found"}""", result["afterDelete"]!["error"]!.ToJsonString());
+        Assert.Empty(server.ErrorLines());
+    }
+
     private static readonly SemaphoreSlim NpmGate = new(1, 1);
 
     /// <summary>`npm ci` in tests/sdk once, when its node_modules is missing.</summary>
