@@ -74,15 +74,28 @@ public sealed class LiteDbMissionStore : IMissionStore, IStorageHealth, IDisposa
 
     public Task<Page<MissionDocument>> ListMissionsAsync(string organization, int offset, int limit, CancellationToken cancellationToken = default)
     {
+        // Two range scans of the OrgKey index. The first selects only the indexed key, so LiteDB reads
+        // no document for the entries it skips; it finds the page's first and last keys. The second
+        // loads just the documents between them.
         var prefix = MissionRecord.KeyPrefix(organization);
-        var items = _missions.Query()
+        var keys = _missions.Query()
             .Where(Query.Between(nameof(MissionRecord.OrgKey), prefix, prefix + "\uffff"))
             .OrderByDescending(nameof(MissionRecord.OrgKey))
+            .Select(BsonExpression.Create("{ k: $." + nameof(MissionRecord.OrgKey) + " }"))
             .Skip(offset)
             .Limit(limit)
-            .ToList()
-            .Select(r => r.ToDocument())
+            .ToDocuments()
+            .Select(d => d["k"].AsString)
             .ToList();
+        var items = keys.Count == 0
+            ? []
+            : _missions.Query()
+                .Where(Query.Between(nameof(MissionRecord.OrgKey), keys[^1], keys[0]))
+                .OrderByDescending(nameof(MissionRecord.OrgKey))
+                .Limit(limit)
+                .ToList()
+                .Select(r => r.ToDocument())
+                .ToList();
         var total = _counters.FindById(CounterRecord.MissionsOf(organization))?.Count ?? 0;
         return Task.FromResult(new Page<MissionDocument>(items, total));
     }

@@ -1,0 +1,224 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using LiteDB;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Missions.Grpc.Storage;
+using Missions.Grpc.Storage.LiteDb;
+using Missions.Grpc.Validation;
+using Missions.Grpc.V1;
+
+// Missions.Grpc benchmarks. Usage: dotnet run -c Release --project bench/Missions.Grpc.Bench [-- --large 200000]
+// Each section prints its figures and a ratio against a baseline measured in the same run.
+internal static class BenchMain
+{
+    public static async Task Main(string[] args)
+    {
+        var large = args.SkipWhile(a => a != "--large").Skip(1).Select(int.Parse).FirstOrDefault(200_000);
+        var work = Path.Combine(Path.GetTempPath(), "missions-bench-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(work);
+        try
+        {
+            Console.WriteLine($"Missions.Grpc benchmarks — {DateTime.UtcNow:u}, {Environment.ProcessorCount} cores, .NET {Environment.Version}");
+            await Bench.ListPagesAsync(Path.Combine(work, "list.db"), small: 1_000, large);
+            await Bench.CreateThroughputAsync(Path.Combine(work, "create.db"), Path.Combine(work, "baseline.db"));
+            Bench.Validation();
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
+}
+
+internal static class Bench
+{
+    private const string SmallOrg = "org-small";
+    private const string LargeOrg = "org-large";
+    private const string SmallKey = "bench-key-small";
+    private const string LargeKey = "bench-key-large";
+
+    /// <summary>List-page latency for an organization with 1k missions and one with 200k, in one database.</summary>
+    public static async Task ListPagesAsync(string path, int small, int large)
+    {
+        Console.WriteLine($"\n## List missions: page latency, {small:N0} vs {large:N0} missions (same file)");
+        var seed = Stopwatch.StartNew();
+        using (var store = Open(path))
+        {
+            await SeedAsync(store, SmallOrg, small);
+            await SeedAsync(store, LargeOrg, large);
+        }
+        Console.WriteLine($"seeded {small + large:N0} missions in {seed.Elapsed.TotalSeconds:F1} s ({(small + large) / seed.Elapsed.TotalSeconds:N0}/s through the group-commit writer)");
+
+        // The server's content root (appsettings.json), found from the solution folder.
+        var root = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(root, "Missions.Grpc.sln")))
+        {
+            root = Path.GetDirectoryName(root.TrimEnd(Path.DirectorySeparatorChar)) ?? throw new InvalidOperationException("solution not found");
+        }
+        Environment.SetEnvironmentVariable("ASPNETCORE_TEST_CONTENTROOT_MISSIONS_GRPC", Path.Combine(root, "src", "Missions.Grpc"));
+        await using var app = new WebApplicationFactory<Program>().WithWebHostBuilder(b =>
+        {
+            b.UseEnvironment("Bench");
+            b.UseSetting("Storage:LiteDb:Path", path);
+            b.UseSetting("Auth:ApiKeys:0:Key", SmallKey);
+            b.UseSetting("Auth:ApiKeys:0:Organization", SmallOrg);
+            b.UseSetting("Auth:ApiKeys:1:Key", LargeKey);
+            b.UseSetting("Auth:ApiKeys:1:Organization", LargeOrg);
+            b.ConfigureLogging(l => l.SetMinimumLevel(LogLevel.Warning));
+        });
+        var smallClient = Client(app, SmallKey);
+        var largeClient = Client(app, LargeKey);
+        var storeInApp = app.Services.GetRequiredService<IMissionStore>();
+
+        Console.WriteLine("| request | missions | p50 µs | p95 µs | mean µs | ratio (p50) |");
+        Console.WriteLine("|---|---|---|---|---|---|");
+        var anonymous = app.CreateClient();
+        var floor = await MeasureAsync(() => anonymous.GetStringAsync("/healthz"), 1000);
+        Row("REST floor: GET /healthz (pipeline, no storage)", 0, floor, null);
+        foreach (var (label, query) in new[]
+                 {
+                     ("REST page 1, size 20", "?page[size]=20"),
+                     ("REST page 1, size 1000", "?page[size]=1000"),
+                     ("REST page 50, size 20 (offset 980)", "?page[number]=50&page[size]=20"),
+                 })
+        {
+            var baseline = await MeasureAsync(() => smallClient.GetStringAsync("/v2/ai/missions" + query), query.Contains("1000") ? 100 : 500);
+            var measured = await MeasureAsync(() => largeClient.GetStringAsync("/v2/ai/missions" + query), query.Contains("1000") ? 100 : 500);
+            Row(label, small, baseline, null);
+            Row(label, large, measured, baseline);
+        }
+        var storeBaseline = await MeasureAsync(() => storeInApp.ListMissionsAsync(SmallOrg, 0, 20), 2000);
+        var storeLarge = await MeasureAsync(() => storeInApp.ListMissionsAsync(LargeOrg, 0, 20), 2000);
+        Row("store seam page 1, size 20", small, storeBaseline, null);
+        Row("store seam page 1, size 20", large, storeLarge, storeBaseline);
+        var deepLarge = await MeasureAsync(() => storeInApp.ListMissionsAsync(LargeOrg, large / 2, 20), 50);
+        Row($"store seam offset {large / 2:N0} (page {large / 40:N0})", large, deepLarge, storeLarge);
+        Console.WriteLine("(the last row is relative to page 1 of the same organization: offset pages walk the index)");
+    }
+
+    /// <summary>Create throughput: the group-commit writer vs one LiteDB transaction per insert.</summary>
+    public static async Task CreateThroughputAsync(string path, string baselinePath)
+    {
+        const int n = 20_000;
+        Console.WriteLine($"\n## Create: {n:N0} missions");
+        using (var db = new LiteDatabase(new ConnectionString { Filename = baselinePath, Connection = ConnectionType.Direct }))
+        {
+            var col = db.GetCollection("missions");
+            col.EnsureIndex("OrgKey", "$.OrgKey", true);
+            var sw = Stopwatch.StartNew();
+            for (var i = 0; i < n; i++)
+            {
+                var id = Guid.CreateVersion7().ToString();
+                col.Insert(new BsonDocument { ["_id"] = id, ["OrgKey"] = "o\u0001" + id, ["Name"] = $"m{i}" });
+            }
+            Report("baseline: LiteDB insert, one commit each, 1 caller", n, sw.Elapsed, null);
+        }
+        using var store = Open(path);
+        var sequential = Stopwatch.StartNew();
+        for (var i = 0; i < n / 4; i++)
+        {
+            await store.CreateMissionAsync(New(LargeOrg, i));
+        }
+        var sequentialRate = Report("store: 1 caller (batches of 1)", n / 4, sequential.Elapsed, null);
+        var concurrent = Stopwatch.StartNew();
+        await Parallel.ForAsync(0, n, new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (i, _) => await store.CreateMissionAsync(New(SmallOrg, i)));
+        Report("store: 64 concurrent callers (group commit)", n, concurrent.Elapsed, sequentialRate);
+    }
+
+    /// <summary>The cost of the descriptor-driven validator (protovalidate included) per request.</summary>
+    public static void Validation()
+    {
+        const int n = 200_000;
+        Console.WriteLine($"\n## Validate CreateMissionRequest ({n:N0} times)");
+        var validator = new MessageValidator(
+            new ProtoValidate.Validator(new ProtoValidate.ValidatorOptions { FileDescriptors = [MissionsReflection.Descriptor] }),
+            MissionsReflection.Descriptor.Services);
+        var request = new CreateMissionRequest
+        {
+            Name = "Triage inbound calls",
+            Description = "A description",
+            Model = "gpt-4o",
+            ExecutionMode = Mission.Types.ExecutionMode.Managed,
+            Metadata = Struct.Parser.ParseJson("""{"team":"support","tags":["a","b"],"nested":{"x":1}}"""),
+        };
+        var bytes = request.ToByteArray();
+        var parse = Stopwatch.StartNew();
+        for (var i = 0; i < n; i++)
+        {
+            CreateMissionRequest.Parser.ParseFrom(bytes);
+        }
+        var parseUs = parse.Elapsed.TotalMicroseconds / n;
+        var validate = Stopwatch.StartNew();
+        for (var i = 0; i < n; i++)
+        {
+            if (validator.Validate(request).Count != 0)
+            {
+                throw new InvalidOperationException("valid request reported invalid");
+            }
+        }
+        var validateUs = validate.Elapsed.TotalMicroseconds / n;
+        Console.WriteLine($"baseline: protobuf parse of the request  {parseUs:F2} µs");
+        Console.WriteLine($"validate (required + protovalidate + depth)  {validateUs:F2} µs  ({validateUs / parseUs:F1}× the parse)");
+    }
+
+    private static LiteDbMissionStore Open(string path) => new(
+        Options.Create(new StorageOptions { LiteDb = new LiteDbOptions { Path = path } }),
+        NullLogger<LiteDbMissionStore>.Instance);
+
+    private static NewMission New(string org, int i) => new(org, $"mission {i}", "bench", null, null, "external", """{"i":1}""");
+
+    private static async Task SeedAsync(IMissionStore store, string org, int count)
+    {
+        const int window = 1024;
+        for (var start = 0; start < count; start += window)
+        {
+            await Task.WhenAll(Enumerable.Range(start, Math.Min(window, count - start)).Select(i => store.CreateMissionAsync(New(org, i))));
+        }
+    }
+
+    private static HttpClient Client(WebApplicationFactory<Program> app, string key)
+    {
+        var client = app.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        return client;
+    }
+
+    private static async Task<double[]> MeasureAsync(Func<Task> call, int iterations)
+    {
+        for (var i = 0; i < Math.Max(50, iterations / 5); i++)
+        {
+            await call(); // warm-up
+        }
+        var samples = new double[iterations];
+        for (var i = 0; i < iterations; i++)
+        {
+            var start = Stopwatch.GetTimestamp();
+            await call();
+            samples[i] = Stopwatch.GetElapsedTime(start).TotalMicroseconds;
+        }
+        Array.Sort(samples);
+        return samples;
+    }
+
+    private static void Row(string label, int missions, double[] samples, double[]? baseline)
+    {
+        var p50 = samples[samples.Length / 2];
+        var p95 = samples[(int)(samples.Length * 0.95)];
+        var ratio = baseline is null ? "baseline" : $"{p50 / baseline[baseline.Length / 2]:F2}×";
+        Console.WriteLine($"| {label} | {missions:N0} | {p50:F0} | {p95:F0} | {samples.Average():F0} | {ratio} |");
+    }
+
+    private static double Report(string label, int count, TimeSpan elapsed, double? baselineRate)
+    {
+        var rate = count / elapsed.TotalSeconds;
+        Console.WriteLine($"{label}: {rate:N0}/s{(baselineRate is { } b ? $"  ({rate / b:F1}× the 1-caller rate)" : "")}");
+        return rate;
+    }
+}
