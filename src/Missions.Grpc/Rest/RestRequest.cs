@@ -64,6 +64,16 @@ public sealed class RestRequest
                 return [Pydantic.JsonInvalid(0, error.Message)];
             }
             var working = _body?.DeepClone();
+            if (working is JsonObject fields && _method.RouteFields.Any(f => fields.ContainsKey(MessageRules.For(input).ByProtoName[f].JsonName)))
+            {
+                // Path values are not body fields: a body key of the same name is ignored (as any
+                // unknown key), and never reaches the transcoder.
+                foreach (var name in _method.RouteFields)
+                {
+                    fields.Remove(MessageRules.For(input).ByProtoName[name].JsonName);
+                }
+                Body = Encoding.UTF8.GetBytes(fields.ToJsonString());
+            }
             violations.AddRange(JsonShapeChecker.Check(working, input));
             if (working is not JsonObject)
             {

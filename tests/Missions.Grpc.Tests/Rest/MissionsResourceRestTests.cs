@@ -234,6 +234,24 @@ public sealed class MissionsResourceRestTests : IAsyncLifetime
     }
 
     [Theory]
+    [InlineData(""" "not-a-uuid" """)]
+    [InlineData("5")]
+    [InlineData("{\"x\":1}")]
+    public async Task A_mission_id_key_in_the_body_is_ignored_like_any_unknown_key(string value)
+    {
+        var a = (string)(await CreateAsync("""{"name":"a"}"""))["mission_id"]!;
+        var b = (string)(await CreateAsync("""{"name":"b"}"""))["mission_id"]!;
+
+        var response = await _client.PutAsync($"{Missions}/{a}", Json.Body($$"""{"mission_id":{{value.Replace("not-a-uuid", b)}},"name":"renamed"}"""));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var data = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["data"]!;
+        Assert.Equal(a, (string?)data["mission_id"]);
+        Assert.Equal("renamed", (string?)data["name"]);
+        var (_, other) = await GetAsync($"{Missions}/{b}");
+        Assert.Equal("b", (string?)other!["data"]!["name"]);
+    }
+
+    [Theory]
     [InlineData("""{"name":5}""", "string_type", "name")]
     [InlineData("""{"execution_mode":"MANAGED"}""", "enum", "execution_mode")]
     [InlineData("""{"metadata":[]}""", "dict_type", "metadata")]
