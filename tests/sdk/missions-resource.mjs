@@ -1,32 +1,12 @@
 // Drives the mission resource through the official Telnyx TypeScript SDK against a running server
 // that holds no other missions for this key: create, auto-paged list, retrieve, updateMission,
 // cloneMission, deleteMission, and a retrieve of the deleted mission.
-//
-//   MISSIONS_BASE_URL  e.g. http://127.0.0.1:5080/v2 (must include /v2)
-//   MISSIONS_API_KEY   a key the server accepts
-//
-// Prints ONE JSON object to stdout and exits 0; anything unexpected goes to stderr, exit 1.
-import Telnyx from 'telnyx';
+// Environment: see client.mjs. Prints ONE JSON object to stdout; anything unexpected: stderr, exit 1.
+import { expectApiError, makeClient, report } from './client.mjs';
 
-const baseURL = process.env.MISSIONS_BASE_URL;
-const apiKey = process.env.MISSIONS_API_KEY;
-if (!baseURL || !apiKey) {
-  console.error('MISSIONS_BASE_URL and MISSIONS_API_KEY must be set');
-  process.exit(1);
-}
-// No retries, short timeout, and no stray TELNYX_* behaviour (see create-mission.mjs).
-const client = new Telnyx({
-  apiKey,
-  baseURL,
-  clientID: null,
-  clientSecret: null,
-  publicKey: null,
-  maxRetries: 0,
-  timeout: 10_000,
-  logLevel: 'warn',
-});
+const client = makeClient();
 
-try {
+await report(async () => {
   // 25 missions, created one after another so their order is known.
   const created = [];
   for (let i = 0; i < 25; i++) {
@@ -45,20 +25,7 @@ try {
   const updated = await client.ai.missions.updateMission(first, { description: 'updated by the SDK', metadata: { v: 2 } });
   const cloned = await client.ai.missions.cloneMission(first);
   const deleted = await client.ai.missions.deleteMission(first);
+  const afterDelete = await expectApiError(() => client.ai.missions.retrieve(first));
 
-  let afterDelete;
-  try {
-    await client.ai.missions.retrieve(first);
-    afterDelete = { name: 'no error' };
-  } catch (err) {
-    if (!(err instanceof Telnyx.APIError) || err.status === undefined) throw err;
-    afterDelete = { name: err.constructor.name, status: err.status, error: err.error ?? null };
-  }
-
-  process.stdout.write(
-    JSON.stringify({ created, listed, retrieved, updated, cloned, deleted: deleted ?? null, afterDelete }) + '\n',
-  );
-} catch (err) {
-  console.error(err);
-  process.exit(1);
-}
+  return { created, listed, retrieved, updated, cloned, deleted: deleted ?? null, afterDelete };
+});

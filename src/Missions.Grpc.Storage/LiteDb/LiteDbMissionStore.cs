@@ -52,20 +52,7 @@ public sealed class LiteDbMissionStore : IMissionStore, IStorageHealth, IDisposa
 
     public async Task<MissionDocument> CreateMissionAsync(NewMission mission, CancellationToken cancellationToken = default)
     {
-        var record = await _writer.ExecuteAsync(db =>
-        {
-            // Id and time are taken inside the writer, so id order is commit order.
-            var now = Now();
-            var created = MissionRecord.Create(_ids.NewId().ToString(), mission.Organization, now);
-            created.Name = mission.Name;
-            created.Description = mission.Description;
-            created.Model = mission.Model;
-            created.Instructions = mission.Instructions;
-            created.ExecutionMode = mission.ExecutionMode;
-            created.MetadataJson = mission.MetadataJson;
-            Insert(db, created);
-            return created;
-        }, cancellationToken).ConfigureAwait(false);
+        var record = await _writer.ExecuteAsync(db => Insert(db, mission), cancellationToken).ConfigureAwait(false);
         return record.ToDocument();
     }
 
@@ -148,15 +135,9 @@ public sealed class LiteDbMissionStore : IMissionStore, IStorageHealth, IDisposa
             {
                 return null;
             }
-            var clone = MissionRecord.Create(_ids.NewId().ToString(), organization, Now());
-            clone.Name = source.Name;
-            clone.Description = source.Description;
-            clone.Model = source.Model;
-            clone.Instructions = source.Instructions;
-            clone.ExecutionMode = source.ExecutionMode;
-            clone.MetadataJson = source.MetadataJson;
-            Insert(db, clone);
-            return clone;
+            // The definition is copied; runs are not. Attachments join this command as they arrive.
+            return Insert(db, new NewMission(organization, source.Name, source.Description, source.Model,
+                source.Instructions, source.ExecutionMode, source.MetadataJson));
         }, cancellationToken).ConfigureAwait(false);
         return record?.ToDocument();
     }
@@ -180,10 +161,27 @@ public sealed class LiteDbMissionStore : IMissionStore, IStorageHealth, IDisposa
         return record is not null && record.Organization == organization ? record : null;
     }
 
-    private static void Insert(LiteDatabase db, MissionRecord record)
+    /// <summary>Inserts a new mission; runs on the writer, so the UUIDv7 id order is the commit order.</summary>
+    private MissionRecord Insert(LiteDatabase db, NewMission mission)
     {
+        var now = Now();
+        var record = new MissionRecord
+        {
+            Id = _ids.NewId().ToString(),
+            Organization = mission.Organization,
+            Name = mission.Name,
+            Description = mission.Description,
+            Model = mission.Model,
+            Instructions = mission.Instructions,
+            ExecutionMode = mission.ExecutionMode,
+            MetadataJson = mission.MetadataJson,
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+        record.OrgKey = MissionRecord.KeyPrefix(record.Organization) + record.Id;
         db.GetCollection<MissionRecord>(MissionsCollection).Insert(record);
         AddToCounter(db, CounterRecord.MissionsOf(record.Organization), +1);
+        return record;
     }
 
     private static void AddToCounter(LiteDatabase db, string key, int delta)
@@ -268,15 +266,6 @@ internal sealed class MissionRecord
     /// holds, so one organization's keys form one range that no other organization's keys enter.
     /// </summary>
     public static string KeyPrefix(string organization) => organization + "\u0001";
-
-    public static MissionRecord Create(string id, string organization, DateTime now) => new()
-    {
-        Id = id,
-        Organization = organization,
-        OrgKey = KeyPrefix(organization) + id,
-        CreatedAt = now,
-        UpdatedAt = now,
-    };
 
     public MissionDocument ToDocument() => new()
     {

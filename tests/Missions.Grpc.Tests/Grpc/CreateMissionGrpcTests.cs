@@ -2,6 +2,7 @@ using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
 using Grpc.Core;
 using Missions.Grpc.Tests.Infrastructure;
+using static Missions.Grpc.Tests.Infrastructure.GrpcCalls;
 using Missions.Grpc.V1;
 using ExecutionMode = Missions.Grpc.V1.Mission.Types.ExecutionMode;
 
@@ -20,10 +21,6 @@ public sealed class CreateMissionGrpcTests : IAsyncLifetime
     }
 
     public async Task DisposeAsync() => await _app.DisposeAsync();
-
-    private static Metadata Key(string key = TestKeys.KeyA) => new() { { "authorization", $"Bearer {key}" } };
-
-    private static DateTime Deadline => DateTime.UtcNow.AddSeconds(30);
 
     [Fact]
     public async Task Create_returns_the_stored_mission()

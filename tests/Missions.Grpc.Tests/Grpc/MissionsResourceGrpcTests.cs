@@ -1,6 +1,7 @@
 using Google.Rpc;
 using Grpc.Core;
 using Missions.Grpc.Tests.Infrastructure;
+using static Missions.Grpc.Tests.Infrastructure.GrpcCalls;
 using Missions.Grpc.V1;
 using ExecutionMode = Missions.Grpc.V1.Mission.Types.ExecutionMode;
 
@@ -19,10 +20,6 @@ public sealed class MissionsResourceGrpcTests : IAsyncLifetime
     }
 
     public async Task DisposeAsync() => await _app.DisposeAsync();
-
-    private static Metadata Key(string key = TestKeys.KeyA) => new() { { "authorization", $"Bearer {key}" } };
-
-    private static DateTime Deadline => DateTime.UtcNow.AddSeconds(30);
 
     private async Task<Mission> CreateAsync(string name, string key = TestKeys.KeyA) =>
         (await _client.CreateMissionAsync(new CreateMissionRequest { Name = name }, Key(key), Deadline)).Data;

@@ -16,17 +16,9 @@ public sealed class TelnyxSdkTests
     [Fact]
     public async Task Sdk_creates_missions_and_sees_422_and_401_as_typed_errors()
     {
-        await EnsureNpmPackagesAsync();
         using var db = new TempDatabase();
         await using var server = await ServerProcess.StartAsync(db.Path);
-
-        var (exitCode, stdout, stderr) = await RunAsync("node", ["create-mission.mjs"], new()
-        {
-            ["MISSIONS_BASE_URL"] = $"{server.RestUrl}/v2",
-            ["MISSIONS_API_KEY"] = TestKeys.KeyA,
-        });
-        Assert.True(exitCode == 0, $"SDK harness failed ({exitCode}):\n{stderr}\n{stdout}");
-        var result = JsonNode.Parse(stdout)!;
+        var result = await RunHarnessAsync("create-mission.mjs", server);
 
         var full = result["full"]!["data"]!;
         Assert.Equal("sdk-full", (string?)full["name"]);
@@ -53,17 +45,9 @@ public sealed class TelnyxSdkTests
     [Fact]
     public async Task Sdk_pages_retrieves_updates_clones_and_deletes_missions()
     {
-        await EnsureNpmPackagesAsync();
         using var db = new TempDatabase();
         await using var server = await ServerProcess.StartAsync(db.Path);
-
-        var (exitCode, stdout, stderr) = await RunAsync("node", ["missions-resource.mjs"], new()
-        {
-            ["MISSIONS_BASE_URL"] = $"{server.RestUrl}/v2",
-            ["MISSIONS_API_KEY"] = TestKeys.KeyA,
-        });
-        Assert.True(exitCode == 0, $"SDK harness failed ({exitCode}):\n{stderr}\n{stdout}");
-        var result = JsonNode.Parse(stdout)!;
+        var result = await RunHarnessAsync("missions-resource.mjs", server);
 
         // The auto-pager returns every mission exactly once, newest first.
         var created = result["created"]!.AsArray().Select(n => (string)n!).ToList();
@@ -89,6 +73,19 @@ public sealed class TelnyxSdkTests
         Assert.Equal(404, (int)result["afterDelete"]!["status"]!);
         Assert.Equal("""{"detail":"Mission not found"}""", result["afterDelete"]!["error"]!.ToJsonString());
         Assert.Empty(server.ErrorLines());
+    }
+
+    /// <summary>Runs a harness script of tests/sdk against <paramref name="server"/>; its one JSON result.</summary>
+    private static async Task<JsonNode> RunHarnessAsync(string script, ServerProcess server)
+    {
+        await EnsureNpmPackagesAsync();
+        var (exitCode, stdout, stderr) = await RunAsync("node", [script], new()
+        {
+            ["MISSIONS_BASE_URL"] = $"{server.RestUrl}/v2",
+            ["MISSIONS_API_KEY"] = TestKeys.KeyA,
+        });
+        Assert.True(exitCode == 0, $"SDK harness {script} failed ({exitCode}):\n{stderr}\n{stdout}");
+        return JsonNode.Parse(stdout)!;
     }
 
     private static readonly SemaphoreSlim NpmGate = new(1, 1);
