@@ -9,24 +9,15 @@ using ExecutionMode = Missions.Grpc.V1.Mission.Types.ExecutionMode;
 namespace Missions.Grpc.Tests.Grpc;
 
 /// <summary>CreateMission as a native gRPC caller sees it: messages, status codes and details.</summary>
-public sealed class CreateMissionGrpcTests : IAsyncLifetime
+public sealed class CreateMissionGrpcTests : AppTest
 {
-    private readonly MissionsApp _app = new();
-    private MissionsService.MissionsServiceClient _client = null!;
-
-    public Task InitializeAsync()
-    {
-        _client = _app.Grpc();
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync() => await _app.DisposeAsync();
+    private MissionsService.MissionsServiceClient Client => field ??= App.Grpc();
 
     [Fact]
     public async Task Create_returns_the_stored_mission()
     {
         var metadata = Struct.Parser.ParseJson("""{"team":"ops","list":[1,"a",null,{"b":true}]}""");
-        var response = await _client.CreateMissionAsync(
+        var response = await Client.CreateMissionAsync(
             new CreateMissionRequest { Name = "Outbound survey", Model = "gpt-4o", ExecutionMode = ExecutionMode.Managed, Metadata = metadata },
             Key(), Deadline);
 
@@ -41,7 +32,7 @@ public sealed class CreateMissionGrpcTests : IAsyncLifetime
         Assert.Equal(metadata, mission.Metadata);
         Assert.Equal(mission.CreatedAt, mission.UpdatedAt);
 
-        var stored = await _app.Store.GetMissionAsync(TestKeys.OrgA, id);
+        var stored = await App.Store.GetMissionAsync(TestKeys.OrgA, id);
         Assert.NotNull(stored);
         Assert.Equal("Outbound survey", stored.Name);
     }
@@ -49,7 +40,7 @@ public sealed class CreateMissionGrpcTests : IAsyncLifetime
     [Fact]
     public async Task Unspecified_execution_mode_means_external()
     {
-        var response = await _client.CreateMissionAsync(
+        var response = await Client.CreateMissionAsync(
             new CreateMissionRequest { Name = "x", ExecutionMode = ExecutionMode.Unspecified }, Key(), Deadline);
         Assert.Equal(ExecutionMode.External, response.Data.ExecutionMode);
     }
@@ -58,7 +49,7 @@ public sealed class CreateMissionGrpcTests : IAsyncLifetime
     public async Task Missing_name_is_invalid_argument_with_a_field_violation()
     {
         var error = await Assert.ThrowsAsync<RpcException>(() =>
-            _client.CreateMissionAsync(new CreateMissionRequest { Description = "no name" }, Key(), Deadline).ResponseAsync);
+            Client.CreateMissionAsync(new CreateMissionRequest { Description = "no name" }, Key(), Deadline).ResponseAsync);
 
         Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
         var violation = Assert.Single(BadRequestOf(error).FieldViolations);
@@ -70,7 +61,7 @@ public sealed class CreateMissionGrpcTests : IAsyncLifetime
     [Fact]
     public async Task Every_rule_the_rest_face_enforces_holds_for_grpc_too()
     {
-        var error = await Assert.ThrowsAsync<RpcException>(() => _client.CreateMissionAsync(
+        var error = await Assert.ThrowsAsync<RpcException>(() => Client.CreateMissionAsync(
             new CreateMissionRequest
             {
                 Name = new string('n', 257),
@@ -94,7 +85,7 @@ public sealed class CreateMissionGrpcTests : IAsyncLifetime
     public async Task Metadata_nested_too_deep_is_invalid_argument()
     {
         var deep = NestedStruct(33); // over our limit of 32, within protobuf's parser limit
-        var error = await Assert.ThrowsAsync<RpcException>(() => _client.CreateMissionAsync(
+        var error = await Assert.ThrowsAsync<RpcException>(() => Client.CreateMissionAsync(
             new CreateMissionRequest { Name = "x", Metadata = deep }, Key(), Deadline).ResponseAsync);
 
         Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
@@ -107,7 +98,7 @@ public sealed class CreateMissionGrpcTests : IAsyncLifetime
     public async Task Metadata_nested_past_protobufs_parser_limit_is_invalid_argument_not_unknown()
     {
         var deep = NestedStruct(61);
-        var error = await Assert.ThrowsAsync<RpcException>(() => _client.CreateMissionAsync(
+        var error = await Assert.ThrowsAsync<RpcException>(() => Client.CreateMissionAsync(
             new CreateMissionRequest { Name = "x", Metadata = deep }, Key(), Deadline).ResponseAsync);
 
         Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
@@ -119,7 +110,7 @@ public sealed class CreateMissionGrpcTests : IAsyncLifetime
     {
         var raw = new Method<byte[], byte[]>(MethodType.Unary, "missions.v1.MissionsService", "CreateMission",
             Marshallers.Create(b => b, b => b), Marshallers.Create(b => b, b => b));
-        var invoker = _app.GrpcChannel().CreateCallInvoker();
+        var invoker = App.GrpcChannel().CreateCallInvoker();
         var error = await Assert.ThrowsAsync<RpcException>(() => invoker.AsyncUnaryCall(
             raw, null, new CallOptions(Key(), Deadline), [0x0A, 0xFF, 0xFF, 0xFF, 0xFF, 0x0F, 0x01]).ResponseAsync);
 
@@ -130,11 +121,11 @@ public sealed class CreateMissionGrpcTests : IAsyncLifetime
     public async Task Missing_or_unknown_key_is_unauthenticated()
     {
         var missing = await Assert.ThrowsAsync<RpcException>(() =>
-            _client.CreateMissionAsync(new CreateMissionRequest { Name = "x" }, deadline: Deadline).ResponseAsync);
+            Client.CreateMissionAsync(new CreateMissionRequest { Name = "x" }, deadline: Deadline).ResponseAsync);
         Assert.Equal(StatusCode.Unauthenticated, missing.StatusCode);
 
         var unknown = await Assert.ThrowsAsync<RpcException>(() =>
-            _client.CreateMissionAsync(new CreateMissionRequest { Name = "x" }, Key("nope"), Deadline).ResponseAsync);
+            Client.CreateMissionAsync(new CreateMissionRequest { Name = "x" }, Key("nope"), Deadline).ResponseAsync);
         Assert.Equal(StatusCode.Unauthenticated, unknown.StatusCode);
         Assert.Equal("Invalid API key", unknown.Status.Detail);
     }

@@ -5,13 +5,8 @@ using Missions.Grpc.Tests.Infrastructure;
 namespace Missions.Grpc.Tests.Rest;
 
 /// <summary>Bearer authentication on the REST face.</summary>
-public sealed class AuthRestTests : IAsyncLifetime
+public sealed class AuthRestTests : AppTest
 {
-    private readonly MissionsApp _app = new();
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync() => await _app.DisposeAsync();
 
     [Theory]
     [InlineData(null, null)]
@@ -21,7 +16,7 @@ public sealed class AuthRestTests : IAsyncLifetime
     [InlineData("Bearer", TestKeys.KeyA + "x")]
     public async Task Missing_or_unknown_key_answers_401_with_a_bearer_challenge(string? scheme, string? key)
     {
-        var client = _app.Rest(key: null);
+        var client = App.Rest(key: null);
         var request = new HttpRequestMessage(HttpMethod.Post, "/v2/ai/missions") { Content = Json.Body("""{"name":"x"}""") };
         if (scheme is not null)
         {
@@ -41,7 +36,7 @@ public sealed class AuthRestTests : IAsyncLifetime
     [Fact]
     public async Task Authentication_is_checked_before_the_body()
     {
-        var client = _app.Rest(key: "wrong-key");
+        var client = App.Rest(key: "wrong-key");
         var (status, _, _) = await client.PostAsync("/v2/ai/missions", "{not json");
         Assert.Equal(HttpStatusCode.Unauthorized, status);
     }
@@ -49,7 +44,7 @@ public sealed class AuthRestTests : IAsyncLifetime
     [Fact]
     public async Task Health_endpoint_needs_no_key()
     {
-        var response = await _app.Rest(key: null).GetAsync("/healthz");
+        var response = await App.Rest(key: null).GetAsync("/healthz");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("Healthy", await response.Content.ReadAsStringAsync());
     }
@@ -57,14 +52,14 @@ public sealed class AuthRestTests : IAsyncLifetime
     [Fact]
     public async Task Each_key_acts_for_its_own_organization()
     {
-        var (_, a, _) = await _app.Rest(TestKeys.KeyA).PostAsync("/v2/ai/missions", """{"name":"a"}""");
-        var (_, b, _) = await _app.Rest(TestKeys.KeyB).PostAsync("/v2/ai/missions", """{"name":"b"}""");
+        var (_, a, _) = await App.Rest(TestKeys.KeyA).PostAsync("/v2/ai/missions", """{"name":"a"}""");
+        var (_, b, _) = await App.Rest(TestKeys.KeyB).PostAsync("/v2/ai/missions", """{"name":"b"}""");
         var idA = Guid.Parse((string)a!["data"]!["mission_id"]!);
         var idB = Guid.Parse((string)b!["data"]!["mission_id"]!);
 
-        Assert.NotNull(await _app.Store.GetMissionAsync(TestKeys.OrgA, idA));
-        Assert.Null(await _app.Store.GetMissionAsync(TestKeys.OrgB, idA));
-        Assert.NotNull(await _app.Store.GetMissionAsync(TestKeys.OrgB, idB));
-        Assert.Null(await _app.Store.GetMissionAsync(TestKeys.OrgA, idB));
+        Assert.NotNull(await App.Store.GetMissionAsync(TestKeys.OrgA, idA));
+        Assert.Null(await App.Store.GetMissionAsync(TestKeys.OrgB, idA));
+        Assert.NotNull(await App.Store.GetMissionAsync(TestKeys.OrgB, idB));
+        Assert.Null(await App.Store.GetMissionAsync(TestKeys.OrgA, idB));
     }
 }

@@ -6,24 +6,15 @@ using Missions.Grpc.Tests.Infrastructure;
 namespace Missions.Grpc.Tests.Rest;
 
 /// <summary>POST /v2/ai/missions as a REST caller sees it: status, headers, exact JSON.</summary>
-public sealed partial class CreateMissionRestTests : IAsyncLifetime
+public sealed partial class CreateMissionRestTests : AppTest
 {
     private const string Path = "/v2/ai/missions";
-    private readonly MissionsApp _app = new();
-    private HttpClient _client = null!;
-
-    public Task InitializeAsync()
-    {
-        _client = _app.Rest();
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync() => await _app.DisposeAsync();
+    private HttpClient Client => field ??= App.Rest();
 
     [Fact]
     public async Task Minimal_create_answers_201_with_exactly_the_required_keys()
     {
-        var (status, json, response) = await _client.PostAsync(Path, """{"name":"Triage inbound calls"}""");
+        var (status, json, response) = await Client.PostAsync(Path, """{"name":"Triage inbound calls"}""");
 
         Assert.Equal(HttpStatusCode.Created, status);
         Assert.Equal("application/json", response.Content.Headers.ContentType!.MediaType);
@@ -47,7 +38,7 @@ public sealed partial class CreateMissionRestTests : IAsyncLifetime
              "execution_mode":"managed","metadata":{"team":"ops","priority":2,"ratio":0.5,"flags":[true,false],
              "nested":{"deep":{"list":[1,"two",null,{"x":[]}]}},"nothing":null,"empty":{}}}
             """;
-        var (status, json, _) = await _client.PostAsync(Path, body);
+        var (status, json, _) = await Client.PostAsync(Path, body);
 
         Assert.Equal(HttpStatusCode.Created, status);
         var data = json!["data"]!;
@@ -65,7 +56,7 @@ public sealed partial class CreateMissionRestTests : IAsyncLifetime
     [Fact]
     public async Task Empty_name_is_accepted_and_nulls_and_unknown_keys_mean_absent()
     {
-        var (status, json, _) = await _client.PostAsync(Path,
+        var (status, json, _) = await Client.PostAsync(Path,
             """{"name":"","description":null,"model":null,"metadata":null,"execution_mode":null,"surprise":{"x":1}}""");
 
         Assert.Equal(HttpStatusCode.Created, status);
@@ -78,7 +69,7 @@ public sealed partial class CreateMissionRestTests : IAsyncLifetime
     [Fact]
     public async Task Body_sent_without_a_json_content_type_is_still_read_as_json()
     {
-        var response = await _client.PostAsync(Path, Json.Body("""{"name":"curl -d default"}""", "application/x-www-form-urlencoded"));
+        var response = await Client.PostAsync(Path, Json.Body("""{"name":"curl -d default"}""", "application/x-www-form-urlencoded"));
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
     }
 
@@ -102,7 +93,7 @@ public sealed partial class CreateMissionRestTests : IAsyncLifetime
     [InlineData("""{"name":"x","metadata":7}""", "dict_type", "metadata", "Input should be a valid dictionary")]
     public async Task Invalid_field_answers_422_in_pydantic_terms(string body, string type, string field, string msg)
     {
-        var (status, json, response) = await _client.PostAsync(Path, body);
+        var (status, json, response) = await Client.PostAsync(Path, body);
 
         Assert.Equal(HttpStatusCode.UnprocessableEntity, status);
         Assert.Equal("application/json", response.Content.Headers.ContentType!.MediaType);
@@ -130,7 +121,7 @@ public sealed partial class CreateMissionRestTests : IAsyncLifetime
     [InlineData("null", "model_attributes_type", "Input should be a valid dictionary or object to extract fields from")]
     public async Task Body_that_is_not_an_object_answers_422_at_body(string body, string type, string msg)
     {
-        var (status, json, _) = await _client.PostAsync(Path, body);
+        var (status, json, _) = await Client.PostAsync(Path, body);
 
         Assert.Equal(HttpStatusCode.UnprocessableEntity, status);
         var error = json.SingleDetail();
@@ -146,7 +137,7 @@ public sealed partial class CreateMissionRestTests : IAsyncLifetime
     [InlineData("""{"name": 'x'}""", 9)]
     public async Task Malformed_json_answers_422_json_invalid_with_its_offset(string body, int offset)
     {
-        var (status, json, _) = await _client.PostAsync(Path, body);
+        var (status, json, _) = await Client.PostAsync(Path, body);
 
         Assert.Equal(HttpStatusCode.UnprocessableEntity, status);
         var error = json.SingleDetail();
@@ -161,7 +152,7 @@ public sealed partial class CreateMissionRestTests : IAsyncLifetime
     [Fact]
     public async Task Every_error_of_a_body_is_reported_at_once_in_field_order()
     {
-        var (status, json, _) = await _client.PostAsync(Path, """{"metadata":[],"execution_mode":"x","model":3}""");
+        var (status, json, _) = await Client.PostAsync(Path, """{"metadata":[],"execution_mode":"x","model":3}""");
 
         Assert.Equal(HttpStatusCode.UnprocessableEntity, status);
         var errors = json!["detail"]!.AsArray();
@@ -173,7 +164,7 @@ public sealed partial class CreateMissionRestTests : IAsyncLifetime
     [Fact]
     public async Task Strings_longer_than_the_declared_limit_answer_422_string_too_long()
     {
-        var (status, json, _) = await _client.PostAsync(Path, $$"""{"name":"{{new string('n', 257)}}"}""");
+        var (status, json, _) = await Client.PostAsync(Path, $$"""{"name":"{{new string('n', 257)}}"}""");
 
         Assert.Equal(HttpStatusCode.UnprocessableEntity, status);
         var error = json.SingleDetail();
@@ -182,7 +173,7 @@ public sealed partial class CreateMissionRestTests : IAsyncLifetime
         Assert.Equal("String should have at most 256 characters", (string?)error["msg"]);
         Assert.Equal(256, (int)error["ctx"]!["max_length"]!);
 
-        var (ok, _, _) = await _client.PostAsync(Path, $$"""{"name":"{{new string('n', 256)}}"}""");
+        var (ok, _, _) = await Client.PostAsync(Path, $$"""{"name":"{{new string('n', 256)}}"}""");
         Assert.Equal(HttpStatusCode.Created, ok);
     }
 
@@ -190,7 +181,7 @@ public sealed partial class CreateMissionRestTests : IAsyncLifetime
     public async Task Metadata_nested_deeper_than_the_limit_answers_422()
     {
         var deep = string.Concat(Enumerable.Repeat("{\"a\":", 33)) + "1" + new string('}', 33);
-        var (status, json, _) = await _client.PostAsync(Path, "{\"name\":\"x\",\"metadata\":" + deep + "}");
+        var (status, json, _) = await Client.PostAsync(Path, "{\"name\":\"x\",\"metadata\":" + deep + "}");
 
         Assert.Equal(HttpStatusCode.UnprocessableEntity, status);
         var error = json.SingleDetail();
@@ -199,13 +190,13 @@ public sealed partial class CreateMissionRestTests : IAsyncLifetime
         Assert.Equal("Value error, nesting deeper than 32 levels", (string?)error["msg"]);
 
         var fiftyLevels = string.Concat(Enumerable.Repeat("{\"a\":", 50)) + "1" + new string('}', 50);
-        var (status50, json50, _) = await _client.PostAsync(Path, "{\"name\":\"x\",\"metadata\":" + fiftyLevels + "}");
+        var (status50, json50, _) = await Client.PostAsync(Path, "{\"name\":\"x\",\"metadata\":" + fiftyLevels + "}");
         Assert.Equal(HttpStatusCode.UnprocessableEntity, status50);
         Assert.Equal(["body", "metadata"], json50.SingleDetail().Loc());
         Assert.Equal("value_error", (string?)json50.SingleDetail()["type"]);
 
         var tooDeepToParse = string.Concat(Enumerable.Repeat("[", 200)) + new string(']', 200);
-        var (status2, json2, _) = await _client.PostAsync(Path, "{\"name\":\"x\",\"metadata\":{\"a\":" + tooDeepToParse + "}}");
+        var (status2, json2, _) = await Client.PostAsync(Path, "{\"name\":\"x\",\"metadata\":{\"a\":" + tooDeepToParse + "}}");
         Assert.Equal(HttpStatusCode.UnprocessableEntity, status2);
         Assert.Equal("json_invalid", (string?)json2.SingleDetail()["type"]);
     }
@@ -214,7 +205,7 @@ public sealed partial class CreateMissionRestTests : IAsyncLifetime
     public async Task Body_over_the_size_limit_answers_413()
     {
         var big = "{\"name\":\"x\",\"metadata\":{\"blob\":\"" + new string('b', 1024 * 1024) + "\"}}";
-        var (status, json, _) = await _client.PostAsync(Path, big);
+        var (status, json, _) = await Client.PostAsync(Path, big);
 
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, status);
         Assert.Equal(["detail"], json.Keys());
@@ -224,11 +215,11 @@ public sealed partial class CreateMissionRestTests : IAsyncLifetime
     [Fact]
     public async Task Unknown_route_and_wrong_verb_answer_fastapi_style()
     {
-        var notFound = await _client.GetAsync("/v2/ai/nothing-here");
+        var notFound = await Client.GetAsync("/v2/ai/nothing-here");
         Assert.Equal(HttpStatusCode.NotFound, notFound.StatusCode);
         Assert.Equal("""{"detail":"Not Found"}""", await notFound.Content.ReadAsStringAsync());
 
-        var wrongVerb = await _client.PatchAsync(Path, Json.Body("{}"));
+        var wrongVerb = await Client.PatchAsync(Path, Json.Body("{}"));
         Assert.Equal(HttpStatusCode.MethodNotAllowed, wrongVerb.StatusCode);
         Assert.Equal("""{"detail":"Method Not Allowed"}""", await wrongVerb.Content.ReadAsStringAsync());
     }

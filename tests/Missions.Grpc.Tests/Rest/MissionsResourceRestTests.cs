@@ -5,24 +5,15 @@ using Missions.Grpc.Tests.Infrastructure;
 namespace Missions.Grpc.Tests.Rest;
 
 /// <summary>List, get, update, delete and clone of missions, as a REST caller sees them.</summary>
-public sealed class MissionsResourceRestTests : IAsyncLifetime
+public sealed class MissionsResourceRestTests : AppTest
 {
     private const string Missions = "/v2/ai/missions";
     private static readonly string[] MissionKeys = ["mission_id", "name", "execution_mode", "created_at", "updated_at"];
-    private readonly MissionsApp _app = new();
-    private HttpClient _client = null!;
-
-    public Task InitializeAsync()
-    {
-        _client = _app.Rest();
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync() => await _app.DisposeAsync();
+    private HttpClient Client => field ??= App.Rest();
 
     private async Task<JsonNode> CreateAsync(string body, HttpClient? client = null)
     {
-        var (status, json, _) = await (client ?? _client).PostAsync(Missions, body);
+        var (status, json, _) = await (client ?? Client).PostAsync(Missions, body);
         Assert.Equal(HttpStatusCode.Created, status);
         return json!["data"]!;
     }
@@ -39,7 +30,7 @@ public sealed class MissionsResourceRestTests : IAsyncLifetime
 
     private async Task<(HttpStatusCode Status, JsonNode? Json)> GetAsync(string path, HttpClient? client = null)
     {
-        var response = await (client ?? _client).GetAsync(path);
+        var response = await (client ?? Client).GetAsync(path);
         var text = await response.Content.ReadAsStringAsync();
         return (response.StatusCode, text.Length == 0 ? null : JsonNode.Parse(text));
     }
@@ -138,7 +129,7 @@ public sealed class MissionsResourceRestTests : IAsyncLifetime
     public async Task Lists_show_only_the_callers_organization()
     {
         await CreateManyAsync(3);
-        var other = _app.Rest(TestKeys.KeyB);
+        var other = App.Rest(TestKeys.KeyB);
         await CreateAsync("""{"name":"b"}""", other);
 
         var (_, a) = await GetAsync(Missions);
@@ -197,7 +188,7 @@ public sealed class MissionsResourceRestTests : IAsyncLifetime
         var created = await CreateAsync("""{"name":"before","description":"d","model":"m1","metadata":{"a":1,"b":2}}""");
         var id = (string)created["mission_id"]!;
 
-        var response = await _client.PutAsync($"{Missions}/{id}",
+        var response = await Client.PutAsync($"{Missions}/{id}",
             Json.Body("""{"model":"m2","execution_mode":"managed","metadata":{"c":3},"name":null}"""));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var data = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["data"]!;
@@ -221,12 +212,12 @@ public sealed class MissionsResourceRestTests : IAsyncLifetime
         var created = await CreateAsync("""{"name":"x"}""");
         var id = (string)created["mission_id"]!;
 
-        var response = await _client.PutAsync($"{Missions}/{id}", Json.Body("{}"));
+        var response = await Client.PutAsync($"{Missions}/{id}", Json.Body("{}"));
         var data = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["data"]!;
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.True(DateTimeOffset.Parse((string)data["updated_at"]!) > DateTimeOffset.Parse((string)created["updated_at"]!));
 
-        var noBody = await _client.PutAsync($"{Missions}/{id}", null);
+        var noBody = await Client.PutAsync($"{Missions}/{id}", null);
         Assert.Equal(HttpStatusCode.UnprocessableEntity, noBody.StatusCode);
         var error = JsonNode.Parse(await noBody.Content.ReadAsStringAsync()).SingleDetail();
         Assert.Equal("missing", (string?)error["type"]);
@@ -242,7 +233,7 @@ public sealed class MissionsResourceRestTests : IAsyncLifetime
         var a = (string)(await CreateAsync("""{"name":"a"}"""))["mission_id"]!;
         var b = (string)(await CreateAsync("""{"name":"b"}"""))["mission_id"]!;
 
-        var response = await _client.PutAsync($"{Missions}/{a}", Json.Body($$"""{"mission_id":{{value.Replace("not-a-uuid", b)}},"name":"renamed"}"""));
+        var response = await Client.PutAsync($"{Missions}/{a}", Json.Body($$"""{"mission_id":{{value.Replace("not-a-uuid", b)}},"name":"renamed"}"""));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var data = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["data"]!;
         Assert.Equal(a, (string?)data["mission_id"]);
@@ -259,7 +250,7 @@ public sealed class MissionsResourceRestTests : IAsyncLifetime
     public async Task Update_validates_like_create(string body, string type, string field)
     {
         var id = (string)(await CreateAsync("""{"name":"x"}"""))["mission_id"]!;
-        var response = await _client.PutAsync($"{Missions}/{id}", Json.Body(body));
+        var response = await Client.PutAsync($"{Missions}/{id}", Json.Body(body));
 
         Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
         var error = JsonNode.Parse(await response.Content.ReadAsStringAsync()).SingleDetail();
@@ -270,11 +261,11 @@ public sealed class MissionsResourceRestTests : IAsyncLifetime
     [Fact]
     public async Task Update_of_an_unknown_or_malformed_id()
     {
-        var unknown = await _client.PutAsync($"{Missions}/{Guid.NewGuid()}", Json.Body("""{"name":"x"}"""));
+        var unknown = await Client.PutAsync($"{Missions}/{Guid.NewGuid()}", Json.Body("""{"name":"x"}"""));
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
         Assert.Equal("""{"detail":"Mission not found"}""", await unknown.Content.ReadAsStringAsync());
 
-        var malformed = await _client.PutAsync($"{Missions}/123", Json.Body("""{"name":5}"""));
+        var malformed = await Client.PutAsync($"{Missions}/123", Json.Body("""{"name":5}"""));
         Assert.Equal(HttpStatusCode.UnprocessableEntity, malformed.StatusCode);
         var errors = JsonNode.Parse(await malformed.Content.ReadAsStringAsync())!["detail"]!.AsArray();
         Assert.Equal(["path.mission_id uuid_parsing", "body.name string_type"],
@@ -288,7 +279,7 @@ public sealed class MissionsResourceRestTests : IAsyncLifetime
     {
         var ids = await CreateManyAsync(2);
 
-        var response = await _client.DeleteAsync($"{Missions}/{ids[0]}");
+        var response = await Client.DeleteAsync($"{Missions}/{ids[0]}");
         Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
         Assert.Empty(await response.Content.ReadAsByteArrayAsync());
         Assert.Null(response.Content.Headers.ContentType);
@@ -299,11 +290,11 @@ public sealed class MissionsResourceRestTests : IAsyncLifetime
         Assert.Equal([ids[1]], Ids(list));
         Assert.Equal("""{"page_number":1,"page_size":20,"total_pages":1,"total_results":1}""", Meta(list));
 
-        var again = await _client.DeleteAsync($"{Missions}/{ids[0]}");
+        var again = await Client.DeleteAsync($"{Missions}/{ids[0]}");
         Assert.Equal(HttpStatusCode.NotFound, again.StatusCode);
         Assert.Equal("""{"detail":"Mission not found"}""", await again.Content.ReadAsStringAsync());
 
-        var malformed = await _client.DeleteAsync($"{Missions}/nope");
+        var malformed = await Client.DeleteAsync($"{Missions}/nope");
         Assert.Equal(HttpStatusCode.UnprocessableEntity, malformed.StatusCode);
     }
 
@@ -316,7 +307,7 @@ public sealed class MissionsResourceRestTests : IAsyncLifetime
             """{"name":"orig","description":"d","model":"m","instructions":"i","execution_mode":"managed","metadata":{"x":[1,2]}}""");
         var id = (string)original["mission_id"]!;
 
-        var response = await _client.PostAsync($"{Missions}/{id}/clone", null);
+        var response = await Client.PostAsync($"{Missions}/{id}/clone", null);
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         Assert.Equal("application/json", response.Content.Headers.ContentType!.MediaType);
         var clone = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["data"]!;
@@ -336,7 +327,7 @@ public sealed class MissionsResourceRestTests : IAsyncLifetime
     [InlineData("not-a-uuid")]
     public async Task Clone_of_an_unknown_id_is_404_whatever_its_format(string id)
     {
-        var response = await _client.PostAsync($"{Missions}/{id}/clone", null);
+        var response = await Client.PostAsync($"{Missions}/{id}/clone", null);
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.Equal("""{"detail":"Mission not found"}""", await response.Content.ReadAsStringAsync());
     }
@@ -348,7 +339,7 @@ public sealed class MissionsResourceRestTests : IAsyncLifetime
     {
         var mine = await CreateAsync("""{"name":"mine"}""");
         var id = (string)mine["mission_id"]!;
-        var other = _app.Rest(TestKeys.KeyB);
+        var other = App.Rest(TestKeys.KeyB);
 
         var responses = new[]
         {
