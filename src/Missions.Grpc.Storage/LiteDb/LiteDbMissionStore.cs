@@ -1,3 +1,4 @@
+using System.Globalization;
 using LiteDB;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -36,7 +37,20 @@ public sealed class LiteDbMissionStore : IMissionStore, IStorageHealth, IDisposa
         try
         {
             RefuseOrphanLog(path);
-            _db = new LiteDatabase(new ConnectionString { Filename = path, Connection = ConnectionType.Direct }, CreateMapper());
+            // Ordinal collation: LiteDB's default ignores case, which would make organizations "acme"
+            // and "Acme" one range of the OrgKey index. (A collation is fixed when the file is created.)
+            _db = new LiteDatabase(new ConnectionString
+            {
+                Filename = path,
+                Connection = ConnectionType.Direct,
+                Collation = new Collation(CultureInfo.InvariantCulture.LCID, CompareOptions.Ordinal),
+            }, CreateMapper());
+            if (_db.Collation.SortOptions != CompareOptions.Ordinal)
+            {
+                throw new InvalidOperationException(
+                    $"The LiteDB file '{path}' was created with collation '{_db.Collation}'; this server needs an ordinal one. " +
+                    "Export the data and recreate the file.");
+            }
             _missions = _db.GetCollection<MissionRecord>(MissionsCollection);
             _missions.EnsureIndex(x => x.OrgKey, unique: true);
             _counters = _db.GetCollection<CounterRecord>(CountersCollection);
@@ -64,6 +78,11 @@ public sealed class LiteDbMissionStore : IMissionStore, IStorageHealth, IDisposa
         // Two range scans of the OrgKey index. The first selects only the indexed key, so LiteDB reads
         // no document for the entries it skips; it finds the page's first and last keys. The second
         // loads just the documents between them.
+        var total = _counters.FindById(CounterRecord.MissionsOf(organization))?.Count ?? 0;
+        if (offset >= total)
+        {
+            return Task.FromResult(new Page<MissionDocument>([], total)); // past the end: nothing to walk
+        }
         var prefix = MissionRecord.KeyPrefix(organization);
         var keys = _missions.Query()
             .Where(Query.Between(nameof(MissionRecord.OrgKey), prefix, prefix + "\uffff"))
@@ -81,9 +100,9 @@ public sealed class LiteDbMissionStore : IMissionStore, IStorageHealth, IDisposa
                 .OrderByDescending(nameof(MissionRecord.OrgKey))
                 .Limit(limit)
                 .ToList()
+                .Where(r => r.Organization == organization) // the key range already ensures it; checked again
                 .Select(r => r.ToDocument())
                 .ToList();
-        var total = _counters.FindById(CounterRecord.MissionsOf(organization))?.Count ?? 0;
         return Task.FromResult(new Page<MissionDocument>(items, total));
     }
 

@@ -91,6 +91,23 @@ public sealed class LiteDbStoreTests
     }
 
     [Fact]
+    public async Task Organizations_whose_names_differ_only_in_case_are_separate_tenants()
+    {
+        using var db = new TempDatabase();
+        using var store = Open(db.Path);
+        var upper = await store.CreateMissionAsync(Mission("secret of Acme", "Acme"));
+        var lower = await store.CreateMissionAsync(Mission("of acme", "acme"));
+
+        var acmeUpper = await store.ListMissionsAsync("Acme", 0, 10);
+        var acmeLower = await store.ListMissionsAsync("acme", 0, 10);
+        Assert.Equal([upper.Id], acmeUpper.Items.Select(m => m.Id));
+        Assert.Equal(1, acmeUpper.TotalResults);
+        Assert.Equal([lower.Id], acmeLower.Items.Select(m => m.Id));
+        Assert.Equal(1, acmeLower.TotalResults);
+        Assert.Null(await store.GetMissionAsync("acme", Guid.Parse(upper.Id)));
+    }
+
+    [Fact]
     public async Task Other_organizations_do_not_see_a_mission()
     {
         using var db = new TempDatabase();
