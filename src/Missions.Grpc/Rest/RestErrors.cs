@@ -83,14 +83,7 @@ public static class RestErrors
                 writer.WriteEndArray();
                 writer.WriteString("msg", violation.Message);
                 writer.WritePropertyName("input");
-                if (input is null)
-                {
-                    writer.WriteNullValue();
-                }
-                else
-                {
-                    input.WriteTo(writer);
-                }
+                WriteInput(writer, input);
                 if (violation.Context is { Count: > 0 } context)
                 {
                     writer.WriteStartObject("ctx");
@@ -106,6 +99,43 @@ public static class RestErrors
             writer.WriteEndArray();
             writer.WriteEndObject();
         });
+    }
+
+    /// <summary>
+    /// The caller's value as sent: values read from the body are written from their raw JSON text,
+    /// so a string that does not decode (a lone surrogate escape) is echoed rather than failing.
+    /// </summary>
+    private static void WriteInput(Utf8JsonWriter writer, JsonNode? input)
+    {
+        switch (input)
+        {
+            case null:
+                writer.WriteNullValue();
+                break;
+            case JsonObject obj:
+                writer.WriteStartObject();
+                foreach (var (key, value) in obj)
+                {
+                    writer.WritePropertyName(key);
+                    WriteInput(writer, value);
+                }
+                writer.WriteEndObject();
+                break;
+            case JsonArray array:
+                writer.WriteStartArray();
+                foreach (var item in array)
+                {
+                    WriteInput(writer, item);
+                }
+                writer.WriteEndArray();
+                break;
+            case JsonValue value when value.TryGetValue<JsonElement>(out var element):
+                writer.WriteRawValue(element.GetRawText(), skipInputValidation: true);
+                break;
+            default:
+                input.WriteTo(writer);
+                break;
+        }
     }
 
     private static void PrepareHeaders(HttpResponse response, int status)

@@ -50,29 +50,27 @@ public sealed class RestRequest
                 }
                 body = EmptyObject;
             }
-            Body = body;
             try
             {
-                _body = JsonNode.Parse(body, documentOptions: new JsonDocumentOptions { MaxDepth = maxDepth });
+                _body = ParseLastWins(body, maxDepth);
             }
             catch (JsonException error)
             {
                 return [Pydantic.JsonInvalid(Offset(body, error), Describe(error))];
             }
-            catch (Exception error) when (error is ArgumentException or InvalidOperationException)
+            catch (InvalidOperationException error)
             {
-                return [Pydantic.JsonInvalid(0, error.Message)];
+                return [Pydantic.JsonInvalid(0, error.Message)]; // an object key that is not valid UTF-16
             }
+            // The working copy loses what is not a body field (unknown keys, path fields of the same
+            // name) and, in the checker, every invalid value; what remains is what the transcoder gets.
             var working = _body?.DeepClone();
-            if (working is JsonObject fields && _method.RouteFields.Any(f => fields.ContainsKey(MessageRules.For(input).ByProtoName[f].JsonName)))
+            if (working is JsonObject fields)
             {
-                // Path values are not body fields: a body key of the same name is ignored (as any
-                // unknown key), and never reaches the transcoder.
                 foreach (var name in _method.RouteFields)
                 {
                     fields.Remove(MessageRules.For(input).ByProtoName[name].JsonName);
                 }
-                Body = Encoding.UTF8.GetBytes(fields.ToJsonString());
             }
             violations.AddRange(JsonShapeChecker.Check(working, input));
             if (working is not JsonObject)
@@ -81,9 +79,11 @@ public sealed class RestRequest
             }
             try
             {
-                message = ProtoJson.Parse(working.ToJsonString(), input);
+                var json = working.ToJsonString();
+                message = ProtoJson.Parse(json, input);
+                Body = Encoding.UTF8.GetBytes(json);
             }
-            catch (Exception error) when (error is InvalidProtocolBufferException or FormatException or InvalidJsonException)
+            catch (Exception error) when (error is InvalidProtocolBufferException or FormatException or InvalidJsonException or InvalidOperationException)
             {
                 violations.Add(Pydantic.ValueError([], error.Message));
                 return violations;
@@ -102,6 +102,42 @@ public sealed class RestRequest
             }
         }
         return Order(violations, input);
+    }
+
+    /// <summary>
+    /// Parses JSON as Python's json module does where System.Text.Json is stricter: a key given twice
+    /// keeps its last value (JsonNode would throw).
+    /// </summary>
+    private static JsonNode? ParseLastWins(byte[] body, int maxDepth)
+    {
+        // Not disposed: the values below keep referring to the document (its memory is the body array).
+        var document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = maxDepth });
+        return ToNode(document.RootElement);
+
+        static JsonNode? ToNode(JsonElement element)
+        {
+            switch (element.ValueKind)
+            {
+                case JsonValueKind.Object:
+                    var obj = new JsonObject();
+                    foreach (var property in element.EnumerateObject())
+                    {
+                        obj[property.Name] = ToNode(property.Value);
+                    }
+                    return obj;
+                case JsonValueKind.Array:
+                    var array = new JsonArray();
+                    foreach (var item in element.EnumerateArray())
+                    {
+                        array.Add(ToNode(item));
+                    }
+                    return array;
+                case JsonValueKind.Null:
+                    return null;
+                default:
+                    return JsonValue.Create(element);
+            }
+        }
     }
 
     /// <summary>A violation's full FastAPI <c>loc</c> and the <c>input</c> it refers to.</summary>

@@ -12,6 +12,7 @@ namespace Missions.Grpc.Validation;
 /// tree, so the rest can still be parsed and validated by <see cref="MessageValidator"/> and
 /// every error of the body is reported at once, as pydantic does. Unknown keys are ignored and
 /// <c>null</c> means absent, except for a required field, where it is a type error.
+/// Unknown keys are removed from the tree as well.
 /// </summary>
 public static class JsonShapeChecker
 {
@@ -30,6 +31,10 @@ public static class JsonShapeChecker
 
     private static void CheckObject(JsonObject obj, MessageRules rules, List<object> path, List<Violation> violations)
     {
+        foreach (var unknown in obj.Select(p => p.Key).Where(k => !rules.ByJsonName.ContainsKey(k)).ToList())
+        {
+            obj.Remove(unknown); // ignored, as pydantic ignores extra keys
+        }
         foreach (var rule in rules.Fields)
         {
             if (!obj.TryGetPropertyValue(rule.JsonName, out var value))
@@ -99,15 +104,17 @@ public static class JsonShapeChecker
         var kind = value.GetValueKind();
         Violation? error = field.FieldType switch
         {
-            FieldType.String => kind == JsonValueKind.String ? null : Pydantic.StringType([.. path]),
+            FieldType.String => kind != JsonValueKind.String ? Pydantic.StringType([.. path])
+                : HasLoneSurrogate(value) ? Pydantic.StringUnicode([.. path])
+                : null,
             FieldType.Bool => kind is JsonValueKind.True or JsonValueKind.False ? null : Pydantic.BoolType([.. path]),
             FieldType.Double or FieldType.Float => kind == JsonValueKind.Number ? null : Pydantic.FloatType([.. path]),
-            FieldType.Enum => kind == JsonValueKind.String && rule.EnumNames.Contains(value.GetValue<string>())
+            FieldType.Enum => kind == JsonValueKind.String && Text(value) is { } name && rule.EnumNames.Contains(name)
                 ? null
                 : Pydantic.Enum([.. path], rule.EnumNames),
             FieldType.Message when rule.IsFreeForm => FreeFormError(field.MessageType, value, kind, path),
             FieldType.Message when MessageRules.IsTimestamp(field.MessageType) =>
-                kind == JsonValueKind.String && DateTimeOffset.TryParse(value.GetValue<string>(), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out _)
+                kind == JsonValueKind.String && DateTimeOffset.TryParse(Text(value), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out _)
                     ? null
                     : Pydantic.DatetimeType([.. path]),
             FieldType.Message => kind == JsonValueKind.Object ? null : Pydantic.ModelAttributesType([.. path]),
@@ -137,7 +144,48 @@ public static class JsonShapeChecker
             "google.protobuf.ListValue" => kind == JsonValueKind.Array ? null : Pydantic.ListType([.. path]),
             _ => null,
         };
-        return typeError ?? (Depth(value) > MessageValidator.MaxFreeFormDepth ? MessageValidator.TooDeep([.. path]) : null);
+        return typeError
+            ?? (Depth(value) > MessageValidator.MaxFreeFormDepth ? MessageValidator.TooDeep([.. path])
+                : HasLoneSurrogate(value) ? Pydantic.StringUnicode([.. path])
+                : null);
+    }
+
+    /// <summary>A string (or, in a container, any key or string) holding half of a UTF-16 surrogate pair: not Unicode text.</summary>
+    private static bool HasLoneSurrogate(JsonNode? node) => node switch
+    {
+        JsonObject obj => obj.Any(p => IsBroken(p.Key) || HasLoneSurrogate(p.Value)),
+        JsonArray array => array.Any(HasLoneSurrogate),
+        JsonValue value when value.GetValueKind() == JsonValueKind.String => Text(value) is not { } text || IsBroken(text),
+        _ => false,
+    };
+
+    /// <summary>A JSON string's text, or null when its escapes do not decode to valid UTF-16.</summary>
+    private static string? Text(JsonNode value)
+    {
+        try
+        {
+            return value.GetValue<string>();
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
+    private static bool IsBroken(string text)
+    {
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                i++;
+            }
+            else if (char.IsSurrogate(text[i]))
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     /// <summary>Container nesting, counted as <see cref="MessageValidator"/> counts Struct/ListValue levels.</summary>
@@ -172,7 +220,7 @@ public static class JsonShapeChecker
         }
         else if (kind == JsonValueKind.String)
         {
-            if (!decimal.TryParse(value.GetValue<string>().Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out number))
+            if (!decimal.TryParse(Text(value)?.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out number))
             {
                 return Pydantic.IntParsing([.. path]);
             }

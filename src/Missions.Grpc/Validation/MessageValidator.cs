@@ -106,6 +106,10 @@ public sealed class MessageValidator
             {
                 violations.Add(TooDeep([.. path]));
             }
+            else if (FreeFormProblem(value) is { } problem)
+            {
+                violations.Add(Pydantic.ValueError([.. path], problem));
+            }
         }
         else if (!MessageRules.IsTimestamp(value.Descriptor))
         {
@@ -121,6 +125,25 @@ public sealed class MessageValidator
         }
         return !field.HasPresence || field.Accessor.HasValue(message);
     }
+
+    /// <summary>
+    /// What a free-form value holds that JSON cannot: an empty object key (protobuf's JSON form
+    /// rejects it), a value with no kind, a NaN or infinite number. Null when it is plain JSON.
+    /// </summary>
+    private static string? FreeFormProblem(IMessage value) => value switch
+    {
+        Struct s => s.Fields.ContainsKey("") ? "object keys must not be empty" : s.Fields.Values.Select(FreeFormProblem).FirstOrDefault(p => p is not null),
+        ListValue l => l.Values.Select(FreeFormProblem).FirstOrDefault(p => p is not null),
+        Value v => v.KindCase switch
+        {
+            Value.KindOneofCase.None => "a value must be null, a boolean, a number, a string, a list or an object",
+            Value.KindOneofCase.NumberValue when !double.IsFinite(v.NumberValue) => "numbers must be finite",
+            Value.KindOneofCase.StructValue => FreeFormProblem(v.StructValue),
+            Value.KindOneofCase.ListValue => FreeFormProblem(v.ListValue),
+            _ => null,
+        },
+        _ => null,
+    };
 
     private static int Depth(IMessage value) => value switch
     {

@@ -10,6 +10,9 @@ public static class Pydantic
 
     public static Violation StringType(IReadOnlyList<object> path) => new(path, "string_type", "Input should be a valid string");
 
+    public static Violation StringUnicode(IReadOnlyList<object> path) =>
+        new(path, "string_unicode", "Input should be a valid string, unable to parse raw data as a unicode string");
+
     public static Violation IntType(IReadOnlyList<object> path) => new(path, "int_type", "Input should be a valid integer");
 
     public static Violation IntParsing(IReadOnlyList<object> path) =>

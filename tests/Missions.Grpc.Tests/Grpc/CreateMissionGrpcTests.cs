@@ -105,6 +105,38 @@ public sealed class CreateMissionGrpcTests : AppTest
         Assert.Contains("could not be parsed", error.Status.Detail);
     }
 
+    [Theory]
+    [InlineData("no kind")]
+    [InlineData("NaN")]
+    [InlineData("infinity")]
+    [InlineData("empty key")]
+    public async Task Metadata_json_cannot_carry_is_invalid_argument_not_internal(string problem)
+    {
+        var metadata = new Struct();
+        switch (problem)
+        {
+            case "no kind":
+                metadata.Fields["k"] = new Value();
+                break;
+            case "NaN":
+                metadata.Fields["k"] = Value.ForNumber(double.NaN);
+                break;
+            case "infinity":
+                metadata.Fields["k"] = Value.ForList(Value.ForNumber(double.PositiveInfinity));
+                break;
+            default:
+                metadata.Fields[""] = Value.ForNull();
+                break;
+        }
+        var error = await Assert.ThrowsAsync<RpcException>(() => Client.CreateMissionAsync(
+            new CreateMissionRequest { Name = "x", Metadata = metadata }, Key(), Deadline).ResponseAsync);
+
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        var violation = Assert.Single(BadRequestOf(error).FieldViolations);
+        Assert.Equal("metadata", violation.Field);
+        Assert.Equal("value_error", violation.Reason);
+    }
+
     [Fact]
     public async Task A_payload_that_is_not_protobuf_is_invalid_argument()
     {

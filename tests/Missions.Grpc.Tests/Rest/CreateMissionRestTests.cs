@@ -67,6 +67,47 @@ public sealed partial class CreateMissionRestTests : AppTest
     }
 
     [Fact]
+    public async Task A_key_given_twice_keeps_its_last_value_as_in_python()
+    {
+        var (status, json, _) = await Client.PostAsync(Path, """{"name":"first","name":"last","metadata":{"a":1,"a":2}}""");
+
+        Assert.Equal(HttpStatusCode.Created, status);
+        Assert.Equal("last", (string?)json!["data"]!["name"]);
+        Assert.Equal("""{"a":2}""", json["data"]!["metadata"]!.ToJsonString());
+    }
+
+    [Theory]
+    [InlineData("""{"name":"\ud800"}""", "string_unicode", "name")]
+    [InlineData("""{"name":"x","metadata":{"k":"a\udc00b"}}""", "string_unicode", "metadata")]
+    [InlineData("""{"name":"x","metadata":{"":1}}""", "value_error", "metadata")]
+    [InlineData("""{"name":"x","metadata":{"a":{"":[]}}}""", "value_error", "metadata")]
+    public async Task Text_json_cannot_carry_answers_422_not_500(string body, string type, string field)
+    {
+        var (status, json, _) = await Client.PostAsync(Path, body);
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, status);
+        var error = json.SingleDetail();
+        Assert.Equal(type, (string?)error["type"]);
+        Assert.Equal(["body", field], error.Loc());
+    }
+
+    [Fact]
+    public async Task An_object_key_that_is_not_unicode_answers_422_json_invalid()
+    {
+        var (status, json, _) = await Client.PostAsync(Path, """{"name":"x","metadata":{"\ud800":1}}""");
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, status);
+        Assert.Equal("json_invalid", (string?)json.SingleDetail()["type"]);
+    }
+
+    [Fact]
+    public async Task Unknown_keys_holding_anything_are_ignored()
+    {
+        var (status, _, _) = await Client.PostAsync(Path, """{"name":"x","extra":"\ud800","more":{"":{"a":[1,{"b":2}]}}}""");
+        Assert.Equal(HttpStatusCode.Created, status);
+    }
+
+    [Fact]
     public async Task Body_sent_without_a_json_content_type_is_still_read_as_json()
     {
         var response = await Client.PostAsync(Path, Json.Body("""{"name":"curl -d default"}""", "application/x-www-form-urlencoded"));
