@@ -1,12 +1,16 @@
+using Grpc.AspNetCore.Server;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Grpc.JsonTranscoding;
 using Missions.Grpc.Rest;
 
 namespace Missions.Grpc.Auth;
 
 /// <summary>
 /// Bearer-key authentication for both faces, before anything reads the body: REST gets 401
-/// <c>{"detail": ...}</c> with <c>WWW-Authenticate: Bearer</c>, gRPC gets UNAUTHENTICATED. Endpoints
-/// marked <see cref="IAllowAnonymous"/> (health, reflection) are open. Keys are never logged.
+/// <c>{"detail": ...}</c> with <c>WWW-Authenticate: Bearer</c>, gRPC gets UNAUTHENTICATED. It guards
+/// the service methods (gRPC and transcoded endpoints); those marked <see cref="IAllowAnonymous"/>
+/// (health, reflection) are open, and so are routing's own answers (404, 405), as in FastAPI where
+/// auth is a dependency of a matched route. Keys are never logged.
 /// </summary>
 public sealed class ApiKeyMiddleware(RequestDelegate next, ApiKeyAuthenticator authenticator)
 {
@@ -15,7 +19,8 @@ public sealed class ApiKeyMiddleware(RequestDelegate next, ApiKeyAuthenticator a
     public async Task InvokeAsync(HttpContext context, CallerContext caller)
     {
         var endpoint = context.GetEndpoint();
-        if (endpoint is null || endpoint.Metadata.GetMetadata<IAllowAnonymous>() is not null)
+        if (endpoint?.Metadata.GetMetadata<GrpcMethodMetadata>() is null
+            || endpoint.Metadata.GetMetadata<IAllowAnonymous>() is not null)
         {
             await next(context);
             return;
@@ -38,17 +43,17 @@ public sealed class ApiKeyMiddleware(RequestDelegate next, ApiKeyAuthenticator a
         }
         if (organization is null)
         {
-            await RejectAsync(context, problem);
+            await RejectAsync(context, problem, isRest: endpoint.Metadata.GetMetadata<GrpcJsonTranscodingMetadata>() is not null);
             return;
         }
         caller.Organization = organization;
         await next(context);
     }
 
-    private static Task RejectAsync(HttpContext context, string detail)
+    private static Task RejectAsync(HttpContext context, string detail, bool isRest)
     {
         var response = context.Response;
-        if (context.Request.ContentType?.StartsWith("application/grpc", StringComparison.OrdinalIgnoreCase) == true)
+        if (!isRest)
         {
             // A trailers-only gRPC response: status in the headers, no body.
             response.StatusCode = StatusCodes.Status200OK;

@@ -13,7 +13,12 @@ namespace Missions.Grpc.Rest;
 /// </summary>
 public static class QueryBinder
 {
-    public static List<Violation> Bind(IMessage message, IQueryCollection query)
+    /// <summary>
+    /// Sets the fields named in <paramref name="query"/>; <paramref name="bound"/> receives each bound
+    /// name with the value set (last of repeated names; clamped numbers as clamped), which is all the
+    /// transcoder is given: names that bind to nothing never reach it.
+    /// </summary>
+    public static List<Violation> Bind(IMessage message, IQueryCollection query, Dictionary<string, string> bound)
     {
         var violations = new List<Violation>();
         foreach (var (name, values) in query)
@@ -46,14 +51,18 @@ public static class QueryBinder
                     target = child;
                 }
             }
-            if (field is null)
+            if (field is null or { FieldType: FieldType.Message or FieldType.Bytes or FieldType.Double or FieldType.Float })
             {
-                continue;
+                continue; // binds to no scalar this API takes from a query
             }
             var error = Set(target, field, raw, path);
             if (error is not null)
             {
                 violations.Add(error);
+            }
+            else
+            {
+                bound[name] = Convert.ToString(field.Accessor.GetValue(target), CultureInfo.InvariantCulture) ?? "";
             }
         }
         return violations;

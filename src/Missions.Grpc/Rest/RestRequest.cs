@@ -34,6 +34,9 @@ public sealed class RestRequest
     /// <summary>The body to hand to the transcoder (an absent optional body becomes <c>{}</c>).</summary>
     public byte[] Body { get; private set; } = EmptyObject;
 
+    /// <summary>The query parameters that bind to request fields, by field path, as the transcoder should read them.</summary>
+    public Dictionary<string, string> BoundQuery { get; } = new(StringComparer.Ordinal);
+
     /// <summary>Checks the request; returns every violation found (none when it is valid).</summary>
     public IReadOnlyList<Violation> Validate(byte[]? body, int maxDepth, MessageValidator validator)
     {
@@ -92,7 +95,7 @@ public sealed class RestRequest
         SetRouteFields(message);
         if (!_method.HasBody)
         {
-            violations.AddRange(QueryBinder.Bind(message, _query));
+            violations.AddRange(QueryBinder.Bind(message, _query, BoundQuery));
         }
         foreach (var violation in validator.Validate(message))
         {

@@ -65,7 +65,12 @@ public sealed class RestShapingMiddleware(
             await RestErrors.WriteValidationAsync(context.Response, violations, request.Locate);
             return;
         }
-        if (method.HasBody)
+        if (!method.HasBody)
+        {
+            // Hand the transcoder exactly the query we checked.
+            context.Request.QueryString = QueryString.Create(request.BoundQuery!);
+        }
+        else
         {
             // Hand the transcoder exactly the bytes we checked, as JSON whatever the caller labelled them.
             context.Request.Body = new MemoryStream(request.Body, writable: false);

@@ -4,6 +4,7 @@ using Missions.Grpc.Auth;
 using Missions.Grpc.Errors;
 using Missions.Grpc.Mapping;
 using Missions.Grpc.Storage;
+using Missions.Grpc.Validation;
 using Missions.Grpc.V1;
 
 namespace Missions.Grpc.Services;
@@ -36,7 +37,7 @@ public sealed class MissionsServiceImpl(IMissionStore store, CallerContext calle
 
     public override async Task<GetMissionResponse> GetMission(GetMissionRequest request, ServerCallContext context)
     {
-        var mission = await store.GetMissionAsync(caller.Organization, Guid.Parse(request.MissionId), context.CancellationToken)
+        var mission = await store.GetMissionAsync(caller.Organization, UuidText.Parse(request.MissionId), context.CancellationToken)
             ?? throw MissionNotFound();
         return new GetMissionResponse { Data = mission.ToDetailsProto() };
     }
@@ -44,14 +45,14 @@ public sealed class MissionsServiceImpl(IMissionStore store, CallerContext calle
     public override async Task<MissionResponse> UpdateMission(UpdateMissionRequest request, ServerCallContext context)
     {
         var updated = await store.UpdateMissionAsync(
-                caller.Organization, Guid.Parse(request.MissionId), request.ToChanges(), context.CancellationToken)
+                caller.Organization, UuidText.Parse(request.MissionId), request.ToChanges(), context.CancellationToken)
             ?? throw MissionNotFound();
         return new MissionResponse { Data = updated.ToProto() };
     }
 
     public override async Task<Empty> DeleteMission(DeleteMissionRequest request, ServerCallContext context)
     {
-        if (!await store.DeleteMissionAsync(caller.Organization, Guid.Parse(request.MissionId), context.CancellationToken))
+        if (!await store.DeleteMissionAsync(caller.Organization, UuidText.Parse(request.MissionId), context.CancellationToken))
         {
             throw MissionNotFound();
         }
@@ -61,7 +62,7 @@ public sealed class MissionsServiceImpl(IMissionStore store, CallerContext calle
     public override async Task<MissionResponse> CloneMission(CloneMissionRequest request, ServerCallContext context)
     {
         // The spec types this path id as a plain string: anything that names no mission is 404.
-        var clone = Guid.TryParse(request.MissionId, out var id)
+        var clone = UuidText.TryParse(request.MissionId, out var id)
             ? await store.CloneMissionAsync(caller.Organization, id, context.CancellationToken)
             : null;
         return new MissionResponse { Data = (clone ?? throw MissionNotFound()).ToProto() };

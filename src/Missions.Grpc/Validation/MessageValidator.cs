@@ -48,7 +48,10 @@ public sealed class MessageValidator
         var result = _protoValidator.Validate(message, false);
         foreach (var violation in result.Violations)
         {
-            violations.Add(Translate(message, violation));
+            if (Translate(message, violation) is { } translated)
+            {
+                violations.Add(translated);
+            }
         }
         return violations;
     }
@@ -160,8 +163,8 @@ public sealed class MessageValidator
         _ => 0,
     };
 
-    /// <summary>A protovalidate violation in pydantic terms, with the bound read from the field's rules.</summary>
-    private static Violation Translate(IMessage root, Buf.Validate.Violation violation)
+    /// <summary>A protovalidate violation in pydantic terms, with the bound read from the field's rules; null when pydantic would accept the value.</summary>
+    private static Violation? Translate(IMessage root, Buf.Validate.Violation violation)
     {
         var path = new List<object>();
         FieldRule? rule = null;
@@ -183,7 +186,8 @@ public sealed class MessageValidator
         return violation.RuleId switch
         {
             "enum.defined_only" or "enum.not_in" when rule is not null => Pydantic.Enum(path, rule.EnumNames),
-            "string.uuid" or "string.uuid_empty" => Pydantic.UuidParsing(path, value as string ?? ""),
+            // string.uuid means "a UUID as pydantic reads it": wider than protovalidate's hyphenated-only check.
+            "string.uuid" or "string.uuid_empty" => UuidText.TryParse(value as string, out _) ? null : Pydantic.UuidParsing(path, value as string ?? ""),
             "string.max_len" when rules is not null => Pydantic.StringTooLong(path, rules.String.MaxLen),
             "string.min_len" when rules is not null => Pydantic.StringTooShort(path, rules.String.MinLen),
             "required" => Pydantic.Missing(path),

@@ -34,6 +34,23 @@ public sealed class AuthRestTests : AppTest
     }
 
     [Fact]
+    public async Task A_rest_call_labelled_as_grpc_still_gets_the_rest_401()
+    {
+        var response = await App.Rest(key: null).PostAsync("/v2/ai/missions", Json.Body("{}", "application/grpc"));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal("application/json", response.Content.Headers.ContentType!.MediaType);
+    }
+
+    [Fact]
+    public async Task Routing_answers_need_no_key_as_in_fastapi()
+    {
+        var client = App.Rest(key: null);
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, (await client.PatchAsync("/v2/ai/missions", Json.Body("{}"))).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/v2/ai/elsewhere")).StatusCode);
+    }
+
+    [Fact]
     public async Task Authentication_is_checked_before_the_body()
     {
         var client = App.Rest(key: "wrong-key");

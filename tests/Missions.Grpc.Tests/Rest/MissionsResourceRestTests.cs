@@ -115,6 +115,23 @@ public sealed class MissionsResourceRestTests : AppTest
         Assert.Equal(input, (string?)error["input"]);
     }
 
+    [Theory]
+    [InlineData("page=3", 1, 20)]
+    [InlineData("unknown=1&page[colour]=red", 1, 20)]
+    [InlineData("page.size=2000&page.size=5", 1, 5)]
+    [InlineData("page[size]=2000&page%5bsize%5d=4", 1, 4)]
+    [InlineData("page[number]=99999999999", int.MaxValue, 20)]
+    public async Task Odd_but_valid_queries_answer_200(string query, int pageNumber, int pageSize)
+    {
+        await CreateManyAsync(2);
+        var (status, json) = await GetAsync($"{Missions}?{query}");
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(pageNumber, (int)json!["meta"]!["page_number"]!);
+        Assert.Equal(pageSize, (int)json["meta"]!["page_size"]!);
+        Assert.Equal(2, (int)json["meta"]!["total_results"]!);
+    }
+
     [Fact]
     public async Task Both_invalid_page_values_are_reported_together()
     {
@@ -157,6 +174,18 @@ public sealed class MissionsResourceRestTests : AppTest
             data.AsObject().Remove(key);
         }
         Assert.True(JsonNode.DeepEquals(created, data), data.ToJsonString());
+    }
+
+    [Fact]
+    public async Task Every_uuid_form_pydantic_accepts_names_the_mission()
+    {
+        var id = Guid.Parse((string)(await CreateAsync("""{"name":"forms"}"""))["mission_id"]!);
+        foreach (var form in new[] { id.ToString("N"), id.ToString("B"), "urn:uuid:" + id, id.ToString().ToUpperInvariant() })
+        {
+            var (status, json) = await GetAsync($"{Missions}/{Uri.EscapeDataString(form)}");
+            Assert.True(status == HttpStatusCode.OK, form);
+            Assert.Equal(id.ToString(), (string?)json!["data"]!["mission_id"]);
+        }
     }
 
     [Fact]
