@@ -138,6 +138,16 @@ public sealed class CreateMissionGrpcTests : AppTest
     }
 
     [Fact]
+    public async Task A_message_over_the_size_limit_is_resource_exhausted()
+    {
+        var metadata = new Struct { Fields = { ["blob"] = Value.ForString(new string('b', 1024 * 1024)) } };
+        var error = await Assert.ThrowsAsync<RpcException>(() => Client.CreateMissionAsync(
+            new CreateMissionRequest { Name = "x", Metadata = metadata }, Key(), Deadline).ResponseAsync);
+
+        Assert.Equal(StatusCode.ResourceExhausted, error.StatusCode);
+    }
+
+    [Fact]
     public async Task A_payload_that_is_not_protobuf_is_invalid_argument()
     {
         var raw = new Method<byte[], byte[]>(MethodType.Unary, "missions.v1.MissionsService", "CreateMission",
