@@ -53,6 +53,10 @@ public sealed class RestRequest
                 }
                 body = EmptyObject;
             }
+            if (body.AsSpan().StartsWith("\uFEFF"u8))
+            {
+                body = body[3..]; // a UTF-8 byte order mark, which Python's json accepts
+            }
             try
             {
                 _body = ParseLastWins(body, maxDepth);

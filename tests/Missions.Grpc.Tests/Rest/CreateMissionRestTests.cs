@@ -108,6 +108,15 @@ public sealed partial class CreateMissionRestTests : AppTest
     }
 
     [Fact]
+    public async Task A_byte_order_mark_before_the_json_is_accepted()
+    {
+        var body = new ByteArrayContent([0xEF, 0xBB, 0xBF, .. System.Text.Encoding.UTF8.GetBytes("""{"name":"bom"}""")]);
+        body.Headers.ContentType = new("application/json");
+        var response = await Client.PostAsync(Path, body);
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+    }
+
+    [Fact]
     public async Task Body_sent_without_a_json_content_type_is_still_read_as_json()
     {
         var response = await Client.PostAsync(Path, Json.Body("""{"name":"curl -d default"}""", "application/x-www-form-urlencoded"));
