@@ -14,18 +14,26 @@ using Missions.Grpc.Storage.LiteDb;
 using Missions.Grpc.Validation;
 using Missions.Grpc.V1;
 
-// Missions.Grpc benchmarks. Usage: dotnet run -c Release --project bench/Missions.Grpc.Bench [-- --large 200000]
+// Missions.Grpc benchmarks. Usage:
+//   dotnet run -c Release --project bench/Missions.Grpc.Bench [-- --large 200000]
+//   dotnet run -c Release --project bench/Missions.Grpc.Bench -- load [--seconds 20] [--clients 32]
 // Each section prints its figures and a ratio against a baseline measured in the same run.
 internal static class BenchMain
 {
     public static async Task Main(string[] args)
     {
-        var large = args.SkipWhile(a => a != "--large").Skip(1).Select(int.Parse).FirstOrDefault(200_000);
+        int Option(string name, int fallback) => args.SkipWhile(a => a != name).Skip(1).Select(int.Parse).FirstOrDefault(fallback);
+        var large = Option("--large", 200_000);
         var work = Path.Combine(Path.GetTempPath(), "missions-bench-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(work);
         try
         {
             Console.WriteLine($"Missions.Grpc benchmarks — {DateTime.UtcNow:u}, {Environment.ProcessorCount} cores, .NET {Environment.Version}");
+            if (args.FirstOrDefault() == "load")
+            {
+                await LoadRun.RunAsync(Path.Combine(work, "load.db"), TimeSpan.FromSeconds(Option("--seconds", 20)), Option("--clients", 32));
+                return;
+            }
             await Bench.ListPagesAsync(Path.Combine(work, "list.db"), small: 1_000, large);
             await Bench.CreateThroughputAsync(Path.Combine(work, "create.db"), Path.Combine(work, "baseline.db"));
             Bench.Validation();
@@ -56,22 +64,13 @@ internal static class Bench
         }
         Console.WriteLine($"seeded {small + large:N0} missions in {seed.Elapsed.TotalSeconds:F1} s ({(small + large) / seed.Elapsed.TotalSeconds:N0}/s through the group-commit writer)");
 
-        // The server's content root (appsettings.json), found from the solution folder.
-        var root = AppContext.BaseDirectory;
-        while (!File.Exists(Path.Combine(root, "Missions.Grpc.sln")))
+        await using var app = BenchServer.Create("Bench", new Dictionary<string, string>
         {
-            root = Path.GetDirectoryName(root.TrimEnd(Path.DirectorySeparatorChar)) ?? throw new InvalidOperationException("solution not found");
-        }
-        Environment.SetEnvironmentVariable("ASPNETCORE_TEST_CONTENTROOT_MISSIONS_GRPC", Path.Combine(root, "src", "Missions.Grpc"));
-        await using var app = new WebApplicationFactory<Program>().WithWebHostBuilder(b =>
-        {
-            b.UseEnvironment("Bench");
-            b.UseSetting("Storage:LiteDb:Path", path);
-            b.UseSetting("Auth:ApiKeys:0:Key", SmallKey);
-            b.UseSetting("Auth:ApiKeys:0:Organization", SmallOrg);
-            b.UseSetting("Auth:ApiKeys:1:Key", LargeKey);
-            b.UseSetting("Auth:ApiKeys:1:Organization", LargeOrg);
-            b.ConfigureLogging(l => l.SetMinimumLevel(LogLevel.Warning));
+            ["Storage:LiteDb:Path"] = path,
+            ["Auth:ApiKeys:0:Key"] = SmallKey,
+            ["Auth:ApiKeys:0:Organization"] = SmallOrg,
+            ["Auth:ApiKeys:1:Key"] = LargeKey,
+            ["Auth:ApiKeys:1:Organization"] = LargeOrg,
         });
         var smallClient = Client(app, SmallKey);
         var largeClient = Client(app, LargeKey);
