@@ -167,9 +167,9 @@ internal static class Bench
         Console.WriteLine($"validate (required + protovalidate + depth)  {validateUs:F2} µs  ({validateUs / parseUs:F1}× the parse)");
     }
 
-    private static LiteDbMissionStore Open(string path) => new(
+    private static LiteDbStore Open(string path) => new(
         Options.Create(new StorageOptions { LiteDb = new LiteDbOptions { Path = path } }),
-        NullLogger<LiteDbMissionStore>.Instance);
+        NullLogger<LiteDbStore>.Instance);
 
     private static NewMission New(string org, int i) => new(org, $"mission {i}", "bench", null, null, "external", """{"i":1}""");
 

@@ -6,7 +6,7 @@ namespace Missions.Grpc.Storage;
 
 public static class StorageServiceCollectionExtensions
 {
-    /// <summary>Registers the backend named by <c>Storage:Provider</c> as <see cref="IMissionStore"/>.</summary>
+    /// <summary>Registers the backend named by <c>Storage:Provider</c> as every store interface (<see cref="IMissionStore"/>, <see cref="IRunStore"/>).</summary>
     public static IServiceCollection AddMissionStorage(this IServiceCollection services, IConfiguration configuration)
     {
         var section = configuration.GetSection(StorageOptions.SectionName);
@@ -15,9 +15,10 @@ public static class StorageServiceCollectionExtensions
         switch (provider.ToLowerInvariant())
         {
             case "litedb":
-                services.AddSingleton<LiteDbMissionStore>();
-                services.AddSingleton<IMissionStore>(sp => sp.GetRequiredService<LiteDbMissionStore>());
-                services.AddSingleton<IStorageHealth>(sp => sp.GetRequiredService<LiteDbMissionStore>());
+                services.AddSingleton<LiteDbStore>();
+                services.AddSingleton<IMissionStore>(sp => sp.GetRequiredService<LiteDbStore>());
+                services.AddSingleton<IRunStore>(sp => sp.GetRequiredService<LiteDbStore>());
+                services.AddSingleton<IStorageHealth>(sp => sp.GetRequiredService<LiteDbStore>());
                 break;
             default:
                 throw new InvalidOperationException(

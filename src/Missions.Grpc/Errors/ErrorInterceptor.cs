@@ -3,6 +3,7 @@ using Google.Rpc;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 using Missions.Grpc.Rest;
+using Missions.Grpc.Storage;
 using Missions.Grpc.Validation;
 
 namespace Missions.Grpc.Errors;
@@ -14,6 +15,9 @@ namespace Missions.Grpc.Errors;
 /// </summary>
 public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : Interceptor
 {
+    /// <summary>The <c>google.rpc.ErrorInfo.domain</c> of this API's errors.</summary>
+    public const string ErrorDomain = "missions.v1";
+
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
         TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
     {
@@ -62,8 +66,15 @@ public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : Interce
             case ResourceNotFoundException:
                 return new RpcException(new global::Grpc.Core.Status(StatusCode.NotFound, error.Message));
             case ConflictException conflict:
-                return new RpcException(new global::Grpc.Core.Status(
-                    conflict.AlreadyExists ? StatusCode.AlreadyExists : StatusCode.FailedPrecondition, error.Message));
+                // ErrorInfo lets gRPC callers act on the conflict (e.g. the run's current status) without parsing text.
+                var info = new ErrorInfo { Reason = conflict.Reason, Domain = ErrorDomain };
+                info.Metadata.Add(conflict.Facts.ToDictionary());
+                return new Google.Rpc.Status
+                {
+                    Code = (int)(conflict.AlreadyExists ? Code.AlreadyExists : Code.FailedPrecondition),
+                    Message = conflict.Message,
+                    Details = { Any.Pack(info) },
+                }.ToRpcException();
             case OperationCanceledException when context.CancellationToken.IsCancellationRequested:
                 return new RpcException(new global::Grpc.Core.Status(StatusCode.Cancelled, "The call was cancelled"));
             default:

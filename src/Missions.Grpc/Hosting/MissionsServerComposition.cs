@@ -14,6 +14,10 @@ namespace Missions.Grpc.Hosting;
 /// <summary>How the server is put together: services, then the request pipeline (DESIGN.md → Request path).</summary>
 public static class MissionsServerComposition
 {
+    /// <summary>The proto files of the public API: every service in them is served and validated.</summary>
+    public static IReadOnlyList<Google.Protobuf.Reflection.FileDescriptor> ApiFiles { get; } =
+        [MissionsReflection.Descriptor, RunsReflection.Descriptor];
+
     public static WebApplicationBuilder AddMissionsServer(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
@@ -35,8 +39,8 @@ public static class MissionsServerComposition
             o.LiteDb.Path = Path.GetFullPath(o.LiteDb.Path, builder.Environment.ContentRootPath));
 
         services.AddSingleton(new MessageValidator(
-            new Validator(new ValidatorOptions { FileDescriptors = [MissionsReflection.Descriptor] }),
-            MissionsReflection.Descriptor.Services));
+            new Validator(new ValidatorOptions { FileDescriptors = [.. ApiFiles] }),
+            ApiFiles.SelectMany(f => f.Services)));
 
         services.AddGrpc(options =>
             {
@@ -67,6 +71,7 @@ public static class MissionsServerComposition
         app.UseMiddleware<RestShapingMiddleware>();
 
         app.MapGrpcService<MissionsServiceImpl>();
+        app.MapGrpcService<MissionRunsServiceImpl>();
         app.MapGrpcReflectionService().AllowAnonymous();
         app.MapGrpcHealthChecksService().AllowAnonymous();
         app.MapHealthChecks("/healthz").AllowAnonymous();

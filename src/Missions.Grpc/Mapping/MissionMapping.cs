@@ -9,16 +9,13 @@ namespace Missions.Grpc.Mapping;
 /// <summary>Explicit mapping between mission messages and storage documents.</summary>
 public static class MissionMapping
 {
-    private static readonly Google.Protobuf.Reflection.EnumDescriptor ExecutionModes =
-        Mission.Descriptor.EnumTypes.Single(e => e.Name == nameof(Mission.Types.ExecutionMode));
-
     public static NewMission ToNewMission(this CreateMissionRequest request, string organization) => new(
         organization,
         request.Name,
         request.HasDescription ? request.Description : null,
         request.HasModel ? request.Model : null,
         request.HasInstructions ? request.Instructions : null,
-        ToStorage(request.ExecutionMode == ExecutionMode.Unspecified ? ExecutionMode.External : request.ExecutionMode),
+        ProtoEnum<ExecutionMode>.Name(request.ExecutionMode == ExecutionMode.Unspecified ? ExecutionMode.External : request.ExecutionMode),
         FreeForm.ToJson(request.Metadata));
 
     /// <summary>Present fields of the update; the mapping of "absent" is null (leave as stored).</summary>
@@ -27,7 +24,7 @@ public static class MissionMapping
         request.HasDescription ? request.Description : null,
         request.HasModel ? request.Model : null,
         request.HasInstructions ? request.Instructions : null,
-        request.HasExecutionMode ? ToStorage(request.ExecutionMode) : null,
+        request.HasExecutionMode ? ProtoEnum<ExecutionMode>.Name(request.ExecutionMode) : null,
         FreeForm.ToJson(request.Metadata));
 
     /// <summary>
@@ -43,7 +40,7 @@ public static class MissionMapping
         {
             MissionId = document.Id,
             Name = document.Name,
-            ExecutionMode = FromStorage(document.ExecutionMode),
+            ExecutionMode = ProtoEnum<ExecutionMode>.Parse(document.ExecutionMode),
             Metadata = FreeForm.FromJson(document.MetadataJson),
             CreatedAt = Timestamp.FromDateTime(document.CreatedAt),
             UpdatedAt = Timestamp.FromDateTime(document.UpdatedAt),
@@ -62,14 +59,6 @@ public static class MissionMapping
         }
         return mission;
     }
-
-    /// <summary>Storage keeps the spec's strings, which are the enum value names.</summary>
-    private static string ToStorage(ExecutionMode mode) =>
-        ExecutionModes.FindValueByNumber((int)mode).Name;
-
-    private static ExecutionMode FromStorage(string mode) =>
-        (ExecutionMode)(ExecutionModes.FindValueByName(mode)?.Number
-            ?? throw new InvalidDataException($"Stored execution mode '{mode}' is not a known value."));
 }
 
 /// <summary>Free-form JSON objects (<c>metadata</c>, <c>payload</c>, …) as stored JSON text.</summary>

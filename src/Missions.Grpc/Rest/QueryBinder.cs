@@ -62,7 +62,10 @@ public static class QueryBinder
             }
             else
             {
-                bound[name] = Convert.ToString(field.Accessor.GetValue(target), CultureInfo.InvariantCulture) ?? "";
+                var value = field.Accessor.GetValue(target);
+                bound[name] = field.FieldType == FieldType.Enum
+                    ? field.EnumType.FindValueByNumber(Convert.ToInt32(value, CultureInfo.InvariantCulture)).Name // the proto name, not C#'s
+                    : Convert.ToString(value, CultureInfo.InvariantCulture) ?? "";
             }
         }
         return violations;

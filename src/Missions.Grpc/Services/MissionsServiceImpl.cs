@@ -1,9 +1,8 @@
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Missions.Grpc.Auth;
-using Missions.Grpc.Errors;
-using Missions.Grpc.Mapping;
 using Missions.Grpc.Storage;
+using Missions.Grpc.Mapping;
 using Missions.Grpc.Validation;
 using Missions.Grpc.V1;
 

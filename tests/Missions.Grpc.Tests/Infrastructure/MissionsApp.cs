@@ -57,10 +57,15 @@ public sealed class MissionsApp : WebApplicationFactory<Program>
     /// <summary>A gRPC client over the in-memory server.</summary>
     public MissionsService.MissionsServiceClient Grpc() => new(GrpcChannel());
 
+    /// <summary>A gRPC client of the runs service over the in-memory server.</summary>
+    public MissionRunsService.MissionRunsServiceClient GrpcRuns() => new(GrpcChannel());
+
     public GrpcChannel GrpcChannel() =>
         global::Grpc.Net.Client.GrpcChannel.ForAddress(Server.BaseAddress, new GrpcChannelOptions { HttpHandler = Server.CreateHandler() });
 
     public IMissionStore Store => Services.GetRequiredService<IMissionStore>();
+
+    public IRunStore RunStore => Services.GetRequiredService<IRunStore>();
 
     /// <summary>
     /// With minimal hosting, the app's own Main disposes the host (and so closes the database)

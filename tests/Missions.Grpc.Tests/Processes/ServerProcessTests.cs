@@ -89,9 +89,9 @@ public sealed class ServerProcessTests
             Assert.Equal(HttpStatusCode.Created, status);
             await restarted.KillAsync();
         }
-        using var store = new LiteDbMissionStore(
+        using var store = new LiteDbStore(
             Options.Create(new StorageOptions { LiteDb = new LiteDbOptions { Path = db.Path } }),
-            NullLogger<LiteDbMissionStore>.Instance);
+            NullLogger<LiteDbStore>.Instance);
         foreach (var id in acknowledged)
         {
             Assert.NotNull(await store.GetMissionAsync(TestKeys.OrgA, id));

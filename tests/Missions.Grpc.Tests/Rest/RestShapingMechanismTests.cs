@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Missions.Grpc.Errors;
 using Missions.Grpc.Rest;
+using Missions.Grpc.Storage;
 using Missions.Grpc.Tests.Infrastructure;
 using Missions.Grpc.Tests.Protos;
 using Missions.Grpc.Validation;
@@ -104,7 +105,7 @@ public sealed class RestShapingMechanismTests : IAsyncLifetime
 
         public override Task<ThingResponse> CancelThing(ThingRequest request, ServerCallContext context) => request.ThingId switch
         {
-            "finished" => throw new ConflictException("Thing is already finished"),
+            "finished" => throw new ConflictException("Thing is already finished", "THING_FINISHED"),
             _ => Task.FromResult(new ThingResponse
             {
                 ThingId = request.ThingId,

@@ -10,9 +10,9 @@ namespace Missions.Grpc.Tests.Storage;
 /// <summary>The embedded store: concurrency, durability across restarts, start-up guards.</summary>
 public sealed class LiteDbStoreTests
 {
-    private static LiteDbMissionStore Open(string path) => new(
+    private static LiteDbStore Open(string path) => new(
         Options.Create(new StorageOptions { LiteDb = new LiteDbOptions { Path = path } }),
-        NullLogger<LiteDbMissionStore>.Instance);
+        NullLogger<LiteDbStore>.Instance);
 
     private static NewMission Mission(string name, string org = TestKeys.OrgA) =>
         new(org, name, null, null, null, "external", null);

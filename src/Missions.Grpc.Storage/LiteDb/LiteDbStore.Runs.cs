@@ -1,0 +1,267 @@
+using LiteDB;
+
+namespace Missions.Grpc.Storage.LiteDb;
+
+/// <summary>
+/// Runs: the <c>runs</c> collection with four list indexes — (organization), (organization, mission),
+/// (organization, status), (organization, mission, status), each ending in the run's UUIDv7 id — and a
+/// counter for each, so every list and filter is a range walk with a total that costs one read.
+/// Transitions are decided by <see cref="RunTransition"/> inside the writer's command that applies them.
+/// </summary>
+public sealed partial class LiteDbStore
+{
+    internal const string RunsCollection = "runs";
+
+    private readonly ILiteCollection<RunRecord> _runs;
+
+    private static ILiteCollection<RunRecord> OpenRuns(LiteDatabase db)
+    {
+        var runs = db.GetCollection<RunRecord>(RunsCollection);
+        runs.EnsureIndex(x => x.OrgKey, unique: true);
+        runs.EnsureIndex(x => x.MissionKey, unique: true);
+        runs.EnsureIndex(x => x.OrgStatusKey, unique: true);
+        runs.EnsureIndex(x => x.MissionStatusKey, unique: true);
+        return runs;
+    }
+
+    public async Task<RunDocument> CreateRunAsync(string organization, Guid missionId, NewRun run, CancellationToken cancellationToken = default)
+    {
+        var record = await _writer.ExecuteAsync(db =>
+        {
+            // Checked in the same command as the insert: a concurrent delete of the mission cannot leave an orphan.
+            if (FindMission(db.GetCollection<MissionRecord>(MissionsCollection), organization, missionId) is null)
+            {
+                return null;
+            }
+            var now = Now();
+            var record = new RunRecord
+            {
+                Id = _ids.NewId().ToString(),
+                Organization = organization,
+                MissionId = missionId.ToString(),
+                Status = RunStatus.Pending,
+                StartedAt = now,
+                UpdatedAt = now,
+                InputJson = run.InputJson,
+                MetadataJson = run.MetadataJson,
+            };
+            record.SetKeys();
+            db.GetCollection<RunRecord>(RunsCollection).Insert(record);
+            AddToCounters(db, +1, record.Counters());
+            return record;
+        }, cancellationToken).ConfigureAwait(false);
+        return (record ?? throw new ResourceNotFoundException("Mission")).ToDocument();
+    }
+
+    public Task<RunDocument> GetRunAsync(string organization, Guid missionId, Guid runId, CancellationToken cancellationToken = default)
+    {
+        var record = FindRun(_runs, organization, missionId, runId)
+            ?? throw new ResourceNotFoundException(MissingRunOrMission(_missions, organization, missionId));
+        return Task.FromResult(record.ToDocument());
+    }
+
+    public Task<Page<RunDocument>> ListRunsAsync(string organization, RunFilter filter, int offset, int limit, CancellationToken cancellationToken = default)
+    {
+        if (filter.MissionId is { } missionId && FindMission(_missions, organization, missionId) is null)
+        {
+            throw new ResourceNotFoundException("Mission");
+        }
+        var mission = filter.MissionId?.ToString();
+        var (keyField, prefix, counter) = (mission, filter.Status) switch
+        {
+            (null, null) => (nameof(RunRecord.OrgKey), Keys.Prefix(organization), RunRecord.CounterOf(organization)),
+            (null, { } status) => (nameof(RunRecord.OrgStatusKey), Keys.Prefix(organization, status), RunRecord.StatusCounterOf(organization, status)),
+            ({ } id, null) => (nameof(RunRecord.MissionKey), Keys.Prefix(organization, id), RunRecord.MissionCounterOf(organization, id)),
+            ({ } id, { } status) => (nameof(RunRecord.MissionStatusKey), Keys.Prefix(organization, id, status), RunRecord.MissionStatusCounterOf(organization, id, status)),
+        };
+        var total = Count(counter);
+        if (offset >= total)
+        {
+            return Task.FromResult(new Page<RunDocument>([], total));
+        }
+        var items = NewestFirst(_runs, keyField, prefix, offset, limit)
+            .Where(r => r.Organization == organization
+                && (mission is null || r.MissionId == mission)
+                && (filter.Status is null || r.Status == filter.Status)) // the key range already ensures it; checked again
+            .Select(r => r.ToDocument())
+            .ToList();
+        return Task.FromResult(new Page<RunDocument>(items, total));
+    }
+
+    public async Task<RunDocument> ChangeRunAsync(string organization, Guid missionId, Guid runId, RunChange change, CancellationToken cancellationToken = default)
+    {
+        // Expected outcomes (not found, refused) are returned, not thrown: a throwing command rolls back
+        // the whole batch it shares with other callers' writes.
+        var outcome = await _writer.ExecuteAsync(db => ApplyRunChange(db, organization, missionId, runId, change), cancellationToken)
+            .ConfigureAwait(false);
+        return outcome switch
+        {
+            { Record: { } record } => record.ToDocument(),
+            { Missing: { } missing } => throw new ResourceNotFoundException(missing),
+            { Refused: { } current } => throw new ConflictException(
+                change.Transition!.Refusal(current),
+                "RUN_STATUS_CONFLICT",
+                new Dictionary<string, string> { ["current_status"] = current, ["requested_status"] = change.Transition.Target }),
+            _ => throw new InvalidOperationException("A run change produced no outcome."),
+        };
+    }
+
+    private RunChangeOutcome ApplyRunChange(LiteDatabase db, string organization, Guid missionId, Guid runId, RunChange change)
+    {
+        var runs = db.GetCollection<RunRecord>(RunsCollection);
+        var stored = FindRun(runs, organization, missionId, runId);
+        if (stored is null)
+        {
+            return new(Missing: MissingRunOrMission(db.GetCollection<MissionRecord>(MissionsCollection), organization, missionId));
+        }
+        var changed = false;
+        var previousCounters = stored.Counters();
+        var entersTerminal = false;
+        if (change.Transition is { } transition)
+        {
+            switch (transition.Decide(stored.Status))
+            {
+                case TransitionDecision.Refuse:
+                    return new(Refused: stored.Status);
+                case TransitionDecision.Apply:
+                    stored.Status = transition.Target;
+                    entersTerminal = RunStatus.IsTerminal(transition.Target);
+                    changed = true;
+                    break;
+            }
+        }
+        changed |= Replace(stored.ResultSummary, change.ResultSummary, v => stored.ResultSummary = v);
+        changed |= Replace(stored.ResultPayloadJson, change.ResultPayloadJson, v => stored.ResultPayloadJson = v);
+        changed |= Replace(stored.Error, change.Error, v => stored.Error = v);
+        changed |= Replace(stored.MetadataJson, change.MetadataJson, v => stored.MetadataJson = v);
+        if (!changed)
+        {
+            return new(Record: stored); // setting what is stored again is a no-op: updated_at stays
+        }
+        stored.UpdatedAt = Later(stored.UpdatedAt);
+        if (entersTerminal)
+        {
+            stored.FinishedAt = stored.UpdatedAt;
+        }
+        stored.SetKeys();
+        runs.Update(stored);
+        var currentCounters = stored.Counters();
+        if (!previousCounters.SequenceEqual(currentCounters))
+        {
+            AddToCounters(db, -1, previousCounters.Except(currentCounters));
+            AddToCounters(db, +1, currentCounters.Except(previousCounters));
+        }
+        return new(Record: stored);
+
+        static bool Replace(string? stored, string? requested, Action<string> set)
+        {
+            if (requested is null || requested == stored)
+            {
+                return false;
+            }
+            set(requested);
+            return true;
+        }
+    }
+
+    /// <summary>Removes every run of <paramref name="mission"/> and their counts; part of the mission's delete command.</summary>
+    private static void DeleteRunsOf(LiteDatabase db, MissionRecord mission)
+    {
+        var runs = db.GetCollection<RunRecord>(RunsCollection);
+        var prefix = Keys.Prefix(mission.Organization, mission.Id);
+        var owned = runs.Find(Query.Between(nameof(RunRecord.MissionKey), prefix, prefix + "\uffff")).ToList();
+        foreach (var counter in owned.SelectMany(r => r.Counters()).GroupBy(k => k, StringComparer.Ordinal))
+        {
+            AddToCounters(db, -counter.Count(), counter.Key);
+        }
+        foreach (var run in owned)
+        {
+            runs.Delete(run.Id);
+        }
+    }
+
+    private static RunRecord? FindRun(ILiteCollection<RunRecord> runs, string organization, Guid missionId, Guid runId)
+    {
+        var record = runs.FindById(runId.ToString());
+        return record is not null && record.Organization == organization && record.MissionId == missionId.ToString() ? record : null;
+    }
+
+    /// <summary>What to call missing when a run is not found: the run, or its mission when that is unknown too.</summary>
+    private static string MissingRunOrMission(ILiteCollection<MissionRecord> missions, string organization, Guid missionId) =>
+        FindMission(missions, organization, missionId) is null ? "Mission" : "Run";
+
+    private readonly record struct RunChangeOutcome(RunRecord? Record = null, string? Missing = null, string? Refused = null);
+}
+
+/// <summary>How a run is laid out in LiteDB (mutable for BsonMapper).</summary>
+internal sealed class RunRecord
+{
+    public string Id { get; set; } = "";
+    public string Organization { get; set; } = "";
+    public string MissionId { get; set; } = "";
+    public string Status { get; set; } = "";
+
+    /// <summary>Organization, id: all runs of the organization in creation order.</summary>
+    public string OrgKey { get; set; } = "";
+
+    /// <summary>Organization, mission, id: the mission's runs.</summary>
+    public string MissionKey { get; set; } = "";
+
+    /// <summary>Organization, status, id: the organization's runs in one status.</summary>
+    public string OrgStatusKey { get; set; } = "";
+
+    /// <summary>Organization, mission, status, id: the mission's runs in one status.</summary>
+    public string MissionStatusKey { get; set; } = "";
+
+    public DateTime StartedAt { get; set; }
+    public DateTime UpdatedAt { get; set; }
+    public DateTime? FinishedAt { get; set; }
+    public string? InputJson { get; set; }
+    public string? MetadataJson { get; set; }
+    public string? ResultSummary { get; set; }
+    public string? ResultPayloadJson { get; set; }
+    public string? Error { get; set; }
+
+    public static string CounterOf(string organization) => Keys.Of("runs", organization);
+
+    public static string StatusCounterOf(string organization, string status) => Keys.Of("runs-by-status", organization, status);
+
+    public static string MissionCounterOf(string organization, string missionId) => Keys.Of("runs-by-mission", organization, missionId);
+
+    public static string MissionStatusCounterOf(string organization, string missionId, string status) =>
+        Keys.Of("runs-by-mission-status", organization, missionId, status);
+
+    /// <summary>The counters this run is counted in, one per list index.</summary>
+    public string[] Counters() =>
+    [
+        CounterOf(Organization),
+        StatusCounterOf(Organization, Status),
+        MissionCounterOf(Organization, MissionId),
+        MissionStatusCounterOf(Organization, MissionId, Status),
+    ];
+
+    /// <summary>Derives the index keys from the fields (after creation and after a status change).</summary>
+    public void SetKeys()
+    {
+        OrgKey = Keys.Of(Organization, Id);
+        MissionKey = Keys.Of(Organization, MissionId, Id);
+        OrgStatusKey = Keys.Of(Organization, Status, Id);
+        MissionStatusKey = Keys.Of(Organization, MissionId, Status, Id);
+    }
+
+    public RunDocument ToDocument() => new()
+    {
+        Id = Id,
+        Organization = Organization,
+        MissionId = MissionId,
+        Status = Status,
+        StartedAt = DateTime.SpecifyKind(StartedAt.ToUniversalTime(), DateTimeKind.Utc),
+        UpdatedAt = DateTime.SpecifyKind(UpdatedAt.ToUniversalTime(), DateTimeKind.Utc),
+        FinishedAt = FinishedAt is { } finished ? DateTime.SpecifyKind(finished.ToUniversalTime(), DateTimeKind.Utc) : null,
+        InputJson = InputJson,
+        MetadataJson = MetadataJson,
+        ResultSummary = ResultSummary,
+        ResultPayloadJson = ResultPayloadJson,
+        Error = Error,
+    };
+}

@@ -1,0 +1,199 @@
+using System.Globalization;
+using LiteDB;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Missions.Grpc.Storage.LiteDb;
+
+/// <summary>
+/// The embedded backend: one LiteDB file in direct mode, one <see cref="LiteDatabase"/> per process,
+/// all writes through <see cref="LiteDbWriter"/>, reads concurrent. Guards at start: a second
+/// process on the same file, and a log file without its data file, both fail with a clear message.
+/// Lists walk string keys of the form organization + '\u0001' + … + UUIDv7 id (so creation order), from
+/// the newest; totals come from counters the writer keeps in the same transaction as the change.
+/// One partial file per resource (missions, runs); this one holds what they share.
+/// </summary>
+public sealed partial class LiteDbStore : IMissionStore, IRunStore, IStorageHealth, IDisposable
+{
+    internal const string CountersCollection = "counters";
+
+    private readonly FileStream _processLock;
+    private readonly LiteDatabase _db;
+    private readonly LiteDbWriter _writer;
+    private readonly ILiteCollection<CounterRecord> _counters;
+    private readonly UuidV7Generator _ids;
+    private readonly TimeProvider _clock;
+
+    public LiteDbStore(IOptions<StorageOptions> options, ILogger<LiteDbStore> logger, TimeProvider? clock = null)
+    {
+        var liteDb = options.Value.LiteDb;
+        var path = System.IO.Path.GetFullPath(liteDb.Path);
+        _clock = clock ?? TimeProvider.System;
+        _ids = new UuidV7Generator(_clock);
+
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
+        _processLock = AcquireProcessLock(path);
+        try
+        {
+            RefuseOrphanLog(path);
+            // Ordinal collation: LiteDB's default ignores case, which would make organizations "acme"
+            // and "Acme" one range of every key index. (A collation is fixed when the file is created.)
+            _db = new LiteDatabase(new ConnectionString
+            {
+                Filename = path,
+                Connection = ConnectionType.Direct,
+                Collation = new Collation(CultureInfo.InvariantCulture.LCID, CompareOptions.Ordinal),
+            }, CreateMapper());
+            if (_db.Collation.SortOptions != CompareOptions.Ordinal)
+            {
+                throw new InvalidOperationException(
+                    $"The LiteDB file '{path}' was created with collation '{_db.Collation}'; this server needs an ordinal one. " +
+                    "Export the data and recreate the file.");
+            }
+            _counters = _db.GetCollection<CounterRecord>(CountersCollection);
+            _missions = OpenMissions(_db);
+            _runs = OpenRuns(_db);
+        }
+        catch
+        {
+            _processLock.Dispose();
+            throw;
+        }
+        _writer = new LiteDbWriter(_db, liteDb.MaxBatchSize, logger);
+        logger.LogInformation("LiteDB storage at {Path}", path);
+    }
+
+    public Task CheckAsync(CancellationToken cancellationToken = default)
+    {
+        _ = _counters.FindById("health");
+        return Task.CompletedTask;
+    }
+
+    public void Dispose()
+    {
+        _writer.Dispose();
+        _db.Dispose();
+        _processLock.Dispose();
+    }
+
+    private int Count(string counter) => _counters.FindById(counter)?.Count ?? 0;
+
+    /// <summary>
+    /// One page of <paramref name="collection"/> along the string index <paramref name="keyField"/>, over the
+    /// keys that start with <paramref name="prefix"/>, newest (highest key) first. Two range scans: the first
+    /// selects only the indexed key, so LiteDB reads no document for the entries it skips, and finds the
+    /// page's first and last keys; the second loads just the documents between them.
+    /// </summary>
+    private static List<T> NewestFirst<T>(ILiteCollection<T> collection, string keyField, string prefix, int offset, int limit)
+    {
+        var keys = collection.Query()
+            .Where(Query.Between(keyField, prefix, prefix + "\uffff"))
+            .OrderByDescending(keyField)
+            .Select(BsonExpression.Create("{ k: $." + keyField + " }"))
+            .Skip(offset)
+            .Limit(limit)
+            .ToDocuments()
+            .Select(d => d["k"].AsString)
+            .ToList();
+        return keys.Count == 0
+            ? []
+            : collection.Query()
+                .Where(Query.Between(keyField, keys[^1], keys[0]))
+                .OrderByDescending(keyField)
+                .Limit(limit)
+                .ToList();
+    }
+
+    /// <summary>Adds <paramref name="delta"/> to each counter, inside the writer's transaction.</summary>
+    private static void AddToCounters(LiteDatabase db, int delta, params IEnumerable<string> keys)
+    {
+        var counters = db.GetCollection<CounterRecord>(CountersCollection);
+        foreach (var key in keys)
+        {
+            var counter = counters.FindById(key) ?? new CounterRecord { Id = key };
+            counter.Count += delta;
+            if (counter.Count == 0)
+            {
+                counters.Delete(key); // a counter that reached zero holds nothing worth a page
+            }
+            else
+            {
+                counters.Upsert(counter);
+            }
+        }
+    }
+
+    private DateTime Now()
+    {
+        var now = _clock.GetUtcNow().UtcDateTime;
+        return new DateTime(now.Ticks - (now.Ticks % TimeSpan.TicksPerMillisecond), DateTimeKind.Utc);
+    }
+
+    /// <summary>Now, or a millisecond after <paramref name="previous"/> if the clock has not moved past it.</summary>
+    private DateTime Later(DateTime previous)
+    {
+        var now = Now();
+        var floor = previous.ToUniversalTime().AddMilliseconds(1);
+        return now >= floor ? now : DateTime.SpecifyKind(floor, DateTimeKind.Utc);
+    }
+
+    private static FileStream AcquireProcessLock(string path)
+    {
+        var lockPath = path + ".lock";
+        try
+        {
+            return new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException error)
+        {
+            throw new InvalidOperationException(
+                $"The LiteDB file '{path}' is in use by another process (lock '{lockPath}' is held). " +
+                "Only one server process may open a LiteDB file; stop the other one or set Storage:LiteDb:Path to another file.",
+                error);
+        }
+    }
+
+    private static void RefuseOrphanLog(string path)
+    {
+        var log = System.IO.Path.Combine(
+            System.IO.Path.GetDirectoryName(path)!,
+            System.IO.Path.GetFileNameWithoutExtension(path) + "-log" + System.IO.Path.GetExtension(path));
+        if (File.Exists(log) && !File.Exists(path))
+        {
+            throw new InvalidOperationException(
+                $"Found LiteDB log '{log}' without its data file '{path}'. A stale log corrupts a new database: " +
+                "restore the data file, or delete the log file too if the data is meant to be discarded.");
+        }
+    }
+
+    private static BsonMapper CreateMapper()
+    {
+        var mapper = new BsonMapper { SerializeNullValues = false, TrimWhitespace = false, EmptyStringToNull = false };
+        mapper.Entity<MissionRecord>().Id(x => x.Id, autoId: false);
+        mapper.Entity<RunRecord>().Id(x => x.Id, autoId: false);
+        mapper.Entity<CounterRecord>().Id(x => x.Id, autoId: false);
+        return mapper;
+    }
+}
+
+/// <summary>Key building: an organization's keys form one range no other organization's keys enter.</summary>
+internal static class Keys
+{
+    /// <summary>
+    /// The separator sorts below every character an organization, id or status holds, so
+    /// <c>a\u0001…</c> and <c>ab\u0001…</c> never interleave.
+    /// </summary>
+    public const char Separator = '\u0001';
+
+    public static string Of(params string[] parts) => string.Join(Separator, parts);
+
+    /// <summary>The prefix of every key that starts with <paramref name="parts"/>.</summary>
+    public static string Prefix(params string[] parts) => Of(parts) + Separator;
+}
+
+/// <summary>A count the writer maintains so list totals cost one read.</summary>
+internal sealed class CounterRecord
+{
+    public string Id { get; set; } = "";
+    public int Count { get; set; }
+}

@@ -1,0 +1,32 @@
+namespace Missions.Grpc.Storage;
+
+/// <summary>
+/// The resource does not exist for the caller: an unknown id, another organization's resource, or a
+/// child addressed under a parent it does not belong to. The message is the REST <c>detail</c>.
+/// </summary>
+public sealed class ResourceNotFoundException(string resource) : Exception($"{resource} not found")
+{
+    /// <summary>What was not found, as the API names it ("Mission", "Run", …).</summary>
+    public string Resource { get; } = resource;
+}
+
+/// <summary>
+/// The request conflicts with the stored state (an illegal run transition, a duplicate id). Raised by
+/// the store after the atomic check, never by handlers guessing at state.
+/// </summary>
+/// <param name="detail">Readable reason, the REST <c>detail</c> and the gRPC status message.</param>
+/// <param name="reason">Machine-readable reason in UPPER_SNAKE_CASE (gRPC <c>google.rpc.ErrorInfo.reason</c>).</param>
+/// <param name="facts">Facts a client can act on (e.g. the current status), as ErrorInfo metadata.</param>
+/// <param name="alreadyExists">A duplicate (gRPC ALREADY_EXISTS) rather than a state conflict (FAILED_PRECONDITION).</param>
+public sealed class ConflictException(
+    string detail,
+    string reason,
+    IReadOnlyDictionary<string, string>? facts = null,
+    bool alreadyExists = false) : Exception(detail)
+{
+    public string Reason { get; } = reason;
+
+    public IReadOnlyDictionary<string, string> Facts { get; } = facts ?? new Dictionary<string, string>();
+
+    public bool AlreadyExists { get; } = alreadyExists;
+}

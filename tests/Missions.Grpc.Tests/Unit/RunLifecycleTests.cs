@@ -1,0 +1,94 @@
+using Missions.Grpc.Storage;
+
+namespace Missions.Grpc.Tests.Unit;
+
+/// <summary>
+/// The run state machine against the lifecycle of DESIGN.md, written out here pair by pair (not derived
+/// from the code under test): every status update and every verb from every status.
+/// </summary>
+public sealed class RunLifecycleTests
+{
+    /// <summary>DESIGN.md → Run lifecycle, as (from, to) pairs a status update may take.</summary>
+    private static readonly HashSet<(string, string)> Allowed =
+    [
+        ("pending", "running"), ("pending", "cancelled"), ("pending", "failed"),
+        ("running", "paused"), ("running", "succeeded"), ("running", "failed"), ("running", "cancelled"),
+        ("paused", "running"), ("paused", "cancelled"), ("paused", "failed"),
+    ];
+
+    private static readonly string[] Statuses = ["pending", "running", "paused", "succeeded", "failed", "cancelled"];
+
+    public static TheoryData<string, string> EveryPair()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (var from in Statuses)
+        {
+            foreach (var to in Statuses)
+            {
+                data.Add(from, to);
+            }
+        }
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(EveryPair))]
+    public void A_status_update_applies_allowed_steps_keeps_the_same_status_and_refuses_the_rest(string from, string to)
+    {
+        var expected = from == to ? TransitionDecision.Unchanged
+            : Allowed.Contains((from, to)) ? TransitionDecision.Apply
+            : TransitionDecision.Refuse;
+
+        Assert.Equal(expected, RunTransition.To(to).Decide(from));
+    }
+
+    [Theory]
+    [InlineData("cancel", "pending", TransitionDecision.Apply)]
+    [InlineData("cancel", "running", TransitionDecision.Apply)]
+    [InlineData("cancel", "paused", TransitionDecision.Apply)]
+    [InlineData("cancel", "succeeded", TransitionDecision.Refuse)]
+    [InlineData("cancel", "failed", TransitionDecision.Refuse)]
+    [InlineData("cancel", "cancelled", TransitionDecision.Refuse)]
+    [InlineData("pause", "pending", TransitionDecision.Refuse)]
+    [InlineData("pause", "running", TransitionDecision.Apply)]
+    [InlineData("pause", "paused", TransitionDecision.Refuse)]
+    [InlineData("pause", "succeeded", TransitionDecision.Refuse)]
+    [InlineData("pause", "failed", TransitionDecision.Refuse)]
+    [InlineData("pause", "cancelled", TransitionDecision.Refuse)]
+    [InlineData("resume", "pending", TransitionDecision.Refuse)]
+    [InlineData("resume", "running", TransitionDecision.Refuse)]
+    [InlineData("resume", "paused", TransitionDecision.Apply)]
+    [InlineData("resume", "succeeded", TransitionDecision.Refuse)]
+    [InlineData("resume", "failed", TransitionDecision.Refuse)]
+    [InlineData("resume", "cancelled", TransitionDecision.Refuse)]
+    public void Verbs_need_their_status(string verb, string from, TransitionDecision expected)
+    {
+        var transition = verb switch
+        {
+            "cancel" => RunTransition.Cancel,
+            "pause" => RunTransition.Pause,
+            _ => RunTransition.Resume,
+        };
+
+        Assert.Equal(expected, transition.Decide(from));
+    }
+
+    [Fact]
+    public void Refusals_name_the_current_and_the_requested_status()
+    {
+        Assert.Equal("Cannot change run status from 'succeeded' to 'running': 'succeeded' is a final status",
+            RunTransition.To("running").Refusal("succeeded"));
+        Assert.Equal("Cannot change run status from 'pending' to 'paused': from 'pending' a run can move to 'running', 'failed' or 'cancelled'",
+            RunTransition.To("paused").Refusal("pending"));
+        Assert.Equal("Cannot pause a run whose status is 'pending': pause moves a run from 'running' to 'paused'",
+            RunTransition.Pause.Refusal("pending"));
+        Assert.Equal("Cannot cancel a run whose status is 'failed': cancel moves a run from 'pending', 'running' or 'paused' to 'cancelled'",
+            RunTransition.Cancel.Refusal("failed"));
+    }
+
+    [Fact]
+    public void Only_succeeded_failed_and_cancelled_are_terminal()
+    {
+        Assert.Equal(["succeeded", "failed", "cancelled"], Statuses.Where(RunStatus.IsTerminal));
+    }
+}
