@@ -13,7 +13,8 @@ if (!baseURL || !apiKey) {
 // logLevel keep stray TELNYX_* variables from changing behaviour: with TELNYX_CLIENT_ID and
 // TELNYX_CLIENT_SECRET set, the SDK would fetch an OAuth token from api.telnyx.com, and
 // TELNYX_LOG=debug would write to stdout.
-export const makeClient = (key = apiKey) =>
+// `options` override any of these (e.g. maxRetries, or a counting fetch).
+export const makeClient = (key = apiKey, options = {}) =>
   new Telnyx({
     apiKey: key,
     baseURL,
@@ -23,7 +24,22 @@ export const makeClient = (key = apiKey) =>
     maxRetries: 0,
     timeout: 10_000,
     logLevel: 'warn',
+    ...options,
   });
+
+// A client with the SDK's default retry policy whose `requests` counts the HTTP requests it
+// really sent: proves which answers the SDK does not retry.
+export function makeCountingClient(key = apiKey) {
+  const counter = { requests: 0 };
+  const client = makeClient(key, {
+    maxRetries: 2,
+    fetch: (...args) => {
+      counter.requests++;
+      return fetch(...args);
+    },
+  });
+  return { client, counter };
+}
 
 // Runs a call that should fail and returns the SDK error's class name, HTTP status and parsed
 // JSON body. An error without an HTTP status (e.g. connection refused) is unexpected, so it is

@@ -75,6 +75,50 @@ public sealed class TelnyxSdkTests
         Assert.Empty(server.ErrorLines());
     }
 
+    [Fact]
+    public async Task Sdk_drives_a_run_through_its_lifecycle_and_409s_are_not_retried()
+    {
+        using var db = new TempDatabase();
+        await using var server = await ServerProcess.StartAsync(db.Path);
+        var result = await RunHarnessAsync("runs.mjs", server);
+
+        var bare = result["bare"]!;
+        Assert.Equal(Json.Sorted("run_id", "mission_id", "status", "started_at", "updated_at"), bare.Keys());
+        Assert.Equal("pending", (string?)bare["status"]);
+        var started = result["started"]!;
+        Assert.Equal("Summarize yesterday's failed call attempts", (string?)started["input"]!["objective"]);
+        Assert.Equal("""{"requested_by":"sdk"}""", started["metadata"]!.ToJsonString());
+
+        var steps = result["steps"]!.AsArray();
+        Assert.Equal(["running", "paused", "running", "succeeded"], steps.Select(s => (string)s!["status"]!));
+        Assert.All(steps.Take(3), s => Assert.Null(s!["finished_at"]));
+        var finished = steps[3]!;
+        Assert.Equal((string?)finished["updated_at"], (string?)finished["finished_at"]);
+        Assert.Equal("Processed 24 customer records successfully.", (string?)finished["result_summary"]);
+        Assert.Equal("""{"processed":24}""", finished["result_payload"]!.ToJsonString());
+        Assert.Equal(finished.ToJsonString(), result["retrieved"]!.ToJsonString());
+
+        foreach (var (name, error) in result["forbidden"]!.AsObject())
+        {
+            Assert.Equal("ConflictError", (string?)error!["name"]);
+            Assert.Equal(409, (int)error["status"]!);
+            Assert.StartsWith("Cannot ", (string)error["error"]!["detail"]!);
+        }
+        Assert.Equal(4, (int)result["forbiddenRequests"]!); // four calls, four requests: no retries
+        Assert.Equal("cancelled", (string?)result["cancelled"]!["status"]);
+
+        var created = result["created"]!.AsArray().Select(n => (string)n!).ToList();
+        Assert.Equal(Enumerable.Reverse(created), result["listed"]!.AsArray().Select(n => (string)n!));
+        Assert.Equal([created[1]], result["succeeded"]!.AsArray().Select(n => (string)n!));
+        Assert.Equal([created[0]], result["cancelledList"]!.AsArray().Select(n => (string)n!));
+
+        Assert.Equal("NotFoundError", (string?)result["wrongMission"]!["name"]);
+        Assert.Equal("""{"detail":"Run not found"}""", result["wrongMission"]!["error"]!.ToJsonString());
+        Assert.Equal("UnprocessableEntityError", (string?)result["badStatus"]!["name"]);
+        Assert.Equal(["query", "status"], result["badStatus"]!["error"]!["detail"]![0]!.Loc());
+        Assert.Empty(server.ErrorLines());
+    }
+
     /// <summary>Runs a harness script of tests/sdk against <paramref name="server"/>; its one JSON result.</summary>
     private static async Task<JsonNode> RunHarnessAsync(string script, ServerProcess server)
     {

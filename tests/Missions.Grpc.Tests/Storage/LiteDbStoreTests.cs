@@ -117,4 +117,77 @@ public sealed class LiteDbStoreTests
         Assert.Null(await store.GetMissionAsync(TestKeys.OrgB, Guid.Parse(created.Id)));
         Assert.Null(await store.GetMissionAsync(TestKeys.OrgA, Guid.NewGuid()));
     }
+
+    [Fact]
+    public async Task Concurrent_transitions_at_the_store_let_exactly_one_win_and_keep_every_count_right()
+    {
+        using var db = new TempDatabase();
+        using var store = Open(db.Path);
+        var mission = Guid.Parse((await store.CreateMissionAsync(Mission("races"))).Id);
+        var runs = new List<Guid>();
+        for (var i = 0; i < 20; i++)
+        {
+            var run = Guid.Parse((await store.CreateRunAsync(TestKeys.OrgA, mission, new NewRun(null, null))).Id);
+            await store.ChangeRunAsync(TestKeys.OrgA, mission, run, new RunChange(RunTransition.To(RunStatus.Running)));
+            runs.Add(run);
+        }
+
+        // Per run: a pause, a cancel and a failure, all at once; each run ends in the status of one winner.
+        var attempts = runs.SelectMany(run => new[] { RunChange.Pause, RunChange.Cancel, new RunChange(RunTransition.To(RunStatus.Failed)) }
+            .Select(change => (run, change))).ToList();
+        var outcomes = await Task.WhenAll(attempts.Select(async a =>
+        {
+            try
+            {
+                return (a.run, (await store.ChangeRunAsync(TestKeys.OrgA, mission, a.run, a.change)).Status);
+            }
+            catch (ConflictException)
+            {
+                return (a.run, (string?)null);
+            }
+        }));
+
+        var byStatus = new Dictionary<string, int>();
+        foreach (var run in runs)
+        {
+            var final = await store.GetRunAsync(TestKeys.OrgA, mission, run);
+            var wins = outcomes.Where(o => o.run == run && o.Item2 is not null).Select(o => o.Item2!).ToList();
+            // A pause may be followed by a cancel or a failure (both allowed from paused); never two terminal wins.
+            Assert.Contains(final.Status, new[] { RunStatus.Paused, RunStatus.Cancelled, RunStatus.Failed });
+            Assert.Contains(final.Status, wins);
+            Assert.Single(wins, RunStatus.IsTerminal);
+            Assert.Equal(RunStatus.IsTerminal(final.Status), final.FinishedAt is not null);
+            byStatus[final.Status] = byStatus.GetValueOrDefault(final.Status) + 1;
+        }
+        foreach (var status in RunStatus.All)
+        {
+            var listed = await store.ListRunsAsync(TestKeys.OrgA, new RunFilter(Status: status), 0, 100);
+            var ofMission = await store.ListRunsAsync(TestKeys.OrgA, new RunFilter(mission, status), 0, 100);
+            Assert.Equal(byStatus.GetValueOrDefault(status), listed.TotalResults);
+            Assert.Equal(listed.TotalResults, listed.Items.Count);
+            Assert.Equal(listed.TotalResults, ofMission.TotalResults);
+            Assert.All(listed.Items, r => Assert.Equal(status, r.Status));
+        }
+        Assert.Equal(20, (await store.ListRunsAsync(TestKeys.OrgA, new RunFilter(), 0, 100)).TotalResults);
+    }
+
+    [Fact]
+    public async Task Runs_survive_a_reopen_with_their_status_and_times()
+    {
+        using var db = new TempDatabase();
+        RunDocument finished;
+        Guid mission;
+        using (var store = Open(db.Path))
+        {
+            mission = Guid.Parse((await store.CreateMissionAsync(Mission("durable runs"))).Id);
+            var run = Guid.Parse((await store.CreateRunAsync(TestKeys.OrgA, mission, new NewRun("""{"a":1}""", null))).Id);
+            finished = await store.ChangeRunAsync(TestKeys.OrgA, mission, run,
+                new RunChange(RunTransition.To(RunStatus.Failed), Error: "boom"));
+        }
+        using var reopened = Open(db.Path);
+
+        var stored = await reopened.GetRunAsync(TestKeys.OrgA, mission, Guid.Parse(finished.Id));
+        Assert.Equal(finished, stored);
+        Assert.Equal(1, (await reopened.ListRunsAsync(TestKeys.OrgA, new RunFilter(Status: RunStatus.Failed), 0, 10)).TotalResults);
+    }
 }
