@@ -15,7 +15,7 @@ using Missions.Grpc.Validation;
 using Missions.Grpc.V1;
 
 // Missions.Grpc benchmarks. Usage:
-//   dotnet run -c Release --project bench/Missions.Grpc.Bench [-- --large 200000]
+//   dotnet run -c Release --project bench/Missions.Grpc.Bench [-- --large 200000 --runs 100000]
 //   dotnet run -c Release --project bench/Missions.Grpc.Bench -- load [--seconds 20] [--clients 32]
 // Each section prints its figures and a ratio against a baseline measured in the same run.
 internal static class BenchMain
@@ -35,6 +35,7 @@ internal static class BenchMain
                 return;
             }
             await Bench.ListPagesAsync(Path.Combine(work, "list.db"), small: 1_000, large);
+            await Bench.RunListsAsync(Path.Combine(work, "runs.db"), small: 1_000, Option("--runs", 100_000));
             await Bench.CreateThroughputAsync(Path.Combine(work, "create.db"), Path.Combine(work, "baseline.db"));
             Bench.Validation();
         }
@@ -100,6 +101,60 @@ internal static class Bench
         var deepLarge = await MeasureAsync(() => storeInApp.ListMissionsAsync(LargeOrg, large / 2, 20), 50);
         Row($"store seam offset {large / 2:N0} (page {large / 40:N0})", large, deepLarge, storeLarge);
         Console.WriteLine("(the last row is relative to page 1 of the same organization: offset pages walk the index)");
+    }
+
+    /// <summary>
+    /// Run lists at the store seam: every list shape (organization, mission, status, mission + status) for an
+    /// organization with 1k runs and one with 100k, in one file; 1% of runs are running, the rest pending.
+    /// Each list walks its own index, so page 1 should cost about the same at both sizes.
+    /// </summary>
+    public static async Task RunListsAsync(string path, int small, int large)
+    {
+        Console.WriteLine($"\n## List runs: page 1 (size 20) latency, {small:N0} vs {large:N0} runs (same file, 10 missions each, 1% running)");
+        using var store = Open(path);
+        var seed = Stopwatch.StartNew();
+        var smallMission = await SeedRunsAsync(store, SmallOrg, small);
+        var largeMission = await SeedRunsAsync(store, LargeOrg, large);
+        Console.WriteLine($"seeded {small + large:N0} runs in {seed.Elapsed.TotalSeconds:F1} s");
+        Console.WriteLine("| list | runs in organization | p50 µs | p95 µs | mean µs | ratio (p50) |");
+        Console.WriteLine("|---|---|---|---|---|---|");
+        foreach (var (label, filter) in new (string, Func<Guid, RunFilter>)[]
+                 {
+                     ("organization (GET /runs)", _ => new RunFilter()),
+                     ("organization, status=running", _ => new RunFilter(Status: RunStatus.Running)),
+                     ("one mission", m => new RunFilter(m)),
+                     ("one mission, status=running", m => new RunFilter(m, RunStatus.Running)),
+                 })
+        {
+            var baseline = await MeasureAsync(() => store.ListRunsAsync(SmallOrg, filter(smallMission), 0, 20), 2000);
+            var measured = await MeasureAsync(() => store.ListRunsAsync(LargeOrg, filter(largeMission), 0, 20), 2000);
+            Row(label, small, baseline, null);
+            Row(label, large, measured, baseline);
+        }
+    }
+
+    /// <summary>Seeds <paramref name="count"/> runs over 10 missions of <paramref name="org"/>; returns one of the missions.</summary>
+    private static async Task<Guid> SeedRunsAsync(LiteDbStore store, string org, int count)
+    {
+        var missions = new List<Guid>();
+        for (var i = 0; i < 10; i++)
+        {
+            missions.Add(Guid.Parse((await store.CreateMissionAsync(New(org, i))).Id));
+        }
+        const int window = 1024;
+        for (var start = 0; start < count; start += window)
+        {
+            await Task.WhenAll(Enumerable.Range(start, Math.Min(window, count - start)).Select(async i =>
+            {
+                var mission = missions[i % missions.Count];
+                var run = await store.CreateRunAsync(org, mission, new NewRun("""{"objective":"bench"}""", null));
+                if (i % 100 == 0)
+                {
+                    await store.ChangeRunAsync(org, mission, Guid.Parse(run.Id), new RunChange(RunTransition.To(RunStatus.Running)));
+                }
+            }));
+        }
+        return missions[0];
     }
 
     /// <summary>Create throughput: the group-commit writer vs one LiteDB transaction per insert.</summary>
