@@ -8,16 +8,9 @@ namespace Missions.Grpc.Tests.Rest;
 public sealed class RunsRestTests : AppTest
 {
     private const string Missions = "/v2/ai/missions";
-    private static readonly string[] Statuses = ["pending", "running", "paused", "succeeded", "failed", "cancelled"];
-    private static readonly string[] Terminal = ["succeeded", "failed", "cancelled"];
-
-    /// <summary>DESIGN.md → Run lifecycle, written out pair by pair.</summary>
-    private static readonly HashSet<(string, string)> Allowed =
-    [
-        ("pending", "running"), ("pending", "cancelled"), ("pending", "failed"),
-        ("running", "paused"), ("running", "succeeded"), ("running", "failed"), ("running", "cancelled"),
-        ("paused", "running"), ("paused", "cancelled"), ("paused", "failed"),
-    ];
+    private static readonly string[] Statuses = LifecycleTable.Statuses;
+    private static readonly string[] Terminal = LifecycleTable.Terminal;
+    private static readonly HashSet<(string From, string To)> Allowed = LifecycleTable.Allowed;
 
     private HttpClient Client => field ??= App.Rest();
 
@@ -257,18 +250,7 @@ public sealed class RunsRestTests : AppTest
 
     // ---- lifecycle ----
 
-    public static TheoryData<string, string> EveryPair()
-    {
-        var data = new TheoryData<string, string>();
-        foreach (var from in Statuses)
-        {
-            foreach (var to in Statuses)
-            {
-                data.Add(from, to);
-            }
-        }
-        return data;
-    }
+    public static TheoryData<string, string> EveryPair() => LifecycleTable.EveryPair();
 
     [Theory]
     [MemberData(nameof(EveryPair))]

@@ -1,42 +1,22 @@
 using Missions.Grpc.Storage;
+using Missions.Grpc.Tests.Infrastructure;
 
 namespace Missions.Grpc.Tests.Unit;
 
 /// <summary>
-/// The run state machine against the lifecycle of DESIGN.md, written out here pair by pair (not derived
-/// from the code under test): every status update and every verb from every status.
+/// The run state machine against the lifecycle of DESIGN.md as <see cref="LifecycleTable"/> writes it out:
+/// every status update and every verb from every status.
 /// </summary>
 public sealed class RunLifecycleTests
 {
-    /// <summary>DESIGN.md → Run lifecycle, as (from, to) pairs a status update may take.</summary>
-    private static readonly HashSet<(string, string)> Allowed =
-    [
-        ("pending", "running"), ("pending", "cancelled"), ("pending", "failed"),
-        ("running", "paused"), ("running", "succeeded"), ("running", "failed"), ("running", "cancelled"),
-        ("paused", "running"), ("paused", "cancelled"), ("paused", "failed"),
-    ];
-
-    private static readonly string[] Statuses = ["pending", "running", "paused", "succeeded", "failed", "cancelled"];
-
-    public static TheoryData<string, string> EveryPair()
-    {
-        var data = new TheoryData<string, string>();
-        foreach (var from in Statuses)
-        {
-            foreach (var to in Statuses)
-            {
-                data.Add(from, to);
-            }
-        }
-        return data;
-    }
+    public static TheoryData<string, string> EveryPair() => LifecycleTable.EveryPair();
 
     [Theory]
     [MemberData(nameof(EveryPair))]
     public void A_status_update_applies_allowed_steps_keeps_the_same_status_and_refuses_the_rest(string from, string to)
     {
         var expected = from == to ? TransitionDecision.Unchanged
-            : Allowed.Contains((from, to)) ? TransitionDecision.Apply
+            : LifecycleTable.Allowed.Contains((from, to)) ? TransitionDecision.Apply
             : TransitionDecision.Refuse;
 
         Assert.Equal(expected, RunTransition.To(to).Decide(from));
@@ -89,6 +69,6 @@ public sealed class RunLifecycleTests
     [Fact]
     public void Only_succeeded_failed_and_cancelled_are_terminal()
     {
-        Assert.Equal(["succeeded", "failed", "cancelled"], Statuses.Where(RunStatus.IsTerminal));
+        Assert.Equal(LifecycleTable.Terminal, LifecycleTable.Statuses.Where(RunStatus.IsTerminal));
     }
 }
