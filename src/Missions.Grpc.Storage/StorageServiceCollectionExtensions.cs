@@ -18,6 +18,10 @@ public static class StorageServiceCollectionExtensions
                 services.AddSingleton<LiteDbStore>();
                 services.AddSingleton<IMissionStore>(sp => sp.GetRequiredService<LiteDbStore>());
                 services.AddSingleton<IRunStore>(sp => sp.GetRequiredService<LiteDbStore>());
+                services.AddSingleton<IPlanStore>(sp => sp.GetRequiredService<LiteDbStore>());
+                services.AddSingleton<IEventStore>(sp => sp.GetRequiredService<LiteDbStore>());
+                services.AddSingleton<IAgentLinkStore>(sp => sp.GetRequiredService<LiteDbStore>());
+                services.AddSingleton<IRunFeed>(sp => sp.GetRequiredService<LiteDbStore>());
                 services.AddSingleton<IStorageHealth>(sp => sp.GetRequiredService<LiteDbStore>());
                 break;
             default:

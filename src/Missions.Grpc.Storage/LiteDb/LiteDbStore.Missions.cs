@@ -32,7 +32,7 @@ public sealed partial class LiteDbStore
         {
             return Task.FromResult(new Page<MissionDocument>([], total)); // past the end: nothing to walk
         }
-        var items = NewestFirst(_missions, nameof(MissionRecord.OrgKey), Keys.Prefix(organization), offset, limit)
+        var items = PageOf(_missions, nameof(MissionRecord.OrgKey), Keys.Prefix(organization), offset, limit)
             .Where(r => r.Organization == organization) // the key range already ensures it; checked again
             .Select(r => r.ToDocument())
             .ToList();
@@ -62,21 +62,33 @@ public sealed partial class LiteDbStore
         return record?.ToDocument();
     }
 
-    public Task<bool> DeleteMissionAsync(string organization, Guid missionId, CancellationToken cancellationToken = default) =>
-        _writer.ExecuteAsync(db =>
-        {
-            var missions = db.GetCollection<MissionRecord>(MissionsCollection);
-            var stored = FindMission(missions, organization, missionId);
-            if (stored is null)
+    public async Task<bool> DeleteMissionAsync(string organization, Guid missionId, CancellationToken cancellationToken = default)
+    {
+        var removedRuns = await _writer.ExecuteAsync(
+            db =>
             {
-                return false;
-            }
-            // The whole cascade is this one command, hence one transaction.
-            DeleteRunsOf(db, stored);
-            missions.Delete(stored.Id);
-            AddToCounters(db, -1, MissionRecord.CounterOf(organization));
-            return true;
-        }, cancellationToken);
+                var missions = db.GetCollection<MissionRecord>(MissionsCollection);
+                var stored = FindMission(missions, organization, missionId);
+                if (stored is null)
+                {
+                    return null;
+                }
+                // The whole cascade is this one command, hence one transaction.
+                var runs = DeleteRunsOf(db, stored);
+                missions.Delete(stored.Id);
+                AddToCounters(db, -1, MissionRecord.CounterOf(organization));
+                return runs;
+            },
+            runs =>
+            {
+                foreach (var run in runs ?? [])
+                {
+                    _feed.Publish(organization, run, new RunRemoved(run)); // ends the runs' watchers
+                }
+            },
+            cancellationToken).ConfigureAwait(false);
+        return removedRuns is not null;
+    }
 
     public async Task<MissionDocument?> CloneMissionAsync(string organization, Guid missionId, CancellationToken cancellationToken = default)
     {

@@ -79,7 +79,7 @@ public sealed partial class LiteDbStore
         {
             return Task.FromResult(new Page<RunDocument>([], total));
         }
-        var items = NewestFirst(_runs, keyField, prefix, offset, limit)
+        var items = PageOf(_runs, keyField, prefix, offset, limit)
             .Where(r => r.Organization == organization
                 && (mission is null || r.MissionId == mission)
                 && (filter.Status is null || r.Status == filter.Status)) // the key range already ensures it; checked again
@@ -92,7 +92,16 @@ public sealed partial class LiteDbStore
     {
         // Expected outcomes (not found, refused) are returned, not thrown: a throwing command rolls back
         // the whole batch it shares with other callers' writes.
-        var outcome = await _writer.ExecuteAsync(db => ApplyRunChange(db, organization, missionId, runId, change), cancellationToken)
+        var outcome = await _writer.ExecuteAsync(
+                db => ApplyRunChange(db, organization, missionId, runId, change),
+                done =>
+                {
+                    if (done is { Changed: true, Record: { } record })
+                    {
+                        _feed.Publish(organization, record.Id, new RunChanged(record.ToDocument()));
+                    }
+                },
+                cancellationToken)
             .ConfigureAwait(false);
         return outcome switch
         {
@@ -151,7 +160,7 @@ public sealed partial class LiteDbStore
             AddToCounters(db, -1, previousCounters.Except(currentCounters));
             AddToCounters(db, +1, currentCounters.Except(previousCounters));
         }
-        return new(Record: stored);
+        return new(Record: stored, Changed: true);
 
         static bool Replace(string? stored, string? requested, Action<string> set)
         {
@@ -164,21 +173,46 @@ public sealed partial class LiteDbStore
         }
     }
 
-    /// <summary>Removes every run of <paramref name="mission"/> and their counts; part of the mission's delete command.</summary>
-    private static void DeleteRunsOf(LiteDatabase db, MissionRecord mission)
+    /// <summary>
+    /// Removes every run of <paramref name="mission"/> with its plan, events and agent links, and their counts;
+    /// part of the mission's delete command. Returns the ids of the removed runs.
+    /// </summary>
+    private static List<string> DeleteRunsOf(LiteDatabase db, MissionRecord mission)
     {
         var runs = db.GetCollection<RunRecord>(RunsCollection);
-        var prefix = Keys.Prefix(mission.Organization, mission.Id);
-        var owned = runs.Find(Query.Between(nameof(RunRecord.MissionKey), prefix, prefix + "\uffff")).ToList();
-        foreach (var counter in owned.SelectMany(r => r.Counters()).GroupBy(k => k, StringComparer.Ordinal))
+        var owned = AllOf(runs, nameof(RunRecord.MissionKey), Keys.Prefix(mission.Organization, mission.Id));
+        var counters = new List<string>();
+        foreach (var run in owned)
+        {
+            counters.AddRange(DeleteStepsOf(db, run));
+            counters.AddRange(DeleteEventsOf(db, run));
+            DeleteLinksOf(db, run);
+            counters.AddRange(run.Counters());
+            runs.Delete(run.Id);
+        }
+        foreach (var counter in counters.GroupBy(k => k, StringComparer.Ordinal))
         {
             AddToCounters(db, -counter.Count(), counter.Key);
         }
-        foreach (var run in owned)
-        {
-            runs.Delete(run.Id);
-        }
+        return owned.Select(r => r.Id).ToList();
     }
+
+    /// <summary>
+    /// The run addressed by mission and run id, or the not-found error to raise: "Run" when the mission
+    /// exists (the run is unknown or belongs to another mission), "Mission" when it does not.
+    /// </summary>
+    private static Outcome<RunRecord> ResolveRun(
+        ILiteCollection<RunRecord> runs, ILiteCollection<MissionRecord> missions, string organization, Guid missionId, Guid runId) =>
+        FindRun(runs, organization, missionId, runId) is { } run
+            ? run
+            : Outcome<RunRecord>.Fail(new ResourceNotFoundException(MissingRunOrMission(missions, organization, missionId)));
+
+    private static Outcome<RunRecord> ResolveRun(LiteDatabase db, string organization, Guid missionId, Guid runId) =>
+        ResolveRun(db.GetCollection<RunRecord>(RunsCollection), db.GetCollection<MissionRecord>(MissionsCollection), organization, missionId, runId);
+
+    /// <summary>The run for a read (outside the writer); throws not-found.</summary>
+    private RunRecord RequireRun(string organization, Guid missionId, Guid runId) =>
+        ResolveRun(_runs, _missions, organization, missionId, runId).Unwrap();
 
     private static RunRecord? FindRun(ILiteCollection<RunRecord> runs, string organization, Guid missionId, Guid runId)
     {
@@ -190,7 +224,7 @@ public sealed partial class LiteDbStore
     private static string MissingRunOrMission(ILiteCollection<MissionRecord> missions, string organization, Guid missionId) =>
         FindMission(missions, organization, missionId) is null ? "Mission" : "Run";
 
-    private readonly record struct RunChangeOutcome(RunRecord? Record = null, string? Missing = null, string? Refused = null);
+    private readonly record struct RunChangeOutcome(RunRecord? Record = null, string? Missing = null, string? Refused = null, bool Changed = false);
 }
 
 /// <summary>How a run is laid out in LiteDB (mutable for BsonMapper).</summary>

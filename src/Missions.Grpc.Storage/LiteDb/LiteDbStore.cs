@@ -13,7 +13,7 @@ namespace Missions.Grpc.Storage.LiteDb;
 /// the newest; totals come from counters the writer keeps in the same transaction as the change.
 /// One partial file per resource (missions, runs); this one holds what they share.
 /// </summary>
-public sealed partial class LiteDbStore : IMissionStore, IRunStore, IStorageHealth, IDisposable
+public sealed partial class LiteDbStore : IMissionStore, IRunStore, IPlanStore, IEventStore, IAgentLinkStore, IRunFeed, IStorageHealth, IDisposable
 {
     internal const string CountersCollection = "counters";
 
@@ -23,6 +23,7 @@ public sealed partial class LiteDbStore : IMissionStore, IRunStore, IStorageHeal
     private readonly ILiteCollection<CounterRecord> _counters;
     private readonly UuidV7Generator _ids;
     private readonly TimeProvider _clock;
+    private readonly RunFeedHub _feed = new();
 
     public LiteDbStore(IOptions<StorageOptions> options, ILogger<LiteDbStore> logger, TimeProvider? clock = null)
     {
@@ -53,6 +54,9 @@ public sealed partial class LiteDbStore : IMissionStore, IRunStore, IStorageHeal
             _counters = _db.GetCollection<CounterRecord>(CountersCollection);
             _missions = OpenMissions(_db);
             _runs = OpenRuns(_db);
+            _steps = OpenSteps(_db);
+            _events = OpenEvents(_db);
+            _links = OpenLinks(_db);
         }
         catch
         {
@@ -62,6 +66,8 @@ public sealed partial class LiteDbStore : IMissionStore, IRunStore, IStorageHeal
         _writer = new LiteDbWriter(_db, liteDb.MaxBatchSize, logger);
         logger.LogInformation("LiteDB storage at {Path}", path);
     }
+
+    public RunSubscription Subscribe(string organization, Guid runId, int capacity) => _feed.Subscribe(organization, runId, capacity);
 
     public Task CheckAsync(CancellationToken cancellationToken = default)
     {
@@ -80,29 +86,40 @@ public sealed partial class LiteDbStore : IMissionStore, IRunStore, IStorageHeal
 
     /// <summary>
     /// One page of <paramref name="collection"/> along the string index <paramref name="keyField"/>, over the
-    /// keys that start with <paramref name="prefix"/>, newest (highest key) first. Two range scans: the first
-    /// selects only the indexed key, so LiteDB reads no document for the entries it skips, and finds the
-    /// page's first and last keys; the second loads just the documents between them.
+    /// keys that start with <paramref name="prefix"/>, newest (highest key) first or oldest first. Two range
+    /// scans: the first selects only the indexed key, so LiteDB reads no document for the entries it skips,
+    /// and finds the page's first and last keys; the second loads just the documents between them.
     /// </summary>
-    private static List<T> NewestFirst<T>(ILiteCollection<T> collection, string keyField, string prefix, int offset, int limit)
+    private static List<T> PageOf<T>(ILiteCollection<T> collection, string keyField, string prefix, int offset, int limit, bool newestFirst = true)
     {
-        var keys = collection.Query()
-            .Where(Query.Between(keyField, prefix, prefix + "\uffff"))
-            .OrderByDescending(keyField)
+        var range = collection.Query().Where(Query.Between(keyField, prefix, prefix + "\uffff"));
+        var keys = (newestFirst ? range.OrderByDescending(keyField) : range.OrderBy(keyField))
             .Select(BsonExpression.Create("{ k: $." + keyField + " }"))
             .Skip(offset)
             .Limit(limit)
             .ToDocuments()
             .Select(d => d["k"].AsString)
             .ToList();
-        return keys.Count == 0
-            ? []
-            : collection.Query()
-                .Where(Query.Between(keyField, keys[^1], keys[0]))
-                .OrderByDescending(keyField)
-                .Limit(limit)
-                .ToList();
+        if (keys.Count == 0)
+        {
+            return [];
+        }
+        var (low, high) = newestFirst ? (keys[^1], keys[0]) : (keys[0], keys[^1]);
+        var page = collection.Query().Where(Query.Between(keyField, low, high));
+        return (newestFirst ? page.OrderByDescending(keyField) : page.OrderBy(keyField)).Limit(limit).ToList();
     }
+
+    /// <summary>Every document whose <paramref name="keyField"/> starts with <paramref name="prefix"/>, in key order.</summary>
+    private static List<T> AllOf<T>(ILiteCollection<T> collection, string keyField, string prefix) =>
+        collection.Find(Query.Between(keyField, prefix, prefix + "\uffff")).ToList();
+
+    /// <summary>How many keys of <paramref name="keyField"/> start with <paramref name="prefix"/> (index only).</summary>
+    private static int CountOf<T>(ILiteCollection<T> collection, string keyField, string prefix) =>
+        collection.Query()
+            .Where(Query.Between(keyField, prefix, prefix + "\uffff"))
+            .Select(BsonExpression.Create("{ k: $." + keyField + " }"))
+            .ToDocuments()
+            .Count();
 
     /// <summary>Adds <paramref name="delta"/> to each counter, inside the writer's transaction.</summary>
     private static void AddToCounters(LiteDatabase db, int delta, params IEnumerable<string> keys)
@@ -171,6 +188,9 @@ public sealed partial class LiteDbStore : IMissionStore, IRunStore, IStorageHeal
         var mapper = new BsonMapper { SerializeNullValues = false, TrimWhitespace = false, EmptyStringToNull = false };
         mapper.Entity<MissionRecord>().Id(x => x.Id, autoId: false);
         mapper.Entity<RunRecord>().Id(x => x.Id, autoId: false);
+        mapper.Entity<StepRecord>().Id(x => x.Id, autoId: false);
+        mapper.Entity<EventRecord>().Id(x => x.Id, autoId: false);
+        mapper.Entity<LinkRecord>().Id(x => x.Id, autoId: false);
         mapper.Entity<CounterRecord>().Id(x => x.Id, autoId: false);
         return mapper;
     }
@@ -179,6 +199,12 @@ public sealed partial class LiteDbStore : IMissionStore, IRunStore, IStorageHeal
 /// <summary>Key building: an organization's keys form one range no other organization's keys enter.</summary>
 internal static class Keys
 {
+    /// <summary>
+    /// A caller-chosen string (step id, agent id, idempotency key) made safe as a key part: it can then hold
+    /// no separator, so <c>a</c> and <c>a\u0001b</c> stay distinct ranges.
+    /// </summary>
+    public static string Part(string free) => free.Replace("\u0002", "\u0002\u0002").Replace("\u0001", "\u0002\u0003");
+
     /// <summary>
     /// The separator sorts below every character an organization, id or status holds, so
     /// <c>a\u0001…</c> and <c>ab\u0001…</c> never interleave.
@@ -189,6 +215,20 @@ internal static class Keys
 
     /// <summary>The prefix of every key that starts with <paramref name="parts"/>.</summary>
     public static string Prefix(params string[] parts) => Of(parts) + Separator;
+}
+
+/// <summary>
+/// What a writer command found: a value, or the error to raise once the writer has returned. Expected
+/// outcomes (not found, conflicts) are returned rather than thrown: a command that throws rolls back the
+/// whole batch it shares with other callers' writes.
+/// </summary>
+internal readonly record struct Outcome<T>(T? Value, Exception? Error)
+{
+    public static implicit operator Outcome<T>(T value) => new(value, null);
+
+    public static Outcome<T> Fail(Exception error) => new(default, error);
+
+    public T Unwrap() => Error is null ? Value! : throw Error;
 }
 
 /// <summary>A count the writer maintains so list totals cost one read.</summary>

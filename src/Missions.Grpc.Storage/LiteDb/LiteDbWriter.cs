@@ -36,9 +36,17 @@ internal sealed class LiteDbWriter : IDisposable
     }
 
     /// <summary>Queues <paramref name="work"/>; the task completes after the batch holding it committed.</summary>
-    public async Task<T> ExecuteAsync<T>(Func<LiteDatabase, T> work, CancellationToken cancellationToken)
+    public Task<T> ExecuteAsync<T>(Func<LiteDatabase, T> work, CancellationToken cancellationToken) =>
+        ExecuteAsync(work, null, cancellationToken);
+
+    /// <summary>
+    /// Like <see cref="ExecuteAsync{T}(Func{LiteDatabase, T}, CancellationToken)"/>; <paramref name="afterCommit"/>
+    /// runs on the writer thread right after the commit, in commit order, before the caller is completed
+    /// (how committed changes are published to watchers in order). It must not block or throw.
+    /// </summary>
+    public async Task<T> ExecuteAsync<T>(Func<LiteDatabase, T> work, Action<T>? afterCommit, CancellationToken cancellationToken)
     {
-        var command = new WriteCommand<T>(work);
+        var command = new WriteCommand<T>(work, afterCommit);
         await _queue.Writer.WriteAsync(command, cancellationToken).ConfigureAwait(false);
         // Once queued the write goes ahead; cancellation only stops the caller from waiting for it.
         return await command.Completion.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -86,8 +94,21 @@ internal sealed class LiteDbWriter : IDisposable
         }
         foreach (var command in batch)
         {
-            command.Succeed();
+            Committed(command);
         }
+    }
+
+    private void Committed(IWriteCommand command)
+    {
+        try
+        {
+            command.AfterCommit();
+        }
+        catch (Exception error)
+        {
+            _logger.LogError(error, "A post-commit hook failed; the write itself is committed");
+        }
+        command.Succeed();
     }
 
     private void CommitOne(IWriteCommand command)
@@ -97,13 +118,14 @@ internal sealed class LiteDbWriter : IDisposable
             _db.BeginTrans();
             command.Run(_db);
             _db.Commit();
-            command.Succeed();
         }
         catch (Exception error)
         {
             SafeRollback();
             command.Fail(error);
+            return;
         }
+        Committed(command);
     }
 
     private void SafeRollback()
@@ -127,11 +149,12 @@ internal sealed class LiteDbWriter : IDisposable
     private interface IWriteCommand
     {
         void Run(LiteDatabase db);
+        void AfterCommit();
         void Succeed();
         void Fail(Exception error);
     }
 
-    private sealed class WriteCommand<T>(Func<LiteDatabase, T> work) : IWriteCommand
+    private sealed class WriteCommand<T>(Func<LiteDatabase, T> work, Action<T>? afterCommit) : IWriteCommand
     {
         private readonly TaskCompletionSource<T> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private T _result = default!;
@@ -139,6 +162,8 @@ internal sealed class LiteDbWriter : IDisposable
         public Task<T> Completion => _completion.Task;
 
         public void Run(LiteDatabase db) => _result = work(db);
+
+        public void AfterCommit() => afterCommit?.Invoke(_result);
 
         public void Succeed() => _completion.TrySetResult(_result);
 

@@ -63,6 +63,10 @@ public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : Interce
                     Message = invalid.Message,
                     Details = { Any.Pack(badRequest) },
                 }.ToRpcException();
+            case InvalidReferenceException invalid:
+                // Found by the store inside its atomic write; reported exactly like a validation error.
+                return ToRpcException(new RequestValidationException(
+                    invalid.References.Select(r => Pydantic.ValueError(r.Path, r.Message)).ToList()), context);
             case ResourceNotFoundException:
                 return new RpcException(new global::Grpc.Core.Status(StatusCode.NotFound, error.Message));
             case ConflictException conflict:

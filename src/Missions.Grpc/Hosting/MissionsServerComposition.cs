@@ -6,6 +6,7 @@ using Missions.Grpc.Rest;
 using Missions.Grpc.Services;
 using Missions.Grpc.Storage;
 using Missions.Grpc.Validation;
+using Missions.Grpc.Watch;
 using Missions.Grpc.V1;
 using ProtoValidate;
 
@@ -16,7 +17,8 @@ public static class MissionsServerComposition
 {
     /// <summary>The proto files of the public API: every service in them is served and validated.</summary>
     public static IReadOnlyList<Google.Protobuf.Reflection.FileDescriptor> ApiFiles { get; } =
-        [MissionsReflection.Descriptor, RunsReflection.Descriptor];
+        [MissionsReflection.Descriptor, RunsReflection.Descriptor, PlansReflection.Descriptor, EventsReflection.Descriptor,
+            AgentsReflection.Descriptor, WatchReflection.Descriptor];
 
     public static WebApplicationBuilder AddMissionsServer(this WebApplicationBuilder builder)
     {
@@ -32,6 +34,8 @@ public static class MissionsServerComposition
         var rest = configuration.GetSection(RestOptions.SectionName).Get<RestOptions>() ?? new RestOptions();
 
         services.AddMissionStorage(configuration);
+        services.AddOptions<WatchOptions>().Bind(configuration.GetSection(WatchOptions.SectionName));
+        services.AddSingleton<RunWatcher>();
         // Open storage at start (after configuration is validated): a locked or inconsistent
         // database fails the start, not the first request.
         services.AddHostedService<StorageStartup>();
@@ -72,6 +76,10 @@ public static class MissionsServerComposition
 
         app.MapGrpcService<MissionsServiceImpl>();
         app.MapGrpcService<MissionRunsServiceImpl>();
+        app.MapGrpcService<RunPlansServiceImpl>();
+        app.MapGrpcService<RunEventsServiceImpl>();
+        app.MapGrpcService<RunTelnyxAgentsServiceImpl>();
+        app.MapGrpcService<RunWatchServiceImpl>();
         app.MapGrpcReflectionService().AllowAnonymous();
         app.MapGrpcHealthChecksService().AllowAnonymous();
         app.MapHealthChecks("/healthz").AllowAnonymous();

@@ -29,6 +29,8 @@ public sealed class RestShapingMiddleware(
     /// <summary>Reads the google.rpc.Status the transcoder writes on errors, details included.</summary>
     internal static readonly TypeRegistry ErrorTypes = TypeRegistry.FromFiles(ErrorDetailsReflection.Descriptor);
 
+    private const string ValueErrorPrefix = "Value error, ";
+
     private static readonly JsonParser StatusParser =
         new(JsonParser.Settings.Default.WithTypeRegistry(ErrorTypes).WithIgnoreUnknownFields(true));
 
@@ -80,10 +82,34 @@ public sealed class RestShapingMiddleware(
 
         if (method.IsStreaming)
         {
-            await next(context);
+            await ShapeStreamAsync(context, request);
             return;
         }
         await ShapeResponseAsync(context, method, request);
+    }
+
+    /// <summary>
+    /// A streamed response goes to the caller as it is written, unless the call fails before its first
+    /// message: then the transcoder's error body is held back and rewritten like any other error.
+    /// </summary>
+    private async Task ShapeStreamAsync(HttpContext context, RestRequest request)
+    {
+        var response = context.Response;
+        var original = response.Body;
+        await using var probe = new FirstWriteProbe(original, () => response.StatusCode == StatusCodes.Status200OK);
+        response.Body = probe;
+        try
+        {
+            await next(context);
+        }
+        finally
+        {
+            response.Body = original;
+        }
+        if (probe.Held is { } held)
+        {
+            await WriteErrorAsync(context, held, request);
+        }
     }
 
     private async Task ShapeResponseAsync(HttpContext context, RestMethod method, RestRequest request)
@@ -116,6 +142,13 @@ public sealed class RestShapingMiddleware(
             return;
         }
 
+        await WriteErrorAsync(context, buffer, request);
+    }
+
+    /// <summary>Rewrites the transcoder's error body (a google.rpc.Status) as this API's REST error.</summary>
+    private async Task WriteErrorAsync(HttpContext context, MemoryStream buffer, RestRequest request)
+    {
+        var response = context.Response;
         response.Headers.ContentType = default;
         response.ContentLength = null;
         var status = ReadStatus(buffer, response.StatusCode);
@@ -123,7 +156,9 @@ public sealed class RestShapingMiddleware(
         if (code == StatusCode.InvalidArgument)
         {
             var violations = status.GetDetail<BadRequest>()?.FieldViolations
-                .Select(f => new Violation(Violation.ParsePath(f.Field), string.IsNullOrEmpty(f.Reason) ? "value_error" : f.Reason, f.Description))
+                .Select(f => string.IsNullOrEmpty(f.Reason) || (f.Reason == "value_error" && f.Description.StartsWith(ValueErrorPrefix, StringComparison.Ordinal))
+                    ? Pydantic.ValueError(Violation.ParsePath(f.Field), f.Description.StartsWith(ValueErrorPrefix, StringComparison.Ordinal) ? f.Description[ValueErrorPrefix.Length..] : f.Description)
+                    : new Violation(Violation.ParsePath(f.Field), f.Reason, f.Description))
                 .ToList();
             if (violations is { Count: > 0 })
             {
@@ -193,4 +228,55 @@ public sealed class RestShapingMiddleware(
         }
         return copy.ToArray();
     }
+}
+
+/// <summary>
+/// Passes a streamed response through from its first write when that write happens with a success status;
+/// otherwise holds everything written (an error body) for rewriting. Nothing reaches the caller, headers
+/// included, before the first write decides.
+/// </summary>
+internal sealed class FirstWriteProbe(Stream inner, Func<bool> succeeded) : Stream
+{
+    private bool? _passThrough;
+
+    /// <summary>What was written when the first write came with an error status; null otherwise.</summary>
+    public MemoryStream? Held { get; private set; }
+
+    private Stream Target()
+    {
+        _passThrough ??= succeeded();
+        if (_passThrough.Value)
+        {
+            return inner;
+        }
+        return Held ??= new MemoryStream();
+    }
+
+    public override void Write(byte[] buffer, int offset, int count) => Target().Write(buffer, offset, count);
+
+    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        Target().WriteAsync(buffer, offset, count, cancellationToken);
+
+    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) =>
+        Target().WriteAsync(buffer, cancellationToken);
+
+    public override void Flush()
+    {
+        if (_passThrough == true)
+        {
+            inner.Flush();
+        }
+    }
+
+    public override Task FlushAsync(CancellationToken cancellationToken) =>
+        _passThrough == true ? inner.FlushAsync(cancellationToken) : Task.CompletedTask;
+
+    public override bool CanRead => false;
+    public override bool CanSeek => false;
+    public override bool CanWrite => true;
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
 }

@@ -78,6 +78,11 @@ public static class JsonShapeChecker
                 violations.Add(Pydantic.ListType([.. path]));
                 return false;
             }
+            if (array.Count == 0 && rule.Required)
+            {
+                violations.Add(Pydantic.ListTooShort([.. path], 1, 0)); // a required list needs an item
+                return false;
+            }
             var ok = true;
             for (var i = 0; i < array.Count; i++)
             {

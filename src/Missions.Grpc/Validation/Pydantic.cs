@@ -49,6 +49,14 @@ public static class Pydantic
         new(path, "string_too_short", $"String should have at least {min} {Plural(min, "character")}",
             new Dictionary<string, object> { ["min_length"] = min });
 
+    public static Violation ListTooShort(IReadOnlyList<object> path, ulong min, int actual) =>
+        new(path, "too_short", $"List should have at least {min} {Plural(min, "item")} after validation, not {actual}",
+            new Dictionary<string, object> { ["field_type"] = "List", ["min_length"] = min, ["actual_length"] = actual });
+
+    public static Violation ListTooLong(IReadOnlyList<object> path, ulong max, int actual) =>
+        new(path, "too_long", $"List should have at most {max} {Plural(max, "item")} after validation, not {actual}",
+            new Dictionary<string, object> { ["field_type"] = "List", ["max_length"] = max, ["actual_length"] = actual });
+
     public static Violation GreaterThan(IReadOnlyList<object> path, object bound) =>
         new(path, "greater_than", $"Input should be greater than {bound}", new Dictionary<string, object> { ["gt"] = bound });
 

@@ -1,0 +1,95 @@
+using Microsoft.Extensions.Options;
+using Missions.Grpc.Mapping;
+using Missions.Grpc.Storage;
+using Missions.Grpc.V1;
+
+namespace Missions.Grpc.Watch;
+
+/// <summary>Limits of a run watch.</summary>
+public sealed class WatchOptions
+{
+    public const string SectionName = "Watch";
+
+    /// <summary>Live updates buffered per watcher; a reader further behind is told to resume from its cursor.</summary>
+    public int BufferSize { get; set; } = 1024;
+
+    /// <summary>Events read from storage per replay batch (no read holds anything between batches).</summary>
+    public int ReplayBatchSize { get; set; } = 256;
+}
+
+/// <summary>
+/// How a run is watched: subscribe to the run's live feed first, then replay the stored events after the
+/// cursor in batches, then send the run as it is, then the live updates — skipping what the replay or the
+/// snapshot already covered (event ids and <c>updated_at</c> only grow), so there is no gap and no
+/// duplicate. Ends after a terminal run status, when the run is removed, or when the reader falls behind
+/// (a final <c>resume</c> update names the cursor to watch again from).
+/// </summary>
+public sealed class RunWatcher(IRunFeed feed, IEventStore events, IRunStore runs, IOptions<WatchOptions> options)
+{
+    public async Task WatchAsync(
+        string organization, Guid missionId, Guid runId, string? afterEventId, Func<RunUpdate, Task> write, CancellationToken cancellationToken)
+    {
+        var limits = options.Value;
+        using var live = feed.Subscribe(organization, runId, limits.BufferSize);
+
+        var lastEvent = afterEventId;
+        while (true)
+        {
+            var batch = await events.EventsAfterAsync(organization, missionId, runId, lastEvent, limits.ReplayBatchSize, cancellationToken);
+            foreach (var stored in batch)
+            {
+                await write(new RunUpdate { Event = stored.ToProto() });
+                lastEvent = stored.Id;
+            }
+            if (batch.Count < limits.ReplayBatchSize)
+            {
+                break;
+            }
+        }
+
+        var run = await runs.GetRunAsync(organization, missionId, runId, cancellationToken);
+        await write(new RunUpdate { Run = run.ToProto() });
+        if (RunStatus.IsTerminal(run.Status))
+        {
+            return;
+        }
+        var runVersion = run.UpdatedAt;
+
+        await foreach (var item in live.Items.ReadAllAsync(cancellationToken))
+        {
+            switch (item)
+            {
+                case EventCommitted { Event: var e } when lastEvent is null || string.CompareOrdinal(e.Id, lastEvent) > 0:
+                    await write(new RunUpdate { Event = e.ToProto() });
+                    lastEvent = e.Id;
+                    break;
+                case RunChanged { Run: var changed } when changed.UpdatedAt > runVersion:
+                    await write(new RunUpdate { Run = changed.ToProto() });
+                    runVersion = changed.UpdatedAt;
+                    if (RunStatus.IsTerminal(changed.Status))
+                    {
+                        return;
+                    }
+                    break;
+                case StepChanged { Step: var step }:
+                    await write(new RunUpdate { Step = step.ToProto() });
+                    break;
+                case RunRemoved:
+                    throw new ResourceNotFoundException("Run");
+            }
+        }
+
+        if (live.Overflowed)
+        {
+            var resume = new WatchResume
+            {
+                Reason = $"The watcher fell more than {limits.BufferSize} updates behind; watch again with after_event_id to continue",
+            };
+            if (lastEvent is not null)
+            {
+                resume.AfterEventId = lastEvent;
+            }
+            await write(new RunUpdate { Resume = resume });
+        }
+    }
+}
