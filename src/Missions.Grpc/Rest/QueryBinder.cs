@@ -18,13 +18,19 @@ public static class QueryBinder
     /// name with the value set (last of repeated names; clamped numbers as clamped), which is all the
     /// transcoder is given: names that bind to nothing never reach it.
     /// </summary>
-    public static List<Violation> Bind(IMessage message, IQueryCollection query, Dictionary<string, string> bound)
+    /// <param name="routeFields">Proto names of the fields bound from the route: a query parameter of the same name is ignored (the path wins).</param>
+    public static List<Violation> Bind(IMessage message, IQueryCollection query, Dictionary<string, string> bound, IReadOnlySet<string> routeFields)
     {
         var violations = new List<Violation>();
         foreach (var (name, values) in query)
         {
             var raw = values.Count > 0 ? values[^1] ?? "" : "";
             var path = name.Split('.');
+            if (path.Length == 1 && MessageRules.For(message.Descriptor).ByJsonName.GetValueOrDefault(name) is { } routeRule
+                && routeFields.Contains(routeRule.Field.Name))
+            {
+                continue;
+            }
             var target = message;
             FieldDescriptor? field = null;
             for (var i = 0; i < path.Length; i++)

@@ -60,6 +60,10 @@ public sealed class RestRequest
             try
             {
                 _body = ParseLastWins(body, maxDepth);
+                if (_body is null && !_method.BodyRequired)
+                {
+                    _body = new JsonObject(); // JSON null for an optional body means its default, {}
+                }
             }
             catch (JsonException error)
             {
@@ -99,7 +103,7 @@ public sealed class RestRequest
         SetRouteFields(message);
         if (!_method.HasBody)
         {
-            violations.AddRange(QueryBinder.Bind(message, _query, BoundQuery));
+            violations.AddRange(QueryBinder.Bind(message, _query, BoundQuery, _method.RouteFields));
         }
         foreach (var violation in validator.Validate(message))
         {

@@ -7,35 +7,21 @@ namespace Missions.Grpc.Tests.Rest;
 /// <summary>Runs as a REST caller sees them: start, get, update, the lifecycle verbs, lists, isolation, cascade.</summary>
 public sealed class RunsRestTests : AppTest
 {
-    private const string Missions = "/v2/ai/missions";
+    private const string Missions = RestCalls.Missions;
     private static readonly string[] Statuses = LifecycleTable.Statuses;
     private static readonly string[] Terminal = LifecycleTable.Terminal;
     private static readonly HashSet<(string From, string To)> Allowed = LifecycleTable.Allowed;
 
     private HttpClient Client => field ??= App.Rest();
 
-    private async Task<string> MissionAsync(HttpClient? client = null)
-    {
-        var (status, json, _) = await (client ?? Client).PostAsync(Missions, """{"name":"runs"}""");
-        Assert.Equal(HttpStatusCode.Created, status);
-        return (string)json!["data"]!["mission_id"]!;
-    }
+    private Task<string> MissionAsync(HttpClient? client = null) => (client ?? Client).NewMissionAsync("runs");
 
-    private async Task<JsonNode> StartAsync(string missionId, string body = "{}", HttpClient? client = null)
-    {
-        var (status, json, _) = await SendAsync(HttpMethod.Post, $"{Missions}/{missionId}/runs", body, client);
-        Assert.Equal(HttpStatusCode.Created, status);
-        return json!["data"]!;
-    }
+    private Task<JsonNode> StartAsync(string missionId, string body = "{}", HttpClient? client = null) =>
+        (client ?? Client).StartRunAsync(missionId, body);
 
-    private async Task<(HttpStatusCode Status, JsonNode? Json, HttpResponseMessage Response)> SendAsync(
-        HttpMethod method, string path, string? body = null, HttpClient? client = null)
-    {
-        using var request = new HttpRequestMessage(method, path) { Content = body is null ? null : Json.Body(body) };
-        var response = await (client ?? Client).SendAsync(request);
-        var text = await response.Content.ReadAsStringAsync();
-        return (response.StatusCode, text.Length == 0 ? null : JsonNode.Parse(text), response);
-    }
+    private Task<(HttpStatusCode Status, JsonNode? Json, HttpResponseMessage Response)> SendAsync(
+        HttpMethod method, string path, string? body = null, HttpClient? client = null) =>
+        (client ?? Client).SendAsync(method, path, body);
 
     private Task<(HttpStatusCode Status, JsonNode? Json, HttpResponseMessage Response)> PatchAsync(string missionId, string runId, string body) =>
         SendAsync(HttpMethod.Patch, $"{Missions}/{missionId}/runs/{runId}", body);
@@ -72,6 +58,7 @@ public sealed class RunsRestTests : AppTest
     [InlineData(null)]
     [InlineData("{}")]
     [InlineData("""{"input":null,"metadata":null}""")]
+    [InlineData("null")]
     public async Task Start_without_arguments_answers_201_with_a_pending_run_and_exactly_the_required_keys(string? body)
     {
         var missionId = await MissionAsync();
@@ -165,6 +152,26 @@ public sealed class RunsRestTests : AppTest
         Assert.All(new[] { underOther, unknownRun, unknownMission, underOtherCancel }, r => Assert.Equal(HttpStatusCode.NotFound, r.Status));
         var (_, stillPending, _) = await SendAsync(HttpMethod.Get, $"{Missions}/{missionId}/runs/{runId}");
         Assert.Equal("pending", (string?)stillPending!["data"]!["status"]);
+    }
+
+    [Fact]
+    public async Task A_query_parameter_named_like_a_path_parameter_is_ignored()
+    {
+        var missionId = await MissionAsync();
+        var runId = (string)(await StartAsync(missionId))["run_id"]!;
+        await DriveToAsync(missionId, runId, "running");
+
+        var get = await SendAsync(HttpMethod.Get, $"{Missions}/{missionId}/runs/{runId}?run_id=latest&mission_id=x");
+        var pause = await SendAsync(HttpMethod.Post, $"{Missions}/{missionId}/runs/{runId}/pause?mission_id=x");
+        var list = await SendAsync(HttpMethod.Get, $"{Missions}/{missionId}/runs?mission_id=all");
+        var mission = await SendAsync(HttpMethod.Get, $"{Missions}/{missionId}?mission_id=abc");
+
+        Assert.Equal(HttpStatusCode.OK, get.Status);
+        Assert.Equal(runId, (string?)get.Json!["data"]!["run_id"]);
+        Assert.Equal(HttpStatusCode.OK, pause.Status);
+        Assert.Equal("paused", (string?)pause.Json!["data"]!["status"]);
+        Assert.Equal([runId], RunIds(list.Json));
+        Assert.Equal(HttpStatusCode.OK, mission.Status);
     }
 
     [Fact]
