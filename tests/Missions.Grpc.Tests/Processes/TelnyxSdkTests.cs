@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
+using Grpc.Core;
 using Missions.Grpc.Tests.Infrastructure;
 
 namespace Missions.Grpc.Tests.Processes;
@@ -119,15 +120,92 @@ public sealed class TelnyxSdkTests
         Assert.Empty(server.ErrorLines());
     }
 
+    [Fact]
+    public async Task Sdk_records_a_whole_run_while_a_grpc_client_watches_every_change_live_in_order()
+    {
+        using var db = new TempDatabase();
+        await using var server = await ServerProcess.StartAsync(db.Path);
+        using var rest = new HttpClient { BaseAddress = new Uri(server.RestUrl) };
+        rest.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", TestKeys.KeyA);
+        var missionId = await rest.NewMissionAsync("recorded by the SDK");
+        var runId = (string)(await rest.StartRunAsync(missionId))["run_id"]!;
+
+        // The second client: a gRPC watch from before the first change to the end of the run.
+        using var channel = global::Grpc.Net.Client.GrpcChannel.ForAddress(server.GrpcUrl);
+        var watchClient = new Missions.Grpc.V1.RunWatchService.RunWatchServiceClient(channel);
+        using var watch = watchClient.WatchRun(new Missions.Grpc.V1.WatchRunRequest { MissionId = missionId, RunId = runId },
+            GrpcCalls.Key(), DateTime.UtcNow.AddMinutes(2));
+        Assert.True(await watch.ResponseStream.MoveNext());
+        Assert.Equal(Missions.Grpc.V1.MissionRun.Types.Status.Pending, watch.ResponseStream.Current.Run.Status);
+        var watched = new List<Missions.Grpc.V1.RunUpdate>();
+        var reading = Task.Run(async () =>
+        {
+            while (await watch.ResponseStream.MoveNext())
+            {
+                watched.Add(watch.ResponseStream.Current);
+            }
+        });
+
+        var result = await RunHarnessAsync("run-records.mjs", server, new() { ["MISSION_ID"] = missionId, ["RUN_ID"] = runId });
+        await reading.WaitAsync(TimeSpan.FromSeconds(30));
+
+        // Plan: created in request order, pending, sequence 0 written; the rules' refusals.
+        Assert.Equal(["collect", "classify"], result["plan"]!.AsArray().Select(s => (string)s!["step_id"]!));
+        Assert.Equal(0, (int)result["plan"]![0]!["sequence"]!);
+        Assert.Equal("classify", (string?)result["added"]![0]!["parent_step_id"]);
+        Assert.Equal((409, "ConflictError"), ((int)result["secondPlan"]!["status"]!, (string)result["secondPlan"]!["name"]!));
+        Assert.Equal(409, (int)result["duplicateStep"]!["status"]!);
+        Assert.Equal(422, (int)result["badParent"]!["status"]!);
+        Assert.Equal(["body", "steps", "1", "parent_step_id"], result["badParent"]!["error"]!["detail"]![0]!.Loc());
+        Assert.Equal(["collect", "classify", "classify.retry"], result["finalPlan"]!.AsArray().Select(s => (string)s!["step_id"]!));
+        Assert.All(result["finalPlan"]!.AsArray(), s => Assert.Equal("completed", (string?)s!["status"]));
+        Assert.NotNull((string?)result["step"]!["started_at"]);
+        Assert.NotNull((string?)result["step"]!["completed_at"]);
+
+        // Events: 10 stored, the retry replayed, the reused key refused, one request each.
+        var events = result["events"]!.AsArray().Select(e => (string)e!).ToList();
+        Assert.Equal(10, events.Count);
+        Assert.Equal(result["original"]!.ToJsonString(), result["replay"]!.ToJsonString());
+        Assert.Equal(409, (int)result["reused"]!["status"]!);
+        Assert.Equal(3, (int)result["keyedRequests"]!);
+        Assert.Equal(events, result["listed"]!.AsArray().Select(e => (string)e!));
+        Assert.Equal(["collect tool", "classify tool", "classify.retry tool"], result["toolCalls"]!.AsArray().Select(e => (string)e!));
+        Assert.Equal(["classify started", "classify done"], result["ofClassify"]!.AsArray().Select(e => (string)e!));
+        Assert.Equal(events[0], (string?)result["details"]!["event_id"]);
+        Assert.Equal(["classify.retry done", "classify done", "collect done"], result["feed"]!.AsArray().Select(e => (string)e!));
+
+        // Agents.
+        Assert.Equal("agent-1", (string?)result["linked"]!["telnyx_agent_id"]);
+        Assert.Equal(409, (int)result["duplicateLink"]!["status"]!);
+        Assert.Null(result["unlinked"]);
+        Assert.Equal(["agent-1"], result["agents"]!.AsArray().Select(a => (string)a!));
+        Assert.Equal(404, (int)result["unlinkAgain"]!["status"]!);
+        Assert.Equal("succeeded", (string?)result["finished"]!["status"]);
+
+        // The watcher saw every event once in order, every step change in order, and the run end.
+        Assert.Equal(events, watched.Where(u => u.Event is not null).Select(u => u.Event.EventId));
+        var stepChanges = watched.Where(u => u.Step is not null).Select(u => $"{u.Step.StepId}:{u.Step.Status}").ToList();
+        Assert.Equal(
+            ["collect:Pending", "classify:Pending", "classify.retry:Pending",
+             "collect:InProgress", "collect:Completed", "classify:InProgress", "classify:Completed",
+             "classify.retry:InProgress", "classify.retry:Completed"],
+            stepChanges);
+        var runStates = watched.Where(u => u.Run is not null).Select(u => u.Run.Status.ToString()).ToList();
+        Assert.Equal(["Running", "Succeeded"], runStates);
+        Assert.Equal("all classified", watched[^1].Run.ResultSummary);
+        Assert.Empty(server.ErrorLines());
+    }
+
     /// <summary>Runs a harness script of tests/sdk against <paramref name="server"/>; its one JSON result.</summary>
-    private static async Task<JsonNode> RunHarnessAsync(string script, ServerProcess server)
+    private static async Task<JsonNode> RunHarnessAsync(string script, ServerProcess server, Dictionary<string, string>? env = null)
     {
         await EnsureNpmPackagesAsync();
-        var (exitCode, stdout, stderr) = await RunAsync("node", [script], new()
+        var variables = new Dictionary<string, string>(env ?? [])
         {
             ["MISSIONS_BASE_URL"] = $"{server.RestUrl}/v2",
             ["MISSIONS_API_KEY"] = TestKeys.KeyA,
-        });
+        };
+        var (exitCode, stdout, stderr) = await RunAsync("node", [script], variables);
         Assert.True(exitCode == 0, $"SDK harness {script} failed ({exitCode}):\n{stderr}\n{stdout}");
         return JsonNode.Parse(stdout)!;
     }
