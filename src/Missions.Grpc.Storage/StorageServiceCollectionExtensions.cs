@@ -21,6 +21,7 @@ public static class StorageServiceCollectionExtensions
                 services.AddSingleton<IPlanStore>(sp => sp.GetRequiredService<LiteDbStore>());
                 services.AddSingleton<IEventStore>(sp => sp.GetRequiredService<LiteDbStore>());
                 services.AddSingleton<IAgentLinkStore>(sp => sp.GetRequiredService<LiteDbStore>());
+                services.AddSingleton<IAttachmentStore>(sp => sp.GetRequiredService<LiteDbStore>());
                 services.AddSingleton<IRunFeed>(sp => sp.GetRequiredService<LiteDbStore>());
                 services.AddSingleton<IStorageHealth>(sp => sp.GetRequiredService<LiteDbStore>());
                 break;

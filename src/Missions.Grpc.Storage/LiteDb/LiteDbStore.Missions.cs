@@ -75,6 +75,7 @@ public sealed partial class LiteDbStore
                 }
                 // The whole cascade is this one command, hence one transaction.
                 var runs = DeleteRunsOf(db, stored);
+                DeleteAttachmentsOf(db, stored);
                 missions.Delete(stored.Id);
                 AddToCounters(db, -1, MissionRecord.CounterOf(organization));
                 return runs;
@@ -99,9 +100,11 @@ public sealed partial class LiteDbStore
             {
                 return null;
             }
-            // The definition is copied; runs are not.
-            return InsertMission(db, new NewMission(organization, source.Name, source.Description, source.Model,
+            // The definition and the attachments (with new ids) are copied, in this one command; runs are not.
+            var clone = InsertMission(db, new NewMission(organization, source.Name, source.Description, source.Model,
                 source.Instructions, source.ExecutionMode, source.MetadataJson));
+            CopyAttachments(db, source, clone);
+            return clone;
         }, cancellationToken).ConfigureAwait(false);
         return record?.ToDocument();
     }

@@ -13,7 +13,7 @@ namespace Missions.Grpc.Storage.LiteDb;
 /// the newest; totals come from counters the writer keeps in the same transaction as the change.
 /// One partial file per resource (missions, runs); this one holds what they share.
 /// </summary>
-public sealed partial class LiteDbStore : IMissionStore, IRunStore, IPlanStore, IEventStore, IAgentLinkStore, IRunFeed, IStorageHealth, IDisposable
+public sealed partial class LiteDbStore : IMissionStore, IRunStore, IPlanStore, IEventStore, IAgentLinkStore, IAttachmentStore, IRunFeed, IStorageHealth, IDisposable
 {
     internal const string CountersCollection = "counters";
 
@@ -57,6 +57,7 @@ public sealed partial class LiteDbStore : IMissionStore, IRunStore, IPlanStore, 
             _steps = OpenSteps(_db);
             _events = OpenEvents(_db);
             _links = OpenLinks(_db);
+            _attachments = OpenAttachments(_db);
         }
         catch
         {
@@ -191,6 +192,7 @@ public sealed partial class LiteDbStore : IMissionStore, IRunStore, IPlanStore, 
         mapper.Entity<StepRecord>().Id(x => x.Id, autoId: false);
         mapper.Entity<EventRecord>().Id(x => x.Id, autoId: false);
         mapper.Entity<LinkRecord>().Id(x => x.Id, autoId: false);
+        mapper.Entity<AttachmentRecord>().Id(x => x.Id, autoId: false);
         mapper.Entity<CounterRecord>().Id(x => x.Id, autoId: false);
         return mapper;
     }

@@ -18,7 +18,7 @@ public static class MissionsServerComposition
     /// <summary>The proto files of the public API: every service in them is served and validated.</summary>
     public static IReadOnlyList<Google.Protobuf.Reflection.FileDescriptor> ApiFiles { get; } =
         [MissionsReflection.Descriptor, RunsReflection.Descriptor, PlansReflection.Descriptor, EventsReflection.Descriptor,
-            AgentsReflection.Descriptor, WatchReflection.Descriptor];
+            AgentsReflection.Descriptor, WatchReflection.Descriptor, AttachmentsReflection.Descriptor];
 
     public static WebApplicationBuilder AddMissionsServer(this WebApplicationBuilder builder)
     {
@@ -80,6 +80,7 @@ public static class MissionsServerComposition
         app.MapGrpcService<RunEventsServiceImpl>();
         app.MapGrpcService<RunTelnyxAgentsServiceImpl>();
         app.MapGrpcService<RunWatchServiceImpl>();
+        app.MapGrpcService<MissionAttachmentsServiceImpl>();
         app.MapGrpcReflectionService().AllowAnonymous();
         app.MapGrpcHealthChecksService().AllowAnonymous();
         app.MapHealthChecks("/healthz").AllowAnonymous();

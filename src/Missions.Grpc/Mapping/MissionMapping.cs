@@ -31,8 +31,15 @@ public static class MissionMapping
     /// The mission with its attachments. MissionDetails repeats Mission's fields 1-9 with the same
     /// numbers and types, so the mission's bytes are a valid MissionDetails.
     /// </summary>
-    public static MissionDetails ToDetailsProto(this MissionDocument document) =>
-        MissionDetails.Parser.ParseFrom(document.ToProto().ToByteString());
+    public static MissionDetails ToDetailsProto(
+        this MissionDocument document, IReadOnlyDictionary<AttachmentKind, IReadOnlyList<AttachmentDocument>> attachments)
+    {
+        var details = MissionDetails.Parser.ParseFrom(document.ToProto().ToByteString());
+        details.Tools.AddRange(attachments[AttachmentKind.Tool].Select(a => a.ToItem()));
+        details.KnowledgeBases.AddRange(attachments[AttachmentKind.KnowledgeBase].Select(a => a.ToItem()));
+        details.McpServers.AddRange(attachments[AttachmentKind.McpServer].Select(a => a.ToItem()));
+        return details;
+    }
 
     public static Mission ToProto(this MissionDocument document)
     {

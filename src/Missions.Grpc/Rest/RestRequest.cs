@@ -76,7 +76,11 @@ public sealed class RestRequest
             // The working copy loses what is not a body field (unknown keys, path fields of the same
             // name) and, in the checker, every invalid value; what remains is what the transcoder gets.
             var working = _body?.DeepClone();
-            if (working is JsonObject fields)
+            if (BodyFieldJsonName is { } bodyField)
+            {
+                working = new JsonObject { [bodyField] = working }; // the body is that one field's value
+            }
+            else if (working is JsonObject fields)
             {
                 foreach (var name in _method.RouteFields)
                 {
@@ -84,7 +88,7 @@ public sealed class RestRequest
                 }
             }
             violations.AddRange(JsonShapeChecker.Check(working, input));
-            if (working is not JsonObject)
+            if (working is not JsonObject checkedFields)
             {
                 return violations;
             }
@@ -92,7 +96,9 @@ public sealed class RestRequest
             {
                 var json = working.ToJsonString();
                 message = ProtoJson.Parse(json, input);
-                Body = Encoding.UTF8.GetBytes(json);
+                Body = Encoding.UTF8.GetBytes(BodyFieldJsonName is { } field
+                    ? checkedFields[field]?.ToJsonString() ?? "{}"
+                    : json);
             }
             catch (Exception error) when (error is InvalidProtocolBufferException or FormatException or InvalidJsonException or InvalidOperationException)
             {
@@ -151,12 +157,26 @@ public sealed class RestRequest
         }
     }
 
+    /// <summary>
+    /// With an http rule <c>body: "field"</c> (not <c>*</c>): that field's JSON name. The body is then the
+    /// field's value, and its violations are located at <c>body</c> itself.
+    /// </summary>
+    private string? BodyFieldJsonName => _method.HasBody && _method.Http.Body != "*"
+        ? MessageRules.For(_method.Method.InputType).ByProtoName[_method.Http.Body].JsonName
+        : null;
+
     /// <summary>A violation's full FastAPI <c>loc</c> and the <c>input</c> it refers to.</summary>
     public (IReadOnlyList<object> Loc, JsonNode? Input) Locate(Violation violation)
     {
         if (violation.Type == "json_invalid")
         {
             return (["body", .. violation.Path], new JsonObject());
+        }
+        if (BodyFieldJsonName is { } bodyField && violation.Path.Count > 0 && Equals(violation.Path[0], bodyField))
+        {
+            var within = violation.Path.Skip(1).ToList();
+            var at = violation.Type == "missing" ? within.Take(within.Count - 1) : within;
+            return (["body", .. within], Navigate(_body, at)?.DeepClone());
         }
         if (violation.Path.Count == 0)
         {

@@ -12,7 +12,7 @@ namespace Missions.Grpc.Services;
 /// The missions service, for gRPC and (through transcoding) REST. Thin: requests arrive validated
 /// (ValidationInterceptor), errors are mapped by ErrorInterceptor; a handler stores and maps.
 /// </summary>
-public sealed class MissionsServiceImpl(IMissionStore store, CallerContext caller) : MissionsService.MissionsServiceBase
+public sealed class MissionsServiceImpl(IMissionStore store, IAttachmentStore attachments, CallerContext caller) : MissionsService.MissionsServiceBase
 {
     /// <summary>Default page size of the mission list (spec).</summary>
     public const int DefaultPageSize = 20;
@@ -36,9 +36,10 @@ public sealed class MissionsServiceImpl(IMissionStore store, CallerContext calle
 
     public override async Task<GetMissionResponse> GetMission(GetMissionRequest request, ServerCallContext context)
     {
-        var mission = await store.GetMissionAsync(caller.Organization, UuidText.Parse(request.MissionId), context.CancellationToken)
-            ?? throw MissionNotFound();
-        return new GetMissionResponse { Data = mission.ToDetailsProto() };
+        var id = UuidText.Parse(request.MissionId);
+        var mission = await store.GetMissionAsync(caller.Organization, id, context.CancellationToken) ?? throw MissionNotFound();
+        var items = await attachments.ListAllAttachmentsAsync(caller.Organization, id, context.CancellationToken);
+        return new GetMissionResponse { Data = mission.ToDetailsProto(items) };
     }
 
     public override async Task<MissionResponse> UpdateMission(UpdateMissionRequest request, ServerCallContext context)

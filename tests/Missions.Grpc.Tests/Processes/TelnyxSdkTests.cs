@@ -196,6 +196,43 @@ public sealed class TelnyxSdkTests
         Assert.Empty(server.ErrorLines());
     }
 
+    [Fact]
+    public async Task Sdk_runs_all_fifteen_attachment_operations()
+    {
+        using var db = new TempDatabase();
+        await using var server = await ServerProcess.StartAsync(db.Path);
+        var result = await RunHarnessAsync("attachments.mjs", server);
+        var missionId = (string)result["missionId"]!;
+
+        foreach (var (kind, idKey, noun) in new[] { ("tools", "tool_id", "Tool"), ("knowledgeBases", "knowledge_base_id", "Knowledge base"), ("mcpServers", "mcp_server_id", "MCP server") })
+        {
+            var r = result["results"]![kind]!;
+            Assert.Equal(idKey, (string?)r["idKey"]);
+            Assert.Equal(Json.Sorted(idKey, "mission_id", "created_at", "updated_at"), r["bare"]!.Keys());
+            Assert.Equal(missionId, (string?)r["bare"]!["mission_id"]);
+            var id = (string)r["defined"]![idKey]!;
+            Assert.Equal("""{"level":1}""", r["defined"]!["config"]!.ToJsonString());
+            Assert.Equal([(string)r["bare"]![idKey]!, id], r["listed"]!["data"]!.AsArray().Select(i => (string)i![idKey]!));
+            Assert.Equal(r["defined"]!.ToJsonString(), r["got"]!.ToJsonString());
+            Assert.Equal(Json.Sorted(idKey, "mission_id", "created_at", "updated_at"), r["updatedNoBody"]!.Keys());
+            Assert.Equal($"{kind} two", (string?)r["updated"]!["name"]);
+            Assert.Null(r["updated"]!["config"]);
+            Assert.Equal((string?)r["defined"]!["created_at"], (string?)r["updated"]!["created_at"]);
+            Assert.Null(r["removed"]);
+            Assert.Equal("NotFoundError", (string?)r["afterDelete"]!["name"]);
+            Assert.Equal($$"""{"detail":"{{noun}} not found"}""", r["afterDelete"]!["error"]!.ToJsonString());
+        }
+        var retrieved = result["retrieved"]!;
+        Assert.Single(retrieved["tools"]!.AsArray());
+        Assert.Single(retrieved["knowledge_bases"]!.AsArray());
+        Assert.Single(retrieved["mcp_servers"]!.AsArray());
+        var cloned = result["cloned"]!;
+        Assert.NotEqual(missionId, (string?)cloned["mission_id"]);
+        Assert.Single(cloned["tools"]!.AsArray());
+        Assert.NotEqual((string?)retrieved["tools"]![0]!["tool_id"], (string?)cloned["tools"]![0]!["tool_id"]);
+        Assert.Empty(server.ErrorLines());
+    }
+
     /// <summary>Runs a harness script of tests/sdk against <paramref name="server"/>; its one JSON result.</summary>
     private static async Task<JsonNode> RunHarnessAsync(string script, ServerProcess server, Dictionary<string, string>? env = null)
     {
