@@ -19,6 +19,8 @@ public sealed class ApiKeyEntry
 /// <summary>Refuses to start without usable keys (the message says what to set); never prints a key.</summary>
 public sealed class AuthOptionsValidator : Microsoft.Extensions.Options.IValidateOptions<AuthOptions>
 {
+    public const int MaxOrganizationLength = 128;
+
     public Microsoft.Extensions.Options.ValidateOptionsResult Validate(string? name, AuthOptions options)
     {
         if (options.ApiKeys.Count == 0)
@@ -35,9 +37,15 @@ public sealed class AuthOptionsValidator : Microsoft.Extensions.Options.IValidat
             {
                 errors.Add($"Auth:ApiKeys:{i}:Key is empty.");
             }
-            if (string.IsNullOrWhiteSpace(options.ApiKeys[i].Organization))
+            var organization = options.ApiKeys[i].Organization;
+            if (string.IsNullOrWhiteSpace(organization))
             {
                 errors.Add($"Auth:ApiKeys:{i}:Organization is empty.");
+            }
+            else if (organization.Length > MaxOrganizationLength || organization.Any(char.IsControl))
+            {
+                // Every storage key starts with the organization: it must stay short and hold no separator.
+                errors.Add($"Auth:ApiKeys:{i}:Organization must be at most {MaxOrganizationLength} characters, without control characters.");
             }
         }
         if (options.ApiKeys.Where(k => !string.IsNullOrEmpty(k.Key)).GroupBy(k => k.Key).Any(g => g.Count() > 1))

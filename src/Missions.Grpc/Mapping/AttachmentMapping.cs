@@ -33,7 +33,7 @@ public static class AttachmentMapping
         {
             throw new RequestValidationException([Pydantic.StringTooShort(path, 1)]);
         }
-        if (id.Length > MaxItemIdLength)
+        if (id.EnumerateRunes().Count() > MaxItemIdLength) // characters as pydantic counts them (code points)
         {
             throw new RequestValidationException([Pydantic.StringTooLong(path, MaxItemIdLength)]);
         }

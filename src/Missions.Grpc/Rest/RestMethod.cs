@@ -32,6 +32,42 @@ public sealed partial class RestMethod
             _ => http.Custom?.Path ?? "",
         };
         RouteFields = RouteVariable().Matches(template).Select(m => m.Groups[1].Value).ToHashSet(StringComparer.Ordinal);
+        var segments = template.Split('/');
+        SegmentCount = segments.Length;
+        VariableSegments = segments
+            .Select((segment, index) => (Match: RouteVariable().Match(segment), Index: index))
+            .Where(s => s.Match.Success && s.Match.Value == segments[s.Index])
+            .ToDictionary(s => s.Index, s => s.Match.Groups[1].Value);
+    }
+
+    /// <summary>Segments of the route template (<c>/a/{b}</c> has three: "", "a", "{b}").</summary>
+    public int SegmentCount { get; }
+
+    /// <summary>Template segments that are exactly one variable: segment index to field name.</summary>
+    public IReadOnlyDictionary<int, string> VariableSegments { get; }
+
+    /// <summary>
+    /// The route variables as the caller sent them, fully unescaped from the raw request target: routing leaves
+    /// <c>%2F</c> escaped (and unescapes <c>%25</c>), so an id holding a slash could not be addressed. Null when
+    /// the raw target is unavailable or does not have the template's shape.
+    /// </summary>
+    public IReadOnlyDictionary<string, string>? RouteValuesFromRawTarget(string? rawTarget)
+    {
+        if (string.IsNullOrEmpty(rawTarget) || VariableSegments.Count == 0)
+        {
+            return null;
+        }
+        var path = rawTarget.Split('?', 2)[0];
+        if (!path.StartsWith('/') && Uri.TryCreate(path, UriKind.Absolute, out var absolute))
+        {
+            path = absolute.AbsolutePath; // absolute-form request target
+        }
+        var segments = path.Split('/');
+        if (segments.Length != SegmentCount)
+        {
+            return null;
+        }
+        return VariableSegments.ToDictionary(v => v.Value, v => Uri.UnescapeDataString(segments[v.Key]), StringComparer.Ordinal);
     }
 
     public MethodDescriptor Method { get; }

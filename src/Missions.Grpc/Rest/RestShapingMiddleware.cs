@@ -44,6 +44,13 @@ public sealed class RestShapingMiddleware(
         }
         var method = RestMethod.For(metadata.MethodDescriptor, metadata.HttpRule);
         var limits = options.Value;
+        if (method.RouteValuesFromRawTarget(context.Features.Get<IHttpRequestFeature>()?.RawTarget) is { } raw)
+        {
+            foreach (var (name, value) in raw)
+            {
+                context.Request.RouteValues[name] = value; // what the transcoder binds, too
+            }
+        }
         var routeValues = context.Request.RouteValues
             .Where(kv => kv.Value is not null)
             .ToDictionary(kv => kv.Key, kv => kv.Value!.ToString()!, StringComparer.Ordinal);

@@ -54,6 +54,11 @@ public static class JsonShapeChecker
             {
                 obj.Remove(rule.JsonName);
             }
+            else if (!rule.Field.IsRepeated && IsInteger(rule.Field) && LaxInteger(value) is { } integer)
+            {
+                // pydantic's lax integers ("1", 1.0) are accepted; protobuf's parser takes only integer tokens.
+                obj[rule.JsonName] = integer;
+            }
             path.RemoveAt(path.Count - 1);
         }
     }
@@ -236,6 +241,22 @@ public static class JsonShapeChecker
         }
         return number < min || number > max ? Pydantic.IntType([.. path]) : null;
     }
+
+    /// <summary>An accepted integer written as a string or with a fraction/exponent, as a plain integer token; null when it already is one.</summary>
+    private static JsonNode? LaxInteger(JsonNode value)
+    {
+        var kind = value.GetValueKind();
+        var text = kind == JsonValueKind.String ? Text(value)?.Trim() : value.ToJsonString();
+        if (text is null || (kind == JsonValueKind.Number && text.AsSpan().IndexOfAny(".eE") < 0))
+        {
+            return null;
+        }
+        var number = decimal.Truncate(decimal.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture));
+        return number >= long.MinValue && number <= long.MaxValue ? JsonValue.Create((long)number) : JsonValue.Create((ulong)number);
+    }
+
+    private static bool IsInteger(FieldDescriptor field) => field.FieldType is FieldType.Int32 or FieldType.SInt32 or FieldType.SFixed32
+        or FieldType.Int64 or FieldType.SInt64 or FieldType.SFixed64 or FieldType.UInt32 or FieldType.Fixed32 or FieldType.UInt64 or FieldType.Fixed64;
 
     private static Violation TypeError(FieldDescriptor field, IReadOnlyList<object> path) => field.FieldType switch
     {

@@ -24,7 +24,7 @@ public sealed class WatchOptions
 /// duplicate. Ends after a terminal run status, when the run is removed, or when the reader falls behind
 /// (a final <c>resume</c> update names the cursor to watch again from).
 /// </summary>
-public sealed class RunWatcher(IRunFeed feed, IEventStore events, IRunStore runs, IOptions<WatchOptions> options)
+public sealed class RunWatcher(IRunFeed feed, IEventStore events, IRunStore runs, IOptions<WatchOptions> options, IHostApplicationLifetime? lifetime = null)
 {
     public async Task WatchAsync(
         string organization, Guid missionId, Guid runId, string? afterEventId, Func<RunUpdate, Task> write, CancellationToken cancellationToken)
@@ -55,8 +55,25 @@ public sealed class RunWatcher(IRunFeed feed, IEventStore events, IRunStore runs
         }
         var runVersion = run.UpdatedAt;
 
-        await foreach (var item in live.Items.ReadAllAsync(cancellationToken))
+        // A server that shuts down ends live watches with a cursor instead of holding up its shutdown.
+        var stopping = lifetime?.ApplicationStopping ?? CancellationToken.None;
+        using var liveOrStopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stopping);
+        await using var reader = live.Items.ReadAllAsync(liveOrStopping.Token).GetAsyncEnumerator();
+        while (true)
         {
+            try
+            {
+                if (!await reader.MoveNextAsync())
+                {
+                    break;
+                }
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                await write(new RunUpdate { Resume = Resume(lastEvent, "The server is shutting down; watch again with after_event_id to continue") });
+                return;
+            }
+            var item = reader.Current;
             switch (item)
             {
                 case EventCommitted { Event: var e } when lastEvent is null || string.CompareOrdinal(e.Id, lastEvent) > 0:
@@ -74,22 +91,29 @@ public sealed class RunWatcher(IRunFeed feed, IEventStore events, IRunStore runs
                 case StepChanged { Step: var step }:
                     await write(new RunUpdate { Step = step.ToProto() });
                     break;
-                case RunRemoved:
-                    throw new ResourceNotFoundException("Run");
+                case RunRemoved { RunId: var removed }:
+                    // An update, not an error: REST callers already have a 200 and a stream of objects.
+                    await write(new RunUpdate { Removed = new WatchRemoved { RunId = removed } });
+                    return;
             }
         }
 
         if (live.Overflowed)
         {
-            var resume = new WatchResume
+            await write(new RunUpdate
             {
-                Reason = $"The watcher fell more than {limits.BufferSize} updates behind; watch again with after_event_id to continue",
-            };
-            if (lastEvent is not null)
-            {
-                resume.AfterEventId = lastEvent;
-            }
-            await write(new RunUpdate { Resume = resume });
+                Resume = Resume(lastEvent, $"The watcher fell more than {limits.BufferSize} updates behind; watch again with after_event_id to continue"),
+            });
         }
+    }
+
+    private static WatchResume Resume(string? lastEvent, string reason)
+    {
+        var resume = new WatchResume { Reason = reason };
+        if (lastEvent is not null)
+        {
+            resume.AfterEventId = lastEvent;
+        }
+        return resume;
     }
 }

@@ -208,7 +208,7 @@ public sealed class WatchRunTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Deleting_the_mission_ends_its_watchers_with_not_found()
+    public async Task Deleting_the_mission_ends_its_watchers_with_a_removed_update()
     {
         var (missionId, runId) = await NewRunAsync();
         var client = new RunWatchService.RunWatchServiceClient(_app.GrpcChannel());
@@ -218,8 +218,32 @@ public sealed class WatchRunTests : IAsyncLifetime
 
         await _app.Grpc().DeleteMissionAsync(new DeleteMissionRequest { MissionId = missionId }, Key(), Deadline);
 
-        var error = await Assert.ThrowsAsync<RpcException>(() => call.ResponseStream.MoveNext());
-        Assert.Equal((StatusCode.NotFound, "Run not found"), (error.StatusCode, error.Status.Detail));
+        Assert.True(await call.ResponseStream.MoveNext());
+        Assert.Equal(runId, call.ResponseStream.Current.Removed.RunId);
+        Assert.False(await call.ResponseStream.MoveNext()); // a normal end: REST callers get a last line, not an error object
+    }
+
+    [Fact]
+    public async Task A_server_that_shuts_down_ends_live_watches_with_a_cursor()
+    {
+        await using var app = new MissionsApp();
+        var missionId = (await app.Grpc().CreateMissionAsync(new CreateMissionRequest { Name = "shutdown" }, Key(), Deadline)).Data.MissionId;
+        var runId = (await app.GrpcRuns().CreateRunAsync(new CreateRunRequest { MissionId = missionId }, Key(), Deadline)).Data.RunId;
+        var eventId = (await new RunEventsService.RunEventsServiceClient(app.GrpcChannel()).LogEventAsync(new LogEventRequest
+        {
+            MissionId = missionId, RunId = runId, Type = EventType.Message, Summary = "before",
+        }, Key(), Deadline)).Data.EventId;
+        var client = new RunWatchService.RunWatchServiceClient(app.GrpcChannel());
+        using var call = client.WatchRun(new WatchRunRequest { MissionId = missionId, RunId = runId }, Key(), DateTime.UtcNow.AddSeconds(30));
+        Assert.True(await call.ResponseStream.MoveNext()); // the event
+        Assert.True(await call.ResponseStream.MoveNext()); // the run
+
+        app.Services.GetRequiredService<Microsoft.Extensions.Hosting.IHostApplicationLifetime>().StopApplication();
+
+        Assert.True(await call.ResponseStream.MoveNext().WaitAsync(TimeSpan.FromSeconds(10)));
+        var resume = call.ResponseStream.Current.Resume;
+        Assert.Equal(eventId, resume.AfterEventId);
+        Assert.Contains("shutting down", resume.Reason);
     }
 
     [Fact]

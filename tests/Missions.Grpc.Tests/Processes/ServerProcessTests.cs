@@ -26,6 +26,31 @@ public sealed class ServerProcessTests
     };
 
     [Fact]
+    public async Task Ids_holding_a_slash_or_a_percent_sign_are_addressable_as_the_sdk_encodes_them()
+    {
+        // Kestrel's routing leaves %2F escaped in route values (and unescapes %25), which made "a/b" and
+        // "a%2Fb" one address; the raw request target tells them apart. (The in-memory test host has no raw target.)
+        using var db = new TempDatabase();
+        await using var server = await ServerProcess.StartAsync(db.Path);
+        var client = Rest(server);
+        var (run, _, _) = await client.NewRunAsync();
+        await client.SendAsync(HttpMethod.Post, $"{run}/plan",
+            """{"steps":[{"step_id":"a/b","description":"slash","sequence":0},{"step_id":"a%2Fb","description":"percent","sequence":1}]}""");
+        await client.SendAsync(HttpMethod.Post, $"{run}/telnyx-agents", """{"telnyx_agent_id":"agents/7"}""");
+
+        var slash = await client.SendAsync(HttpMethod.Get, $"{run}/plan/steps/{Uri.EscapeDataString("a/b")}");
+        var percent = await client.SendAsync(HttpMethod.Get, $"{run}/plan/steps/{Uri.EscapeDataString("a%2Fb")}");
+        var patched = await client.SendAsync(HttpMethod.Patch, $"{run}/plan/steps/{Uri.EscapeDataString("a/b")}", """{"status":"skipped"}""");
+        var unlinked = await client.SendAsync(HttpMethod.Delete, $"{run}/telnyx-agents/{Uri.EscapeDataString("agents/7")}");
+
+        Assert.Equal("slash", (string?)slash.Json!["data"]!["description"]);
+        Assert.Equal("percent", (string?)percent.Json!["data"]!["description"]);
+        Assert.Equal(("a/b", "skipped"), ((string)patched.Json!["data"]!["step_id"]!, (string)patched.Json!["data"]!["status"]!));
+        Assert.Equal(HttpStatusCode.NoContent, unlinked.Status);
+        Assert.Empty(server.ErrorLines());
+    }
+
+    [Fact]
     public async Task Rest_and_grpc_endpoints_serve_over_sockets()
     {
         using var db = new TempDatabase();

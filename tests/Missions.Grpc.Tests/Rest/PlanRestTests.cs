@@ -150,6 +150,44 @@ public sealed class PlanRestTests : AppTest
     }
 
     [Fact]
+    public async Task Lax_integers_are_read_as_pydantic_reads_them()
+    {
+        var (run, _, _) = await Client.NewRunAsync();
+
+        var (status, json, _) = await Client.SendAsync(HttpMethod.Post, $"{run}/plan",
+            """{"steps":[{"step_id":"a","description":"d","sequence":"1"},{"step_id":"b","description":"d","sequence":2.0},{"step_id":"c","description":"d","sequence":" -3 "}]}""");
+
+        Assert.Equal(HttpStatusCode.Created, status);
+        Assert.Equal([1, 2, -3], json!["data"]!.AsArray().Select(s => (int)s!["sequence"]!));
+    }
+
+    [Fact]
+    public async Task Ids_of_256_four_byte_characters_are_stored_and_found()
+    {
+        var (run, _, _) = await Client.NewRunAsync();
+        var id = string.Concat(Enumerable.Repeat("\ud83d\ude00", 256)); // 256 emoji: 1024 UTF-8 bytes
+
+        var plan = await Client.SendAsync(HttpMethod.Post, $"{run}/plan", $$"""{"steps":[{"step_id":"{{id}}","description":"d","sequence":0}]}""");
+        var logged = await Client.SendAsync(HttpMethod.Post, $"{run}/events",
+            $$"""{"type":"message","summary":"s","step_id":"{{id}}","agent_id":"{{id}}","idempotency_key":"{{id}}"}""");
+        var replayed = await Client.SendAsync(HttpMethod.Post, $"{run}/events",
+            $$"""{"type":"message","summary":"s","step_id":"{{id}}","agent_id":"{{id}}","idempotency_key":"{{id}}"}""");
+        var linked = await Client.SendAsync(HttpMethod.Post, $"{run}/telnyx-agents", $$"""{"telnyx_agent_id":"{{id}}"}""");
+        var step = await Client.SendAsync(HttpMethod.Get, $"{run}/plan/steps/{Uri.EscapeDataString(id)}");
+        var byStep = await Client.SendAsync(HttpMethod.Get, $"{run}/events?step_id={Uri.EscapeDataString(id)}");
+        var tooLong = await Client.SendAsync(HttpMethod.Post, $"{run}/telnyx-agents", $$"""{"telnyx_agent_id":"{{id}}x"}""");
+
+        Assert.Equal(HttpStatusCode.Created, plan.Status);
+        Assert.Equal(HttpStatusCode.Created, logged.Status);
+        Assert.Equal(["true"], replayed.Response.Headers.GetValues("idempotent-replayed"));
+        Assert.Equal(HttpStatusCode.Created, linked.Status);
+        Assert.Equal(HttpStatusCode.OK, step.Status);
+        Assert.Equal(id, (string?)step.Json!["data"]!["step_id"]);
+        Assert.Equal(1, (int)byStep.Json!["meta"]!["total_results"]!);
+        Assert.Equal("string_too_long", (string?)tooLong.Json.SingleDetail()["type"]);
+    }
+
+    [Fact]
     public async Task More_than_a_thousand_steps_in_one_request_is_422()
     {
         var (run, _, _) = await Client.NewRunAsync();
