@@ -2,6 +2,7 @@ using Grpc.AspNetCore.Server;
 using Microsoft.Extensions.Options;
 using Missions.Grpc.Auth;
 using Missions.Grpc.Errors;
+using Missions.Grpc.OpenApi;
 using Missions.Grpc.Rest;
 using Missions.Grpc.Services;
 using Missions.Grpc.Storage;
@@ -55,6 +56,7 @@ public static class MissionsServerComposition
             })
             .AddJsonTranscoding(options => options.TypeRegistry = RestShapingMiddleware.ErrorTypes);
         services.AddMalformedRequestGuard();
+        services.AddMissionsOpenApi();
         services.AddGrpcReflection();
         services.AddGrpcHealthChecks().AddCheck<StorageHealthCheck>("storage");
         return builder;
@@ -70,6 +72,7 @@ public static class MissionsServerComposition
         app.UseStatusCodePages(context =>
             RestErrors.WriteDetailAsync(context.HttpContext.Response, context.HttpContext.Response.StatusCode,
                 Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(context.HttpContext.Response.StatusCode)));
+        app.UseMissionsOpenApi();
         app.UseRouting();
         app.UseMiddleware<ApiKeyMiddleware>();
         app.UseMiddleware<RestShapingMiddleware>();

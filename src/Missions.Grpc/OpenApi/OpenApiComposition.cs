@@ -1,0 +1,78 @@
+using Microsoft.OpenApi.Models;
+
+namespace Missions.Grpc.OpenApi;
+
+/// <summary>
+/// The OpenAPI document of the REST face, generated from the proto (Microsoft.AspNetCore.Grpc.Swagger with
+/// Swashbuckle; proto comments as descriptions) and completed by filters that read the same annotations the
+/// server obeys: the <c>(missions.v1.rest)</c> success status, <c>field_behavior</c>, protovalidate rules.
+/// Served at <c>/swagger/v1/swagger.json</c>, with Swagger UI at <c>/swagger</c>.
+/// </summary>
+public static class OpenApiComposition
+{
+    public const string DocumentName = "v1";
+    public const string DocumentPath = "/swagger/v1/swagger.json";
+
+    public static IServiceCollection AddMissionsOpenApi(this IServiceCollection services)
+    {
+        services.AddGrpcSwagger();
+        services.AddSwaggerGen(options =>
+        {
+            options.SwaggerDoc(DocumentName, new OpenApiInfo
+            {
+                Title = "Telnyx AI Missions API (Missions.Grpc)",
+                Version = "2.0.0",
+                Description = "Missions, runs, plans, events, agent links and attachments, served from one gRPC contract " +
+                              "(package missions.v1) through JSON transcoding. Generated from the proto.",
+            });
+            var comments = Path.Combine(AppContext.BaseDirectory, "Missions.Grpc.Contracts.xml");
+            if (File.Exists(comments))
+            {
+                options.IncludeGrpcXmlComments(comments, includeControllerXmlComments: true);
+            }
+            options.AddSecurityDefinition(BearerScheme, new OpenApiSecurityScheme
+            {
+                Type = SecuritySchemeType.Http,
+                Scheme = "bearer",
+                Description = "An API key: Authorization: Bearer <key>.",
+            });
+            options.AddSecurityRequirement(new OpenApiSecurityRequirement
+            {
+                [new OpenApiSecurityScheme { Reference = new OpenApiReference { Type = ReferenceType.SecurityScheme, Id = BearerScheme } }] = [],
+            });
+            options.CustomSchemaIds(SchemaId);
+            options.SchemaFilter<ProtoSchemaFilter>();
+            options.OperationFilter<RestOperationFilter>();
+            options.DocumentFilter<ValidationErrorDocumentFilter>();
+        });
+        return services;
+    }
+
+    public static WebApplication UseMissionsOpenApi(this WebApplication app)
+    {
+        app.UseSwagger();
+        app.UseSwaggerUI(options => options.SwaggerEndpoint(DocumentPath, "Missions API v1"));
+        return app;
+    }
+
+    /// <summary>
+    /// Unique schema names for nested proto types: <c>MissionRun.Types.Status</c> is <c>MissionRunStatus</c>
+    /// (several messages nest an enum named Status); types outside the API's namespace keep theirs as a prefix.
+    /// </summary>
+    private static string SchemaId(Type type)
+    {
+        var names = new List<string>();
+        for (var current = type; current is not null; current = current.DeclaringType)
+        {
+            if (current.Name != "Types")
+            {
+                names.Insert(0, current.Name);
+            }
+        }
+        var prefix = type.Namespace is null or "Missions.Grpc.V1" ? "" : type.Namespace.Replace(".", "", StringComparison.Ordinal);
+        return prefix + string.Concat(names);
+    }
+
+    /// <summary>The security scheme's name, as the spec names it.</summary>
+    public const string BearerScheme = "bearerAuth";
+}

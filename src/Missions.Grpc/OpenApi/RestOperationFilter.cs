@@ -1,0 +1,90 @@
+using Microsoft.AspNetCore.Grpc.JsonTranscoding;
+using Microsoft.OpenApi.Models;
+using Missions.Grpc.Rest;
+using Missions.Grpc.Validation;
+using Swashbuckle.AspNetCore.SwaggerGen;
+
+namespace Missions.Grpc.OpenApi;
+
+/// <summary>
+/// Completes each operation from what the REST layer obeys for its method (<see cref="RestMethod"/>): the
+/// declared success status (201, or 204 with no body), the 422 every operation can answer, and query
+/// parameters under their REST names (<c>page[size]</c>, not <c>page.size</c>).
+/// </summary>
+public sealed class RestOperationFilter : IOperationFilter
+{
+    public void Apply(OpenApiOperation operation, OperationFilterContext context)
+    {
+        var metadata = context.ApiDescription.ActionDescriptor.EndpointMetadata.OfType<GrpcJsonTranscodingMetadata>().FirstOrDefault();
+        if (metadata is null)
+        {
+            return;
+        }
+        var method = RestMethod.For(metadata.MethodDescriptor, metadata.HttpRule);
+        operation.OperationId = metadata.MethodDescriptor.Service.Name + "_" + metadata.MethodDescriptor.Name;
+
+        if (method.SuccessStatus != StatusCodes.Status200OK && operation.Responses.Remove("200", out var success))
+        {
+            if (method.SuccessStatus == StatusCodes.Status204NoContent)
+            {
+                success.Content.Clear();
+            }
+            success.Description = method.SuccessStatus == StatusCodes.Status201Created ? "Created" : "No Content";
+            operation.Responses[method.SuccessStatus.ToString(System.Globalization.CultureInfo.InvariantCulture)] = success;
+        }
+        operation.Responses["422"] = new OpenApiResponse
+        {
+            Description = "Validation Error",
+            Content = new Dictionary<string, OpenApiMediaType>
+            {
+                ["application/json"] = new()
+                {
+                    Schema = new OpenApiSchema
+                    {
+                        Reference = new OpenApiReference { Type = ReferenceType.Schema, Id = ValidationErrorDocumentFilter.HttpValidationError },
+                    },
+                },
+            },
+        };
+        operation.Responses["default"] = new OpenApiResponse
+        {
+            Description = "Error (401, 404, 409, 413, ...): {\"detail\": \"...\"}",
+            Content = new Dictionary<string, OpenApiMediaType>
+            {
+                ["application/json"] = new()
+                {
+                    Schema = new OpenApiSchema { Reference = new OpenApiReference { Type = ReferenceType.Schema, Id = ValidationErrorDocumentFilter.ErrorDetail } },
+                },
+            },
+        };
+        var input = MessageRules.For(metadata.MethodDescriptor.InputType);
+        foreach (var parameter in operation.Parameters)
+        {
+            if (parameter.In == ParameterLocation.Query)
+            {
+                parameter.Name = QueryAliases.ToQueryName(parameter.Name.Split('.'));
+            }
+            else if (parameter.In == ParameterLocation.Path && input.ByJsonName.TryGetValue(parameter.Name, out var field)
+                     && field.Constraints?.String is { Uuid: true })
+            {
+                parameter.Schema.Format = "uuid";
+            }
+        }
+        if (operation.RequestBody is { } body)
+        {
+            body.Required = method.BodyRequired;
+            // The body of `body: "*"` is the request message without its route fields.
+            if (method.Http.Body == "*" && method.RouteFields.Count > 0
+                && body.Content.TryGetValue("application/json", out var json) && json.Schema?.Reference?.Id is { } id
+                && context.SchemaRepository.Schemas.TryGetValue(id, out var message))
+            {
+                foreach (var routeField in method.RouteFields)
+                {
+                    var name = MessageRules.For(metadata.MethodDescriptor.InputType).ByProtoName[routeField].JsonName;
+                    message.Properties.Remove(name);
+                    message.Required.Remove(name);
+                }
+            }
+        }
+    }
+}
