@@ -55,8 +55,9 @@ public static class MissionsServerComposition
                 options.EnableDetailedErrors = false;
             })
             .AddJsonTranscoding(options => options.TypeRegistry = RestShapingMiddleware.ErrorTypes);
-        services.AddMalformedRequestGuard();
+        // Before the guard: AddGrpcSwagger calls AddGrpc again, which would re-add the binder the guard replaces.
         services.AddMissionsOpenApi();
+        services.AddMalformedRequestGuard();
         services.AddGrpcReflection();
         services.AddGrpcHealthChecks().AddCheck<StorageHealthCheck>("storage");
         return builder;
