@@ -10,7 +10,7 @@ namespace Missions.Grpc.Tests.Processes;
 /// with baseURL: what an SDK user gets, unchanged. npm packages are installed by the test itself.
 /// </summary>
 [Collection(ServerProcessCollection.Name)]
-public sealed class TelnyxSdkTests
+public sealed class TelnyxSdkTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private static readonly string SdkDir = Path.Combine(ServerProcess.RepoRoot, "tests", "sdk");
 
@@ -230,6 +230,19 @@ public sealed class TelnyxSdkTests
         Assert.NotEqual(missionId, (string?)cloned["mission_id"]);
         Assert.Single(cloned["tools"]!.AsArray());
         Assert.NotEqual((string?)retrieved["tools"]![0]!["tool_id"], (string?)cloned["tools"]![0]!["tool_id"]);
+        Assert.Empty(server.ErrorLines());
+    }
+
+    [Fact]
+    public async Task Sdk_full_surface_suite_passes_all_41_operations()
+    {
+        using var db = new TempDatabase();
+        await using var server = await ServerProcess.StartAsync(db.Path);
+        var result = await RunHarnessAsync("full-surface.mjs", server);
+
+        output.WriteLine((string)result["summary"]!);
+        Assert.Equal(41, result["operations"]!.AsArray().Count);
+        Assert.StartsWith("SDK full surface: 41/41 operations passed", (string?)result["summary"]);
         Assert.Empty(server.ErrorLines());
     }
 
