@@ -10,29 +10,35 @@ namespace Missions.Grpc.Auth;
 /// </summary>
 public sealed class ApiKeyAuthenticator
 {
-    private readonly (byte[] Digest, string Organization)[] _keys;
+    private readonly (byte[] Digest, ApiKeyIdentity Identity)[] _keys;
 
     public ApiKeyAuthenticator(IOptions<AuthOptions> options)
     {
         _keys = options.Value.ApiKeys
-            .Select(k => (SHA256.HashData(Encoding.UTF8.GetBytes(k.Key)), k.Organization))
+            .Select((k, i) => (SHA256.HashData(Encoding.UTF8.GetBytes(k.Key)), new ApiKeyIdentity(k.Organization, $"key-{i}")))
             .ToArray();
     }
 
-    /// <summary>The organization owning <paramref name="key"/>, or null when the key is unknown.</summary>
-    public string? Authenticate(ReadOnlySpan<char> key)
+    /// <summary>Who owns <paramref name="key"/>, or null when the key is unknown.</summary>
+    public ApiKeyIdentity? Authenticate(ReadOnlySpan<char> key)
     {
         Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
         var utf8 = Encoding.UTF8.GetBytes(key.ToArray());
         SHA256.HashData(utf8, digest);
-        string? organization = null;
+        ApiKeyIdentity? identity = null;
         foreach (var (candidate, owner) in _keys)
         {
             if (CryptographicOperations.FixedTimeEquals(candidate, digest))
             {
-                organization = owner;
+                identity = owner;
             }
         }
-        return organization;
+        return identity;
     }
 }
+
+/// <summary>
+/// An authenticated key: its organization, and a name for the key that is not the key
+/// (<c>key-0</c>, <c>key-1</c>: its position under Auth:ApiKeys), for per-key limits and logs.
+/// </summary>
+public sealed record ApiKeyIdentity(string Organization, string KeyId);

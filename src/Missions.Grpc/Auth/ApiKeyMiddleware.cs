@@ -1,6 +1,5 @@
 using Grpc.AspNetCore.Server;
 using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.Grpc.JsonTranscoding;
 using Missions.Grpc.Rest;
 
 namespace Missions.Grpc.Auth;
@@ -25,7 +24,7 @@ public sealed class ApiKeyMiddleware(RequestDelegate next, ApiKeyAuthenticator a
             await next(context);
             return;
         }
-        string? organization = null;
+        ApiKeyIdentity? identity = null;
         string problem;
         var header = context.Request.Headers.Authorization.ToString();
         if (string.IsNullOrEmpty(header))
@@ -38,30 +37,15 @@ public sealed class ApiKeyMiddleware(RequestDelegate next, ApiKeyAuthenticator a
         }
         else
         {
-            organization = authenticator.Authenticate(header.AsSpan(Scheme.Length).Trim());
+            identity = authenticator.Authenticate(header.AsSpan(Scheme.Length).Trim());
             problem = "Invalid API key";
         }
-        if (organization is null)
+        if (identity is null)
         {
-            await RejectAsync(context, problem, isRest: endpoint.Metadata.GetMetadata<GrpcJsonTranscodingMetadata>() is not null);
+            await RestErrors.RejectAsync(context, global::Grpc.Core.StatusCode.Unauthenticated, problem);
             return;
         }
-        caller.Organization = organization;
+        caller.Identity = identity;
         await next(context);
-    }
-
-    private static Task RejectAsync(HttpContext context, string detail, bool isRest)
-    {
-        var response = context.Response;
-        if (!isRest)
-        {
-            // A trailers-only gRPC response: status in the headers, no body.
-            response.StatusCode = StatusCodes.Status200OK;
-            response.ContentType = "application/grpc";
-            response.Headers["grpc-status"] = ((int)global::Grpc.Core.StatusCode.Unauthenticated).ToString();
-            response.Headers["grpc-message"] = detail;
-            return Task.CompletedTask;
-        }
-        return RestErrors.WriteDetailAsync(response, StatusCodes.Status401Unauthorized, detail);
     }
 }

@@ -6,11 +6,16 @@ namespace Missions.Grpc.Auth;
 /// </summary>
 public sealed class CallerContext
 {
-    private string? _organization;
+    private ApiKeyIdentity? _identity;
 
-    public string Organization
+    public string Organization => Identity.Organization;
+
+    /// <summary>The authenticated key (never the key itself).</summary>
+    public ApiKeyIdentity Identity
     {
-        get => _organization ?? throw new InvalidOperationException("The caller was not authenticated.");
-        set => _organization = value;
+        get => _identity ?? throw new InvalidOperationException("The caller was not authenticated.");
+        set => _identity = value;
     }
+
+    public bool IsAuthenticated => _identity is not null;
 }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Missions.Grpc.Auth;
 using Missions.Grpc.Errors;
 using Missions.Grpc.OpenApi;
+using Missions.Grpc.RateLimiting;
 using Missions.Grpc.Rest;
 using Missions.Grpc.Services;
 using Missions.Grpc.Storage;
@@ -33,6 +34,10 @@ public static class MissionsServerComposition
 
         services.AddOptions<RestOptions>().Bind(configuration.GetSection(RestOptions.SectionName));
         var rest = configuration.GetSection(RestOptions.SectionName).Get<RestOptions>() ?? new RestOptions();
+
+        var rateLimits = configuration.GetSection(RateLimitOptions.SectionName).Get<RateLimitOptions>() ?? new RateLimitOptions();
+        services.AddSingleton(rateLimits);
+        services.AddKeyRateLimiting(rateLimits);
 
         services.AddMissionStorage(configuration);
         services.AddOptions<WatchOptions>().Bind(configuration.GetSection(WatchOptions.SectionName));
@@ -76,6 +81,7 @@ public static class MissionsServerComposition
         app.UseMissionsOpenApi();
         app.UseRouting();
         app.UseMiddleware<ApiKeyMiddleware>();
+        app.UseKeyRateLimiting(app.Services.GetRequiredService<RateLimitOptions>());
         app.UseMiddleware<RestShapingMiddleware>();
 
         app.MapGrpcService<MissionsServiceImpl>();

@@ -27,12 +27,31 @@ public static class RestErrors
         StatusCode.PermissionDenied => StatusCodes.Status403Forbidden,
         StatusCode.NotFound => StatusCodes.Status404NotFound,
         StatusCode.AlreadyExists or StatusCode.FailedPrecondition or StatusCode.Aborted => StatusCodes.Status409Conflict,
-        StatusCode.ResourceExhausted => StatusCodes.Status413PayloadTooLarge,
+        StatusCode.ResourceExhausted => StatusCodes.Status413PayloadTooLarge, // message size; rate limits answer 429 themselves
         StatusCode.Unimplemented => StatusCodes.Status501NotImplemented,
         StatusCode.Unavailable => StatusCodes.Status503ServiceUnavailable,
         StatusCode.DeadlineExceeded => StatusCodes.Status504GatewayTimeout,
         _ => StatusCodes.Status500InternalServerError,
     };
+
+    /// <summary>
+    /// Refuses a request before it reaches its handler, in the caller's protocol: a REST endpoint gets
+    /// <c>{"detail": ...}</c> with the HTTP status for <paramref name="code"/>; a gRPC call gets a trailers-only
+    /// response (status in the headers, no body).
+    /// </summary>
+    public static Task RejectAsync(HttpContext context, StatusCode code, string detail, int? httpStatus = null)
+    {
+        var response = context.Response;
+        if (context.GetEndpoint()?.Metadata.GetMetadata<Microsoft.AspNetCore.Grpc.JsonTranscoding.GrpcJsonTranscodingMetadata>() is null)
+        {
+            response.StatusCode = StatusCodes.Status200OK;
+            response.ContentType = "application/grpc";
+            response.Headers["grpc-status"] = ((int)code).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            response.Headers["grpc-message"] = Uri.EscapeDataString(detail);
+            return Task.CompletedTask;
+        }
+        return WriteDetailAsync(response, httpStatus ?? HttpStatusFor(code), detail);
+    }
 
     /// <summary>Writes <c>{"detail": "..."}</c> with the status's headers (401 challenge, 409 no-retry).</summary>
     public static Task WriteDetailAsync(HttpResponse response, int status, string detail)

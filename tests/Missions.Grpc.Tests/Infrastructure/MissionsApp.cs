@@ -35,6 +35,7 @@ public sealed class MissionsApp : WebApplicationFactory<Program>
     {
         builder.UseEnvironment("Testing");
         builder.UseSetting("Storage:LiteDb:Path", Database.Path);
+        builder.UseSetting("RateLimiting:Enabled", "false"); // tests that exercise limits turn it on
         foreach (var (key, value) in TestKeys.Settings().Concat(_settings))
         {
             builder.UseSetting(key, value);

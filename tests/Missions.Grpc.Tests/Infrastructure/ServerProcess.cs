@@ -48,7 +48,8 @@ public sealed class ServerProcess : IAsyncDisposable
     public static string RepoRoot { get; } = FindRepoRoot();
 
     /// <summary>Starts the server and waits until /healthz answers (or the process exits).</summary>
-    public static async Task<ServerProcess> StartAsync(string databasePath, bool withKeys = true, bool waitUntilHealthy = true)
+    public static async Task<ServerProcess> StartAsync(
+        string databasePath, bool withKeys = true, bool waitUntilHealthy = true, IReadOnlyDictionary<string, string>? settings = null)
     {
         var restUrl = $"http://127.0.0.1:{FreePort()}";
         var grpcUrl = $"http://127.0.0.1:{FreePort()}";
@@ -65,6 +66,11 @@ public sealed class ServerProcess : IAsyncDisposable
         start.Environment["Kestrel__Endpoints__Grpc__Url"] = grpcUrl;
         start.Environment["Storage__LiteDb__Path"] = databasePath;
         start.Environment["Logging__Console__FormatterName"] = "simple";
+        start.Environment["RateLimiting__Enabled"] = "false"; // tests that exercise limits turn it on
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            start.Environment[key.Replace(":", "__")] = value;
+        }
         if (withKeys)
         {
             foreach (var (key, value) in TestKeys.Settings())
