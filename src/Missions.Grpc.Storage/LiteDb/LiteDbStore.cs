@@ -39,12 +39,7 @@ public sealed partial class LiteDbStore : IMissionStore, IRunStore, IPlanStore, 
             RefuseOrphanLog(path);
             // Ordinal collation: LiteDB's default ignores case, which would make organizations "acme"
             // and "Acme" one range of every key index. (A collation is fixed when the file is created.)
-            _db = new LiteDatabase(new ConnectionString
-            {
-                Filename = path,
-                Connection = ConnectionType.Direct,
-                Collation = new Collation(CultureInfo.InvariantCulture.LCID, CompareOptions.Ordinal),
-            }, CreateMapper());
+            _db = Open(path);
             if (_db.Collation.SortOptions != CompareOptions.Ordinal)
             {
                 throw new InvalidOperationException(
@@ -153,6 +148,34 @@ public sealed partial class LiteDbStore : IMissionStore, IRunStore, IPlanStore, 
         var now = Now();
         var floor = previous.ToUniversalTime().AddMilliseconds(1);
         return now >= floor ? now : DateTime.SpecifyKind(floor, DateTimeKind.Utc);
+    }
+
+    /// <summary>
+    /// Opens (or creates) the file. A file LiteDB cannot read is reported and left exactly as it is: never
+    /// replaced by an empty database, so nothing is lost by starting.
+    /// </summary>
+    private static LiteDatabase Open(string path)
+    {
+        var connection = new ConnectionString
+        {
+            Filename = path,
+            Connection = ConnectionType.Direct,
+            Collation = new Collation(CultureInfo.InvariantCulture.LCID, CompareOptions.Ordinal),
+        };
+        LiteDatabase? db = null;
+        try
+        {
+            db = new LiteDatabase(connection, CreateMapper());
+            _ = db.GetCollectionNames().ToList(); // reads the header and the collection pages
+            return db;
+        }
+        catch (Exception error) when (error is not OutOfMemoryException)
+        {
+            db?.Dispose();
+            throw new InvalidOperationException(
+                $"The LiteDB file '{path}' cannot be opened ({error.GetType().Name}: {error.Message}). It was left untouched: " +
+                "restore it from a backup, or move it (and its -log file) away to start with an empty database.", error);
+        }
     }
 
     private static FileStream AcquireProcessLock(string path)
