@@ -50,7 +50,8 @@ public static class MissionsServerComposition
 
         services.AddSingleton(new MessageValidator(
             new Validator(new ValidatorOptions { FileDescriptors = [.. ApiFiles] }),
-            ApiFiles.SelectMany(f => f.Services)));
+            ApiFiles.SelectMany(f => f.Services),
+            configuration.GetValue("Validation:MaxFreeFormDepth", MessageValidator.DefaultMaxFreeFormDepth)));
 
         services.AddGrpc(options =>
             {

@@ -57,6 +57,11 @@ public sealed class RestRequest
             {
                 body = body[3..]; // a UTF-8 byte order mark, which Python's json accepts
             }
+            if (FirstInvalidUtf8(body) is { } badByte)
+            {
+                // JsonDocument checks string contents lazily; the body is refused whole, as Python's decoder does.
+                return [Pydantic.JsonInvalid(badByte, $"'utf-8' codec can't decode byte 0x{body[badByte]:x2} in position {badByte}")];
+            }
             try
             {
                 _body = ParseLastWins(body, maxDepth);
@@ -119,6 +124,25 @@ public sealed class RestRequest
             }
         }
         return Order(violations, input);
+    }
+
+    /// <summary>Offset of the first byte that is not part of valid UTF-8, or null when all of it is.</summary>
+    private static int? FirstInvalidUtf8(ReadOnlySpan<byte> bytes)
+    {
+        if (System.Text.Unicode.Utf8.IsValid(bytes))
+        {
+            return null;
+        }
+        var offset = 0;
+        while (offset < bytes.Length)
+        {
+            if (System.Text.Rune.DecodeFromUtf8(bytes[offset..], out _, out var consumed) != System.Buffers.OperationStatus.Done)
+            {
+                return offset;
+            }
+            offset += consumed;
+        }
+        return null;
     }
 
     /// <summary>

@@ -154,13 +154,24 @@ public static class JsonShapeChecker
             "google.protobuf.ListValue" => kind == JsonValueKind.Array ? null : Pydantic.ListType([.. path]),
             _ => null,
         };
+        // Nesting depth is the validator's to report (MessageValidator.MaxFreeFormDepth), for both faces.
         return typeError
-            ?? (Depth(value) > MessageValidator.MaxFreeFormDepth ? MessageValidator.TooDeep([.. path])
-                : HasLoneSurrogate(value) ? Pydantic.StringUnicode([.. path])
+            ?? (HasLoneSurrogate(value) ? Pydantic.StringUnicode([.. path])
+                : HasNonFiniteNumber(value) ? Pydantic.ValueError([.. path], "numbers must be finite")
                 : null);
     }
 
     /// <summary>A string (or, in a container, any key or string) holding half of a UTF-16 surrogate pair: not Unicode text.</summary>
+    /// <summary>A number beyond double's range (1e400): protobuf's JSON parser refuses it; so does the API, by name.</summary>
+    private static bool HasNonFiniteNumber(JsonNode? node) => node switch
+    {
+        JsonObject obj => obj.Any(p => HasNonFiniteNumber(p.Value)),
+        JsonArray array => array.Any(HasNonFiniteNumber),
+        JsonValue value when value.GetValueKind() == JsonValueKind.Number =>
+            !double.IsFinite(double.Parse(value.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture)),
+        _ => false,
+    };
+
     private static bool HasLoneSurrogate(JsonNode? node) => node switch
     {
         JsonObject obj => obj.Any(p => IsBroken(p.Key) || HasLoneSurrogate(p.Value)),
@@ -199,12 +210,6 @@ public static class JsonShapeChecker
     }
 
     /// <summary>Container nesting, counted as <see cref="MessageValidator"/> counts Struct/ListValue levels.</summary>
-    private static int Depth(JsonNode? node) => node switch
-    {
-        JsonObject obj => 1 + obj.Select(p => Depth(p.Value)).DefaultIfEmpty(0).Max(),
-        JsonArray array => 1 + array.Select(Depth).DefaultIfEmpty(0).Max(),
-        _ => 0,
-    };
 
     /// <summary>pydantic's lax integers: whole numbers, and strings holding one; in the field's range.</summary>
     private static Violation? IntegerError(FieldDescriptor field, JsonNode value, JsonValueKind kind, List<object> path)

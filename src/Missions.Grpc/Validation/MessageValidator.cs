@@ -19,8 +19,15 @@ public sealed class MessageValidator
     /// Builds protovalidate's evaluators for every request type of <paramref name="services"/> up front
     /// (ProtoValidate 1.0.1 builds them lazily; its PreLoadDescriptors option finds none for our files).
     /// </summary>
-    public MessageValidator(IValidator protoValidator, IEnumerable<Google.Protobuf.Reflection.ServiceDescriptor> services)
+    /// <param name="maxFreeFormDepth">Deepest nesting accepted inside a free-form object (Validation:MaxFreeFormDepth).</param>
+    public MessageValidator(IValidator protoValidator, IEnumerable<Google.Protobuf.Reflection.ServiceDescriptor> services, int maxFreeFormDepth = DefaultMaxFreeFormDepth)
     {
+        if (maxFreeFormDepth is < 1 or > MaxConfigurableDepth)
+        {
+            throw new Microsoft.Extensions.Options.OptionsValidationException("Validation", typeof(MessageValidator),
+                [$"Validation:MaxFreeFormDepth must be between 1 and {MaxConfigurableDepth} (protobuf's parser stops at 100 nested messages; each JSON level is two)."]);
+        }
+        MaxFreeFormDepth = maxFreeFormDepth;
         _protoValidator = protoValidator;
         foreach (var input in services.SelectMany(s => s.Methods).Select(m => m.InputType).Distinct())
         {
@@ -34,11 +41,17 @@ public sealed class MessageValidator
         }
     }
 
-    /// <summary>Deepest nesting accepted inside a free-form object (<c>metadata</c>, <c>payload</c>, …).</summary>
-    public const int MaxFreeFormDepth = 32;
+    /// <summary>Default deepest nesting accepted inside a free-form object (<c>metadata</c>, <c>payload</c>, …).</summary>
+    public const int DefaultMaxFreeFormDepth = 32;
+
+    /// <summary>Highest configurable depth.</summary>
+    public const int MaxConfigurableDepth = 48;
+
+    /// <summary>Deepest nesting accepted inside a free-form object.</summary>
+    public int MaxFreeFormDepth { get; }
 
     /// <summary>The violation for free-form JSON nested deeper than <see cref="MaxFreeFormDepth"/>.</summary>
-    public static Violation TooDeep(IReadOnlyList<object> path) =>
+    private Violation TooDeep(IReadOnlyList<object> path) =>
         Pydantic.ValueError(path, $"nesting deeper than {MaxFreeFormDepth} levels");
 
     public IReadOnlyList<Violation> Validate(IMessage message)
@@ -66,7 +79,7 @@ public sealed class MessageValidator
         }
     }
 
-    private static void CheckPresenceAndDepth(IMessage message, List<object> path, List<Violation> violations)
+    private void CheckPresenceAndDepth(IMessage message, List<object> path, List<Violation> violations)
     {
         foreach (var rule in MessageRules.For(message.Descriptor).Fields)
         {
@@ -97,7 +110,7 @@ public sealed class MessageValidator
         }
     }
 
-    private static void CheckNested(FieldRule rule, IMessage? value, List<object> path, List<Violation> violations)
+    private void CheckNested(FieldRule rule, IMessage? value, List<object> path, List<Violation> violations)
     {
         if (value is null)
         {

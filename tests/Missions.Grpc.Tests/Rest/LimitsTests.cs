@@ -1,0 +1,81 @@
+using System.Net;
+using Grpc.Core;
+using Google.Protobuf.WellKnownTypes;
+using Missions.Grpc.Tests.Infrastructure;
+using Missions.Grpc.V1;
+using static Missions.Grpc.Tests.Infrastructure.GrpcCalls;
+
+namespace Missions.Grpc.Tests.Rest;
+
+/// <summary>Input limits are explicit, configurable, and answered in the documented shape — never a 5xx.</summary>
+public sealed class LimitsTests
+{
+    private static string Nested(int depth) =>
+        string.Concat(Enumerable.Repeat("{\"a\":", depth - 1)) + "{}" + new string('}', depth - 1);
+
+    [Fact]
+    public async Task The_free_form_nesting_limit_is_configurable_and_holds_for_rest_and_grpc()
+    {
+        await using var app = new MissionsApp(settings: new Dictionary<string, string?> { ["Validation:MaxFreeFormDepth"] = "3" });
+        var rest = app.Rest();
+
+        var (atLimit, _, _) = await rest.SendAsync(HttpMethod.Post, RestCalls.Missions, $$"""{"name":"x","metadata":{{Nested(3)}}}""");
+        var (over, json, _) = await rest.SendAsync(HttpMethod.Post, RestCalls.Missions, $$"""{"name":"x","metadata":{{Nested(4)}}}""");
+        var grpc = await Assert.ThrowsAsync<RpcException>(() => app.Grpc().CreateMissionAsync(
+            new CreateMissionRequest { Name = "x", Metadata = Struct.Parser.ParseJson(Nested(4)) }, Key(), Deadline).ResponseAsync);
+
+        Assert.Equal(HttpStatusCode.Created, atLimit);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, over);
+        Assert.Equal("Value error, nesting deeper than 3 levels", (string?)json.SingleDetail()["msg"]);
+        Assert.Equal(["body", "metadata"], json.SingleDetail().Loc());
+        Assert.Equal(StatusCode.InvalidArgument, grpc.StatusCode);
+    }
+
+    [Fact]
+    public async Task The_body_size_limit_is_configurable_and_answers_413()
+    {
+        await using var app = new MissionsApp(settings: new Dictionary<string, string?> { ["Rest:MaxRequestBodyBytes"] = "1024" });
+
+        var (status, json, _) = await app.Rest().SendAsync(HttpMethod.Post, RestCalls.Missions,
+            $$"""{"name":"{{new string('x', 2000)}}"}""");
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, status);
+        Assert.Equal("""{"detail":"Request body too large: the limit is 1024 bytes"}""", json!.ToJsonString());
+    }
+
+    [Fact]
+    public async Task Bytes_that_are_not_utf8_are_422_json_invalid()
+    {
+        await using var app = new MissionsApp();
+        var body = new ByteArrayContent([.. "{\"name\":\""u8, 0xC3, 0x28, 0xFF, .. "\"}"u8]);
+        body.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+
+        var response = await app.Rest().PostAsync(RestCalls.Missions, body);
+        var json = System.Text.Json.Nodes.JsonNode.Parse(await response.Content.ReadAsStringAsync());
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+        Assert.Equal("json_invalid", (string?)json.SingleDetail()["type"]);
+    }
+
+    [Theory]
+    [InlineData("""{"big":1e400}""", false)]
+    [InlineData("""{"small":-1e400}""", false)]
+    [InlineData("""{"long":123456789012345678901234567890,"tiny":1e-400,"neg":-0}""", true)]
+    public async Task Huge_numbers_in_free_form_objects_are_stored_or_refused_never_an_exception(string metadata, bool stored)
+    {
+        await using var app = new MissionsApp();
+
+        var (status, json, _) = await app.Rest().SendAsync(HttpMethod.Post, RestCalls.Missions, $$"""{"name":"n","metadata":{{metadata}}}""");
+
+        if (stored)
+        {
+            Assert.Equal(HttpStatusCode.Created, status);
+            Assert.Equal(1.2345678901234568E+29, (double)json!["data"]!["metadata"]!["long"]!);
+        }
+        else
+        {
+            Assert.Equal(HttpStatusCode.UnprocessableEntity, status);
+            Assert.Equal("Value error, numbers must be finite", (string?)json.SingleDetail()["msg"]);
+        }
+    }
+}
