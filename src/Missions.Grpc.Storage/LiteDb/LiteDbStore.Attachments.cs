@@ -189,6 +189,6 @@ internal sealed class AttachmentRecord
         ItemId,
         MissionId,
         DefinitionJson,
-        DateTime.SpecifyKind(CreatedAt.ToUniversalTime(), DateTimeKind.Utc),
-        DateTime.SpecifyKind(UpdatedAt.ToUniversalTime(), DateTimeKind.Utc));
+        Times.Utc(CreatedAt),
+        Times.Utc(UpdatedAt));
 }

@@ -282,7 +282,7 @@ internal sealed class EventRecord
         RunId = RunId,
         Type = Type,
         Summary = Summary,
-        Timestamp = DateTime.SpecifyKind(Timestamp.ToUniversalTime(), DateTimeKind.Utc),
+        Timestamp = Times.Utc(Timestamp),
         StepId = StepId,
         AgentId = AgentId,
         IdempotencyKey = IdempotencyKey,

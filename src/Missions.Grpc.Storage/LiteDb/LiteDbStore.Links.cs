@@ -111,5 +111,5 @@ internal sealed class LinkRecord
     public static string IdOf(string organization, string runId, string telnyxAgentId) => Keys.Of(organization, runId, Keys.Part(telnyxAgentId));
 
     public AgentLinkDocument ToDocument() =>
-        new(RunId, TelnyxAgentId, DateTime.SpecifyKind(CreatedAt.ToUniversalTime(), DateTimeKind.Utc));
+        new(RunId, TelnyxAgentId, Times.Utc(CreatedAt));
 }

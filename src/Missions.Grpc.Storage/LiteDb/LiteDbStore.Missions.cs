@@ -168,7 +168,7 @@ internal sealed class MissionRecord
         Instructions = Instructions,
         ExecutionMode = ExecutionMode,
         MetadataJson = MetadataJson,
-        CreatedAt = DateTime.SpecifyKind(CreatedAt.ToUniversalTime(), DateTimeKind.Utc),
-        UpdatedAt = DateTime.SpecifyKind(UpdatedAt.ToUniversalTime(), DateTimeKind.Utc),
+        CreatedAt = Times.Utc(CreatedAt),
+        UpdatedAt = Times.Utc(UpdatedAt),
     };
 }

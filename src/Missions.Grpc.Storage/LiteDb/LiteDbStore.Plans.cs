@@ -262,7 +262,7 @@ internal sealed class StepRecord
         Status = Status,
         ParentStepId = ParentStepId,
         MetadataJson = MetadataJson,
-        StartedAt = StartedAt is { } started ? DateTime.SpecifyKind(started.ToUniversalTime(), DateTimeKind.Utc) : null,
-        CompletedAt = CompletedAt is { } completed ? DateTime.SpecifyKind(completed.ToUniversalTime(), DateTimeKind.Utc) : null,
+        StartedAt = Times.Utc(StartedAt),
+        CompletedAt = Times.Utc(CompletedAt),
     };
 }

@@ -267,6 +267,14 @@ internal readonly record struct Outcome<T>(T? Value, Exception? Error)
     public T Unwrap() => Error is null ? Value! : throw Error;
 }
 
+/// <summary>Times as stored documents carry them: UTC (LiteDB hands back local times).</summary>
+internal static class Times
+{
+    public static DateTime Utc(DateTime stored) => DateTime.SpecifyKind(stored.ToUniversalTime(), DateTimeKind.Utc);
+
+    public static DateTime? Utc(DateTime? stored) => stored is { } value ? Utc(value) : null;
+}
+
 /// <summary>A count the writer maintains so list totals cost one read.</summary>
 internal sealed class CounterRecord
 {
