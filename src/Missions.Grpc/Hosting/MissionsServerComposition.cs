@@ -58,6 +58,7 @@ public static class MissionsServerComposition
                 options.Interceptors.Add<ErrorInterceptor>();
                 options.Interceptors.Add<ValidationInterceptor>();
                 options.MaxReceiveMessageSize = rest.MaxRequestBodyBytes;
+                options.CompressionProviders = GuardedCompressionProvider.Defaults();
                 options.EnableDetailedErrors = false;
             })
             .AddJsonTranscoding(options => options.TypeRegistry = RestShapingMiddleware.ErrorTypes);

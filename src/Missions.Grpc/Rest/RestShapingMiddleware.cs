@@ -76,8 +76,10 @@ public sealed class RestShapingMiddleware(
         }
         if (!method.HasBody)
         {
-            // Hand the transcoder exactly the query we checked.
+            // Hand the transcoder exactly the query we checked, and no content type: it reads the charset
+            // of one even where no body is read, and an unknown charset made it throw (a 500).
             context.Request.QueryString = QueryString.Create(request.BoundQuery!);
+            context.Request.ContentType = null;
         }
         else
         {

@@ -78,4 +78,50 @@ public sealed class LimitsTests
             Assert.Equal("Value error, numbers must be finite", (string?)json.SingleDetail()["msg"]);
         }
     }
+
+    [Theory]
+    [InlineData("GET", "application/json; charset=x-junk")]
+    [InlineData("GET", "text/plain; charset=\"\"")]
+    [InlineData("DELETE", "application/json; charset=nope")]
+    public async Task An_unknown_charset_on_a_route_without_a_body_is_ignored(string method, string contentType)
+    {
+        await using var app = new MissionsApp();
+        var missionId = await app.Rest().NewMissionAsync();
+        using var request = new HttpRequestMessage(new HttpMethod(method), $"{RestCalls.Missions}/{missionId}")
+        {
+            Content = new ByteArrayContent([]),
+        };
+        request.Content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+
+        var response = await app.Rest().SendAsync(request);
+
+        Assert.Equal(method == "GET" ? HttpStatusCode.OK : HttpStatusCode.NoContent, response.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("gzip")]
+    [InlineData("deflate")]
+    public async Task A_grpc_message_that_does_not_decompress_is_invalid_argument_not_unknown(string encoding)
+    {
+        await using var app = new MissionsApp();
+        using var raw = new HttpClient(app.Server.CreateHandler()) { BaseAddress = app.Server.BaseAddress };
+        byte[] junk = [0x39, 0x73, 0x9B, 0xF0, 0xB1, 0x94, 0x30, 0x04, 0xB5, 0xAE];
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/missions.v1.MissionsService/CreateMission")
+        {
+            Version = HttpVersion.Version20,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+            Content = new ByteArrayContent([1, 0, 0, 0, (byte)junk.Length, .. junk]), // flag 1: compressed
+        };
+        request.Content.Headers.TryAddWithoutValidation("Content-Type", "application/grpc");
+        request.Headers.TryAddWithoutValidation("grpc-encoding", encoding);
+        request.Headers.TryAddWithoutValidation("TE", "trailers");
+        request.Headers.TryAddWithoutValidation("Authorization", $"Bearer {TestKeys.KeyA}");
+
+        using var response = await raw.SendAsync(request);
+        await response.Content.ReadAsByteArrayAsync();
+        var status = response.TrailingHeaders.TryGetValues("grpc-status", out var values) ? values.Single()
+            : response.Headers.GetValues("grpc-status").Single();
+
+        Assert.Equal(((int)StatusCode.InvalidArgument).ToString(System.Globalization.CultureInfo.InvariantCulture), status);
+    }
 }
