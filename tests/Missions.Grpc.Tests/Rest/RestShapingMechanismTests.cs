@@ -92,6 +92,16 @@ public sealed class RestShapingMechanismTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
         Assert.Equal("""{"detail":"Internal server error"}""", await response.Content.ReadAsStringAsync());
+
+        // gRPC callers of the same failure get INTERNAL with the same words: no message, type or stack.
+        using var channel = global::Grpc.Net.Client.GrpcChannel.ForAddress(_app.GetTestServer().BaseAddress,
+            new global::Grpc.Net.Client.GrpcChannelOptions { HttpHandler = _app.GetTestServer().CreateHandler() });
+        var error = await Assert.ThrowsAsync<RpcException>(() => new ShapingTestService.ShapingTestServiceClient(channel)
+            .DeleteThingAsync(new ThingRequest { ThingId = "explode" }).ResponseAsync);
+        Assert.Equal(StatusCode.Internal, error.StatusCode);
+        Assert.Equal("Internal server error", error.Status.Detail);
+        Assert.DoesNotContain("secret", error.ToString());
+        Assert.DoesNotContain("InvalidOperationException", error.Status.Detail);
     }
 
     private sealed class ThingsService : ShapingTestService.ShapingTestServiceBase
