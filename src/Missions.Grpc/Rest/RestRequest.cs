@@ -65,8 +65,12 @@ public sealed class RestRequest
             try
             {
                 _body = ParseLastWins(body, maxDepth);
-                if (_body is null && !_method.BodyRequired)
+                if (_body is null)
                 {
+                    if (_method.BodyRequired)
+                    {
+                        return [Pydantic.Missing([])]; // JSON null for a required body: FastAPI's "Field required"
+                    }
                     _body = new JsonObject(); // JSON null for an optional body means its default, {}
                 }
             }

@@ -240,12 +240,14 @@ public sealed class RunsRestTests : AppTest
         var runId = (string)(await StartAsync(missionId))["run_id"]!;
 
         var noBody = await SendAsync(HttpMethod.Patch, $"{Missions}/{missionId}/runs/{runId}");
+        var nullBody = await SendAsync(HttpMethod.Patch, $"{Missions}/{missionId}/runs/{runId}", "null");
         var badStatus = await PatchAsync(missionId, runId, """{"status":"done"}""");
         var badSummary = await PatchAsync(missionId, runId, """{"result_summary":42}""");
 
         Assert.Equal(HttpStatusCode.UnprocessableEntity, noBody.Status);
         Assert.Equal(["body"], noBody.Json.SingleDetail().Loc());
         Assert.Equal("missing", (string?)noBody.Json.SingleDetail()["type"]);
+        Assert.Equal(noBody.Json!.ToJsonString(), nullBody.Json!.ToJsonString());
         var status = badStatus.Json.SingleDetail();
         Assert.Equal("enum", (string?)status["type"]);
         Assert.Equal(["body", "status"], status.Loc());
