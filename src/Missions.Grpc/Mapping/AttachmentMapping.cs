@@ -18,8 +18,8 @@ public static class AttachmentMapping
     private const string DefinitionField = "definition";
 
     /// <summary>
-    /// The id the caller chose: the definition's <c>&lt;kind&gt;_id</c> when it is a string (1 to 256 characters),
-    /// null to have one generated.
+    /// The id the caller chose: the definition's <c>&lt;kind&gt;_id</c> when it is a string (1 to 256 characters,
+    /// addressable in a URL path: not <c>.</c> or <c>..</c>, no control characters), null to have one generated.
     /// </summary>
     public static string? ChosenId(Struct? definition, AttachmentKind kind)
     {
@@ -36,6 +36,10 @@ public static class AttachmentMapping
         if (id.EnumerateRunes().Count() > MaxItemIdLength) // characters as pydantic counts them (code points)
         {
             throw new RequestValidationException([Pydantic.StringTooLong(path, MaxItemIdLength)]);
+        }
+        if (id is "." or ".." || id.Any(char.IsControl))
+        {
+            throw new RequestValidationException([Pydantic.NotAddressable(path)]); // a path could not reach it
         }
         return id;
     }

@@ -32,6 +32,12 @@ public sealed class RestOperationFilter : IOperationFilter
             success.Description = method.SuccessStatus == StatusCodes.Status201Created ? "Created" : "No Content";
             operation.Responses[method.SuccessStatus.ToString(System.Globalization.CultureInfo.InvariantCulture)] = success;
         }
+        if (method.IsStreaming && operation.Responses.TryGetValue("200", out var stream)
+            && stream.Content.Remove("application/json", out var item))
+        {
+            stream.Description = "A stream of updates: one JSON object (the schema below) per line, written as they happen (NDJSON).";
+            stream.Content["application/x-ndjson"] = item;
+        }
         operation.Responses["422"] = new OpenApiResponse
         {
             Description = "Validation Error",

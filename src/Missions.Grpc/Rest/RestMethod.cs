@@ -51,6 +51,14 @@ public sealed partial class RestMethod
     /// <c>%2F</c> escaped (and unescapes <c>%25</c>), so an id holding a slash could not be addressed. Null when
     /// the raw target is unavailable or does not have the template's shape.
     /// </summary>
+    /// <summary>
+    /// The raw request target holds a <c>.</c> or <c>..</c> segment (plain or percent-encoded). Kestrel removes
+    /// them before routing, so <c>…/tools/..</c> would reach the mission itself: such a request is refused.
+    /// </summary>
+    public static bool HasDotSegment(string? rawTarget) =>
+        !string.IsNullOrEmpty(rawTarget)
+        && rawTarget.Split('?', 2)[0].Split('/').Any(segment => Uri.UnescapeDataString(segment) is "." or "..");
+
     public IReadOnlyDictionary<string, string>? RouteValuesFromRawTarget(string? rawTarget)
     {
         if (string.IsNullOrEmpty(rawTarget) || VariableSegments.Count == 0)

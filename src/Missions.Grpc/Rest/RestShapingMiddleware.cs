@@ -31,6 +31,9 @@ public sealed class RestShapingMiddleware(
 
     private const string ValueErrorPrefix = "Value error, ";
 
+    /// <summary>The content type of a streamed REST response.</summary>
+    public const string NdjsonContentType = "application/x-ndjson; charset=utf-8";
+
     private static readonly JsonParser StatusParser =
         new(JsonParser.Settings.Default.WithTypeRegistry(ErrorTypes).WithIgnoreUnknownFields(true));
 
@@ -44,7 +47,13 @@ public sealed class RestShapingMiddleware(
         }
         var method = RestMethod.For(metadata.MethodDescriptor, metadata.HttpRule);
         var limits = options.Value;
-        if (method.RouteValuesFromRawTarget(context.Features.Get<IHttpRequestFeature>()?.RawTarget) is { } raw)
+        var rawTarget = context.Features.Get<IHttpRequestFeature>()?.RawTarget;
+        if (RestMethod.HasDotSegment(rawTarget))
+        {
+            await RestErrors.WriteDetailAsync(context.Response, StatusCodes.Status404NotFound, "Not Found");
+            return;
+        }
+        if (method.RouteValuesFromRawTarget(rawTarget) is { } raw)
         {
             foreach (var (name, value) in raw)
             {
@@ -105,7 +114,15 @@ public sealed class RestShapingMiddleware(
     {
         var response = context.Response;
         var original = response.Body;
-        await using var probe = new FirstWriteProbe(original, () => response.StatusCode == StatusCodes.Status200OK);
+        await using var probe = new FirstWriteProbe(original, () =>
+        {
+            if (response.StatusCode != StatusCodes.Status200OK)
+            {
+                return false;
+            }
+            response.ContentType = NdjsonContentType; // one JSON object per line, not one JSON document
+            return true;
+        });
         response.Body = probe;
         try
         {

@@ -157,20 +157,37 @@ public static class JsonShapeChecker
         // Nesting depth is the validator's to report (MessageValidator.MaxFreeFormDepth), for both faces.
         return typeError
             ?? (HasLoneSurrogate(value) ? Pydantic.StringUnicode([.. path])
-                : HasNonFiniteNumber(value) ? Pydantic.ValueError([.. path], "numbers must be finite")
+                : NumberProblem(value) is { } problem ? Pydantic.ValueError([.. path], problem)
                 : null);
     }
 
     /// <summary>A string (or, in a container, any key or string) holding half of a UTF-16 surrogate pair: not Unicode text.</summary>
-    /// <summary>A number beyond double's range (1e400): protobuf's JSON parser refuses it; so does the API, by name.</summary>
-    private static bool HasNonFiniteNumber(JsonNode? node) => node switch
+    /// <summary>Largest integer a free-form number (a protobuf double) holds exactly: 2^53.</summary>
+    private const decimal MaxExactInteger = 9_007_199_254_740_992m;
+
+    /// <summary>
+    /// A number a free-form object cannot keep as sent — free-form values are protobuf doubles: one beyond
+    /// double's range (1e400), or an integer beyond ±2^53 (it would come back changed). Null when all are fine.
+    /// </summary>
+    private static string? NumberProblem(JsonNode? node) => node switch
     {
-        JsonObject obj => obj.Any(p => HasNonFiniteNumber(p.Value)),
-        JsonArray array => array.Any(HasNonFiniteNumber),
-        JsonValue value when value.GetValueKind() == JsonValueKind.Number =>
-            !double.IsFinite(double.Parse(value.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture)),
-        _ => false,
+        JsonObject obj => obj.Select(p => NumberProblem(p.Value)).FirstOrDefault(p => p is not null),
+        JsonArray array => array.Select(NumberProblem).FirstOrDefault(p => p is not null),
+        JsonValue value when value.GetValueKind() == JsonValueKind.Number => NumberProblem(value.ToJsonString()),
+        _ => null,
     };
+
+    private static string? NumberProblem(string number)
+    {
+        if (!double.IsFinite(double.Parse(number, NumberStyles.Float, CultureInfo.InvariantCulture)))
+        {
+            return "numbers must be finite";
+        }
+        var integer = number.AsSpan().IndexOfAny(".eE") < 0;
+        return integer && (!decimal.TryParse(number, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var exact) || Math.Abs(exact) > MaxExactInteger)
+            ? "integers beyond ±9007199254740992 (2^53) cannot be stored exactly; send them as strings"
+            : null;
+    }
 
     private static bool HasLoneSurrogate(JsonNode? node) => node switch
     {

@@ -203,6 +203,7 @@ public sealed class MessageValidator
             "string.uuid" or "string.uuid_empty" => UuidText.TryParse(value as string, out _) ? null : Pydantic.UuidParsing(path, value as string ?? ""),
             "string.max_len" when rules is not null => Pydantic.StringTooLong(path, rules.String.MaxLen),
             "string.min_len" when rules is not null => Pydantic.StringTooShort(path, rules.String.MinLen),
+            "string.pattern" or "string.not_in" => Pydantic.NotAddressable(path),
             "repeated.max_items" when rules is not null => Pydantic.ListTooLong(path, rules.Repeated.MaxItems, (value as System.Collections.ICollection)?.Count ?? 0),
             "required" => Pydantic.Missing(path),
             _ when NumericBound(violation.RuleId, rules, value) is { } bound => bound(path),

@@ -45,6 +45,10 @@ public static class Pydantic
         new(path, "string_too_long", $"String should have at most {max} {Plural(max, "character")}",
             new Dictionary<string, object> { ["max_length"] = max });
 
+    /// <summary>An id that a URL path cannot address (<c>.</c>, <c>..</c>, control characters).</summary>
+    public static Violation NotAddressable(IReadOnlyList<object> path) =>
+        ValueError(path, "an id must be addressable in a URL path: not \".\" or \"..\", no control characters");
+
     public static Violation StringTooShort(IReadOnlyList<object> path, ulong min) =>
         new(path, "string_too_short", $"String should have at least {min} {Plural(min, "character")}",
             new Dictionary<string, object> { ["min_length"] = min });

@@ -78,6 +78,16 @@ public sealed class OpenApiContractTests(ITestOutputHelper output) : AppTest
     }
 
     [Fact]
+    public async Task The_watch_stream_is_described_as_ndjson()
+    {
+        var (_, served, _) = await App.Rest(key: null).SendAsync(HttpMethod.Get, "/swagger/v1/swagger.json");
+
+        var ok = served!["paths"]!["/v2/ai/missions/{mission_id}/runs/{run_id}/watch"]!["get"]!["responses"]!["200"]!;
+        Assert.Equal(["application/x-ndjson"], ok["content"]!.AsObject().Select(c => c.Key));
+        Assert.Contains("one JSON object", (string?)ok["description"]);
+    }
+
+    [Fact]
     public async Task Swagger_ui_is_served_without_a_key()
     {
         using var response = await App.Rest(key: null).GetAsync("/swagger/index.html");

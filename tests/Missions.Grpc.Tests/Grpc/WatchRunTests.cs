@@ -297,6 +297,7 @@ public sealed class WatchRunTests : IAsyncLifetime
 
         using var response = await client.GetAsync(path, HttpCompletionOption.ResponseHeadersRead);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/x-ndjson", response.Content.Headers.ContentType!.MediaType);
         using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
         var lines = new List<JsonNode>();
         async Task<JsonNode> NextAsync()

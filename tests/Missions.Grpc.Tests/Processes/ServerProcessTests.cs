@@ -47,6 +47,22 @@ public sealed class ServerProcessTests
         Assert.Equal("percent", (string?)percent.Json!["data"]!["description"]);
         Assert.Equal(("a/b", "skipped"), ((string)patched.Json!["data"]!["step_id"]!, (string)patched.Json!["data"]!["status"]!));
         Assert.Equal(HttpStatusCode.NoContent, unlinked.Status);
+
+        // Dot segments, which Kestrel removes before routing, must not retarget a request to the parent.
+        var (mission, missionId, _) = (run, run.Split('/')[4], 0);
+        foreach (var target in new[] { $"/v2/ai/missions/{missionId}/tools/%2E%2E", $"/v2/ai/missions/{missionId}/tools/..", $"/v2/ai/missions/{missionId}/tools/%2e" })
+        {
+            using var raw = new System.Net.Sockets.TcpClient();
+            await raw.ConnectAsync(new Uri(server.RestUrl).Host, new Uri(server.RestUrl).Port);
+            await using var stream = raw.GetStream();
+            var request = $"DELETE {target} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {TestKeys.KeyA}\r\nConnection: close\r\n\r\n";
+            await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(request));
+            var answer = await new StreamReader(stream).ReadToEndAsync();
+            Assert.Matches("^HTTP/1.1 40[45] ", answer); // 404 from the API, or routing's 405: never the parent's 204
+        }
+        var (stillThere, _, _) = await client.SendAsync(HttpMethod.Get, $"/v2/ai/missions/{missionId}");
+        Assert.Equal(HttpStatusCode.OK, stillThere);
+        _ = mission;
         Assert.Empty(server.ErrorLines());
     }
 

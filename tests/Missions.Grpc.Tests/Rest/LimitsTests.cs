@@ -60,8 +60,10 @@ public sealed class LimitsTests
     [Theory]
     [InlineData("""{"big":1e400}""", false)]
     [InlineData("""{"small":-1e400}""", false)]
-    [InlineData("""{"long":123456789012345678901234567890,"tiny":1e-400,"neg":-0}""", true)]
-    public async Task Huge_numbers_in_free_form_objects_are_stored_or_refused_never_an_exception(string metadata, bool stored)
+    [InlineData("""{"long":123456789012345678901234567890}""", false)]
+    [InlineData("""{"nested":[{"id":9007199254740993}]}""", false)]
+    [InlineData("""{"max":9007199254740992,"min":-9007199254740992,"tiny":1e-400,"neg":-0,"float":1.5e300}""", true)]
+    public async Task Numbers_a_free_form_object_cannot_keep_exactly_are_refused_by_name_never_changed(string metadata, bool stored)
     {
         await using var app = new MissionsApp();
 
@@ -70,12 +72,18 @@ public sealed class LimitsTests
         if (stored)
         {
             Assert.Equal(HttpStatusCode.Created, status);
-            Assert.Equal(1.2345678901234568E+29, (double)json!["data"]!["metadata"]!["long"]!);
+            Assert.Equal(9007199254740992L, (long)json!["data"]!["metadata"]!["max"]!); // exactly as sent
+            Assert.Equal(-9007199254740992L, (long)json["data"]!["metadata"]!["min"]!);
         }
         else
         {
             Assert.Equal(HttpStatusCode.UnprocessableEntity, status);
-            Assert.Equal("Value error, numbers must be finite", (string?)json.SingleDetail()["msg"]);
+            Assert.Equal(["body", "metadata"], json.SingleDetail().Loc());
+            Assert.Contains((string?)json.SingleDetail()["msg"], new[]
+            {
+                "Value error, numbers must be finite",
+                "Value error, integers beyond ±9007199254740992 (2^53) cannot be stored exactly; send them as strings",
+            });
         }
     }
 
@@ -123,5 +131,28 @@ public sealed class LimitsTests
             : response.Headers.GetValues("grpc-status").Single();
 
         Assert.Equal(((int)StatusCode.InvalidArgument).ToString(System.Globalization.CultureInfo.InvariantCulture), status);
+    }
+
+    [Theory]
+    [InlineData("tools", """{"tool_id":".."}""", "body,tool_id")]
+    [InlineData("tools", """{"tool_id":"."}""", "body,tool_id")]
+    [InlineData("mcp-servers", """{"mcp_server_id":"a\u0001b"}""", "body,mcp_server_id")]
+    [InlineData("runs/{run}/plan", """{"steps":[{"step_id":"..","description":"d","sequence":0}]}""", "body,steps,0,step_id")]
+    [InlineData("runs/{run}/plan", """{"steps":[{"step_id":"a\nb","description":"d","sequence":0}]}""", "body,steps,0,step_id")]
+    [InlineData("runs/{run}/telnyx-agents", """{"telnyx_agent_id":"."}""", "body,telnyx_agent_id")]
+    public async Task Ids_a_url_path_cannot_address_are_refused(string route, string body, string loc)
+    {
+        await using var app = new MissionsApp();
+        var (run, missionId, runId) = await app.Rest().NewRunAsync();
+
+        var (status, json, _) = await app.Rest().SendAsync(HttpMethod.Post,
+            $"{RestCalls.Missions}/{missionId}/{route.Replace("{run}", runId)}", body);
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, status);
+        var error = json.SingleDetail();
+        Assert.Equal("value_error", (string?)error["type"]);
+        Assert.Equal(loc, string.Join(',', error.Loc()));
+        Assert.Contains("addressable in a URL path", (string?)error["msg"]);
+        _ = run;
     }
 }

@@ -280,17 +280,22 @@ public sealed class PlanRestTests : AppTest
     }
 
     [Fact]
-    public async Task Step_ids_with_separator_characters_stay_distinct()
+    public async Task Step_ids_with_control_characters_are_refused_and_event_keys_with_separators_stay_distinct()
     {
         var (run, _, _) = await Client.NewRunAsync();
 
-        var (status, _, _) = await Client.SendAsync(HttpMethod.Post, $"{run}/plan",
-            """{"steps":[{"step_id":"a","description":"plain","sequence":0},{"step_id":"a\u0001b","description":"with a separator","sequence":1},{"step_id":"a\u0002","description":"with an escape","sequence":2}]}""");
-        var (_, plain, _) = await Client.SendAsync(HttpMethod.Get, $"{run}/plan/steps/a");
+        var (refused, _, _) = await Client.SendAsync(HttpMethod.Post, $"{run}/plan",
+            """{"steps":[{"step_id":"a\u0001b","description":"with a separator","sequence":1}]}""");
+        foreach (var step in new[] { "a", "a\\u0001b", "a\\u0002" })
+        {
+            await Client.SendAsync(HttpMethod.Post, $"{run}/events", $$"""{"type":"message","summary":"{{step}}","step_id":"{{step}}","idempotency_key":"{{step}}"}""");
+        }
+        var (_, plain, _) = await Client.SendAsync(HttpMethod.Get, $"{run}/events?step_id=a");
 
-        Assert.Equal(HttpStatusCode.Created, status);
-        Assert.Equal("plain", (string?)plain!["data"]!["description"]);
-        var (_, plan, _) = await Client.SendAsync(HttpMethod.Get, $"{run}/plan");
-        Assert.Equal(3, plan!["data"]!.AsArray().Count);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, refused);
+        Assert.Equal(["a"], plain!["data"]!.AsArray().Select(e => (string)e!["step_id"]!));
+        Assert.Equal(1, (int)plain["meta"]!["total_results"]!);
+        var (_, all, _) = await Client.SendAsync(HttpMethod.Get, $"{run}/events");
+        Assert.Equal(3, (int)all!["meta"]!["total_results"]!); // three keys, three events
     }
 }
