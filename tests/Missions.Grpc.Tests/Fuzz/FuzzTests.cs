@@ -735,12 +735,17 @@ public sealed partial class FuzzTests(ITestOutputHelper output)
 
             int status;
             string text;
+            bool grpcAnswer;
             try
             {
                 using var timeout = new CancellationTokenSource(CallTimeout);
                 using var response = await rest.SendAsync(request, timeout.Token);
                 status = (int)response.StatusCode;
                 text = await response.Content.ReadAsStringAsync(timeout.Token);
+                // A request that declares itself gRPC (content-type application/grpc) may get gRPC's own answer
+                // (200, trailers-only grpc-status), e.g. UNIMPLEMENTED from the in-memory host for an odd path.
+                grpcAnswer = c.ContentType?.StartsWith("application/grpc", StringComparison.Ordinal) == true
+                    && (response.Headers.Contains("grpc-status") || response.TrailingHeaders.Contains("grpc-status"));
             }
             catch (Exception error)
             {
@@ -752,7 +757,7 @@ public sealed partial class FuzzTests(ITestOutputHelper output)
                 test._statuses[status] = test._statuses.GetValueOrDefault(status) + 1;
             }
             var logs = NewErrorLogs();
-            var problem = CheckRest(status, text, c.Verb, watch && status == 200);
+            var problem = grpcAnswer && status < 500 ? null : CheckRest(status, text, c.Verb, watch && status == 200);
             if (problem is not null || logs.Length > 0)
             {
                 Fail(c.ToString(), problem ?? "error logged", $"{status} {text}", logs);
