@@ -68,6 +68,12 @@ public sealed class RestOperationFilter : IOperationFilter
         {
             if (parameter.In == ParameterLocation.Query)
             {
+                if (FieldAt(metadata.MethodDescriptor.InputType, parameter.Name.Split('.'))?.Constraints?.Int32 is { } bounds)
+                {
+                    // The bounds the validator enforces (page[number] >= 1, 0 < page[size] <= 1000).
+                    parameter.Schema.Minimum = bounds.HasGte ? bounds.Gte : bounds.HasGt ? bounds.Gt + 1 : parameter.Schema.Minimum;
+                    parameter.Schema.Maximum = bounds.HasLte ? bounds.Lte : bounds.HasLt ? bounds.Lt - 1 : parameter.Schema.Maximum;
+                }
                 parameter.Name = QueryAliases.ToQueryName(parameter.Name.Split('.'));
             }
             else if (parameter.In == ParameterLocation.Path && input.ByJsonName.TryGetValue(parameter.Name, out var field)
@@ -92,5 +98,20 @@ public sealed class RestOperationFilter : IOperationFilter
                 }
             }
         }
+    }
+
+    /// <summary>The rule of the field at a dotted JSON path (<c>page.size</c>), or null.</summary>
+    private static FieldRule? FieldAt(Google.Protobuf.Reflection.MessageDescriptor message, string[] path)
+    {
+        FieldRule? rule = null;
+        foreach (var name in path)
+        {
+            if (message is null || !MessageRules.For(message).ByJsonName.TryGetValue(name, out rule))
+            {
+                return null;
+            }
+            message = rule.Field.FieldType == Google.Protobuf.Reflection.FieldType.Message ? rule.Field.MessageType : null!;
+        }
+        return rule;
     }
 }

@@ -88,6 +88,19 @@ public sealed class OpenApiContractTests(ITestOutputHelper output) : AppTest
     }
 
     [Fact]
+    public async Task Page_parameters_carry_the_bounds_the_server_enforces()
+    {
+        var (_, served, _) = await App.Rest(key: null).SendAsync(HttpMethod.Get, "/swagger/v1/swagger.json");
+
+        var parameters = served!["paths"]!["/v2/ai/missions"]!["get"]!["parameters"]!.AsArray()
+            .ToDictionary(p => (string)p!["name"]!, p => p!["schema"]!);
+        Assert.Equal(1, (int)parameters["page[number]"]["minimum"]!);
+        Assert.Null(parameters["page[number]"]["maximum"]);
+        Assert.Equal(1, (int)parameters["page[size]"]["minimum"]!);
+        Assert.Equal(1000, (int)parameters["page[size]"]["maximum"]!);
+    }
+
+    [Fact]
     public async Task Swagger_ui_is_served_without_a_key()
     {
         using var response = await App.Rest(key: null).GetAsync("/swagger/index.html");
