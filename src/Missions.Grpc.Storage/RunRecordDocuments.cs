@@ -36,8 +36,6 @@ public static class StepStatus
     public const string Skipped = "skipped";
     public const string Failed = "failed";
 
-    public static IReadOnlyList<string> All { get; } = [Pending, InProgress, Completed, Skipped, Failed];
-
     /// <summary>Statuses that end a step and stamp <c>completed_at</c>.</summary>
     public static bool IsDone(string status) => status is Completed or Skipped or Failed;
 }
@@ -81,5 +79,5 @@ public sealed class InvalidReferenceException(IReadOnlyList<InvalidReference> re
     public IReadOnlyList<InvalidReference> References { get; } = references;
 }
 
-/// <summary>One invalid reference: the request field path (e.g. <c>steps, 2, parent_step_id</c>), the value and why.</summary>
-public sealed record InvalidReference(IReadOnlyList<object> Path, string Value, string Message);
+/// <summary>One invalid reference: the request field path (e.g. <c>steps, 2, parent_step_id</c>) and why.</summary>
+public sealed record InvalidReference(IReadOnlyList<object> Path, string Message);

@@ -101,7 +101,7 @@ public sealed partial class LiteDbStore
                 : null;
             if (problem is not null)
             {
-                references.Add(new InvalidReference(["steps", i, "parent_step_id"], parent, problem));
+                references.Add(new InvalidReference(["steps", i, "parent_step_id"], problem));
             }
         }
         if (references.Count > 0)

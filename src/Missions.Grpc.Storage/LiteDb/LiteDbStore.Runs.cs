@@ -53,12 +53,8 @@ public sealed partial class LiteDbStore
         return (record ?? throw new ResourceNotFoundException("Mission")).ToDocument();
     }
 
-    public Task<RunDocument> GetRunAsync(string organization, Guid missionId, Guid runId, CancellationToken cancellationToken = default)
-    {
-        var record = FindRun(_runs, organization, missionId, runId)
-            ?? throw new ResourceNotFoundException(MissingRunOrMission(_missions, organization, missionId));
-        return Task.FromResult(record.ToDocument());
-    }
+    public Task<RunDocument> GetRunAsync(string organization, Guid missionId, Guid runId, CancellationToken cancellationToken = default) =>
+        Task.FromResult(RequireRun(organization, missionId, runId).ToDocument());
 
     public Task<Page<RunDocument>> ListRunsAsync(string organization, RunFilter filter, int offset, int limit, CancellationToken cancellationToken = default)
     {
@@ -90,39 +86,28 @@ public sealed partial class LiteDbStore
 
     public async Task<RunDocument> ChangeRunAsync(string organization, Guid missionId, Guid runId, RunChange change, CancellationToken cancellationToken = default)
     {
-        // Expected outcomes (not found, refused) are returned, not thrown: a throwing command rolls back
-        // the whole batch it shares with other callers' writes.
         var outcome = await _writer.ExecuteAsync(
                 db => ApplyRunChange(db, organization, missionId, runId, change),
                 done =>
                 {
-                    if (done is { Changed: true, Record: { } record })
+                    if (done.Value is { Changed: true, Record: var record })
                     {
                         _feed.Publish(organization, record.Id, new RunChanged(record.ToDocument()));
                     }
                 },
                 cancellationToken)
             .ConfigureAwait(false);
-        return outcome switch
-        {
-            { Record: { } record } => record.ToDocument(),
-            { Missing: { } missing } => throw new ResourceNotFoundException(missing),
-            { Refused: { } current } => throw new ConflictException(
-                change.Transition!.Refusal(current),
-                "RUN_STATUS_CONFLICT",
-                new Dictionary<string, string> { ["current_status"] = current, ["requested_status"] = change.Transition.Target }),
-            _ => throw new InvalidOperationException("A run change produced no outcome."),
-        };
+        return outcome.Unwrap().Record.ToDocument();
     }
 
-    private RunChangeOutcome ApplyRunChange(LiteDatabase db, string organization, Guid missionId, Guid runId, RunChange change)
+    private Outcome<(RunRecord Record, bool Changed)> ApplyRunChange(LiteDatabase db, string organization, Guid missionId, Guid runId, RunChange change)
     {
-        var runs = db.GetCollection<RunRecord>(RunsCollection);
-        var stored = FindRun(runs, organization, missionId, runId);
-        if (stored is null)
+        var resolved = ResolveRun(db, organization, missionId, runId);
+        if (resolved.Error is { } missing)
         {
-            return new(Missing: MissingRunOrMission(db.GetCollection<MissionRecord>(MissionsCollection), organization, missionId));
+            return Outcome<(RunRecord, bool)>.Fail(missing);
         }
+        var stored = resolved.Value!;
         var changed = false;
         var previousCounters = stored.Counters();
         var entersTerminal = false;
@@ -131,7 +116,10 @@ public sealed partial class LiteDbStore
             switch (transition.Decide(stored.Status))
             {
                 case TransitionDecision.Refuse:
-                    return new(Refused: stored.Status);
+                    return Outcome<(RunRecord, bool)>.Fail(new ConflictException(
+                        transition.Refusal(stored.Status),
+                        "RUN_STATUS_CONFLICT",
+                        new Dictionary<string, string> { ["current_status"] = stored.Status, ["requested_status"] = transition.Target }));
                 case TransitionDecision.Apply:
                     stored.Status = transition.Target;
                     entersTerminal = RunStatus.IsTerminal(transition.Target);
@@ -145,7 +133,7 @@ public sealed partial class LiteDbStore
         changed |= Replace(stored.MetadataJson, change.MetadataJson, v => stored.MetadataJson = v);
         if (!changed)
         {
-            return new(Record: stored); // setting what is stored again is a no-op: updated_at stays
+            return (stored, false); // setting what is stored again is a no-op: updated_at stays
         }
         stored.UpdatedAt = Later(stored.UpdatedAt);
         if (entersTerminal)
@@ -153,14 +141,14 @@ public sealed partial class LiteDbStore
             stored.FinishedAt = stored.UpdatedAt;
         }
         stored.SetKeys();
-        runs.Update(stored);
+        db.GetCollection<RunRecord>(RunsCollection).Update(stored);
         var currentCounters = stored.Counters();
         if (!previousCounters.SequenceEqual(currentCounters))
         {
             AddToCounters(db, -1, previousCounters.Except(currentCounters));
             AddToCounters(db, +1, currentCounters.Except(previousCounters));
         }
-        return new(Record: stored, Changed: true);
+        return (stored, true);
 
         static bool Replace(string? stored, string? requested, Action<string> set)
         {
@@ -223,8 +211,6 @@ public sealed partial class LiteDbStore
     /// <summary>What to call missing when a run is not found: the run, or its mission when that is unknown too.</summary>
     private static string MissingRunOrMission(ILiteCollection<MissionRecord> missions, string organization, Guid missionId) =>
         FindMission(missions, organization, missionId) is null ? "Mission" : "Run";
-
-    private readonly record struct RunChangeOutcome(RunRecord? Record = null, string? Missing = null, string? Refused = null, bool Changed = false);
 }
 
 /// <summary>How a run is laid out in LiteDB (mutable for BsonMapper).</summary>

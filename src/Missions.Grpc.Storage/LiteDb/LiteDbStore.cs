@@ -11,7 +11,7 @@ namespace Missions.Grpc.Storage.LiteDb;
 /// process on the same file, and a log file without its data file, both fail with a clear message.
 /// Lists walk string keys of the form organization + '\u0001' + … + UUIDv7 id (so creation order), from
 /// the newest; totals come from counters the writer keeps in the same transaction as the change.
-/// One partial file per resource (missions, runs); this one holds what they share.
+/// One partial file per resource (missions, runs, plans, events, links, attachments); this one holds what they share.
 /// </summary>
 public sealed partial class LiteDbStore : IMissionStore, IRunStore, IPlanStore, IEventStore, IAgentLinkStore, IAttachmentStore, IRunFeed, IStorageHealth, IDisposable
 {
