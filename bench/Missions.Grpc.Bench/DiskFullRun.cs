@@ -1,0 +1,333 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
+
+/// <summary>
+/// The operator's disk-full drill against the real server process (any build: <c>--server path/to/Missions.Grpc.dll</c>):
+/// the data folder is a small tmpfs with a ballast file; concurrent clients create missions until the
+/// volume is full, the ballast is deleted, writing goes on, then the server is killed and restarted and
+/// every mission is read back. Prints what clients were told (by status) against what was stored:
+/// acknowledged but missing, refused but stored, names stored twice. Then a start on a full volume.
+/// Needs root (mount); says so and stops otherwise.
+/// </summary>
+internal static class DiskFullRun
+{
+    private const string Key = "disk-full-key";
+    private const string Org = "org-disk-full";
+
+    public static async Task RunAsync(string serverDll, int sizeMb, int ballastMb, int clients, TimeSpan fillFor, TimeSpan afterFreeFor)
+    {
+        Console.WriteLine($"\n## Disk full: {sizeMb} MB tmpfs, {ballastMb} MB ballast, {clients} clients; server {serverDll}");
+        var mount = Path.Combine(Path.GetTempPath(), "missions-diskfull-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(mount);
+        if (Exec("mount", $"-t tmpfs -o size={sizeMb}m tmpfs {mount}") != 0)
+        {
+            Console.WriteLine("SKIPPED: mounting a tmpfs is not permitted here (needs root)");
+            Directory.Delete(mount);
+            return;
+        }
+        try
+        {
+            var database = Path.Combine(mount, "missions.db");
+            var ballast = Path.Combine(mount, "ballast");
+            File.WriteAllBytes(ballast, new byte[ballastMb * 1024 * 1024]);
+
+            var told = new ConcurrentDictionary<string, string>(); // name -> what the client was told
+            await using (var server = await ServerRun.StartAsync(serverDll, database))
+            {
+                var fill = await DriveAsync(server.RestUrl, "fill", clients, fillFor, told);
+                Console.WriteLine($"fill:       {fill}");
+                Console.WriteLine($"  reads while full: GET /v2/ai/missions -> {await ProbeReadAsync(server.RestUrl)}, /healthz -> {await ProbeAsync(server.RestUrl + "/healthz", null)}");
+                File.Delete(ballast);
+                await Task.Delay(2000);
+                var freed = await DriveAsync(server.RestUrl, "freed", clients, afterFreeFor, told);
+                Console.WriteLine($"after free: {freed}");
+                Console.WriteLine($"  reads after free: GET /v2/ai/missions -> {await ProbeReadAsync(server.RestUrl)}, /healthz -> {await ProbeAsync(server.RestUrl + "/healthz", null)}");
+                var errors = server.Output.Split('\n').Count(l => l.StartsWith("fail:", StringComparison.Ordinal) || l.StartsWith("crit:", StringComparison.Ordinal));
+                Console.WriteLine($"  server error log lines: {errors}");
+                await server.KillAsync();
+            }
+
+            await using (var server = await ServerRun.StartAsync(serverDll, database))
+            {
+                var stored = await ListNamesAsync(server.RestUrl);
+                var acknowledged = told.Where(t => t.Value == "201").Select(t => t.Key).ToHashSet();
+                var refused = told.Where(t => t.Value != "201" && t.Value != "no answer").Select(t => t.Key).ToHashSet();
+                var byName = stored.GroupBy(n => n).ToDictionary(g => g.Key, g => g.Count());
+                Console.WriteLine($"after restart: stored {stored.Count:N0} missions, {byName.Count:N0} distinct names");
+                Console.WriteLine($"  acknowledged {acknowledged.Count:N0}: missing {acknowledged.Count(n => !byName.ContainsKey(n))}");
+                Console.WriteLine($"  refused {refused.Count:N0}: stored anyway {refused.Count(byName.ContainsKey)}");
+                Console.WriteLine($"  no answer {told.Count(t => t.Value == "no answer"):N0}: stored {told.Where(t => t.Value == "no answer").Count(t => byName.ContainsKey(t.Key))}");
+                Console.WriteLine($"  names stored more than once: {byName.Count(kv => kv.Value > 1)} (extra copies: {byName.Values.Sum(v => Math.Max(0, v - 1))})");
+                await server.TerminateAsync();
+            }
+
+            // A start on a full volume: what the operator sees, and whether the files are left as they were.
+            var filler = Path.Combine(mount, "filler");
+            Exec("dd", $"if=/dev/zero of={filler} bs=64k");
+            var before = Hashes(mount, filler);
+            await using (var server = await ServerRun.StartAsync(serverDll, database, waitUntilHealthy: false))
+            {
+                var exited = await server.WaitForExitAsync(TimeSpan.FromSeconds(30));
+                var lines = server.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+                Console.WriteLine($"start on a full volume: exit code {exited?.ToString() ?? "none (still running after 30 s)"}, {lines.Length} output lines, stack trace: {(lines.Any(l => l.TrimStart().StartsWith("at ", StringComparison.Ordinal)) ? "yes" : "no")}");
+                foreach (var line in lines.Take(3))
+                {
+                    Console.WriteLine($"  | {line}");
+                }
+            }
+            var after = Hashes(mount, filler);
+            Console.WriteLine($"  files unchanged: {(before.SequenceEqual(after) ? "yes" : "NO")} ({string.Join(", ", before.Select(h => h.Key))})");
+            File.Delete(filler);
+            await using (var server = await ServerRun.StartAsync(serverDll, database))
+            {
+                var stored = await ListNamesAsync(server.RestUrl);
+                Console.WriteLine($"start after freeing: healthy, {stored.Count:N0} missions readable");
+                await server.TerminateAsync();
+            }
+        }
+        finally
+        {
+            Exec("umount", mount);
+            Directory.Delete(mount, recursive: true);
+        }
+    }
+
+    private sealed class Tally
+    {
+        public ConcurrentDictionary<string, int> ByStatus { get; } = new();
+        public int Sent;
+        public string FirstFailure = "";
+
+        public override string ToString() =>
+            $"{Sent:N0} POSTs: " + string.Join(", ", ByStatus.OrderBy(k => k.Key).Select(k => $"{k.Value:N0} × {k.Key}")) +
+            (FirstFailure.Length > 0 ? $"; first failure body: {FirstFailure}" : "");
+    }
+
+    private static async Task<Tally> DriveAsync(string rest, string phase, int clients, TimeSpan duration, ConcurrentDictionary<string, string> told)
+    {
+        var tally = new Tally();
+        using var http = Client(rest);
+        var stopAt = DateTime.UtcNow + duration;
+        await Task.WhenAll(Enumerable.Range(0, clients).Select(async worker =>
+        {
+            for (var i = 0; DateTime.UtcNow < stopAt; i++)
+            {
+                var name = $"{phase}-{worker}-{i}";
+                Interlocked.Increment(ref tally.Sent);
+                string outcome;
+                try
+                {
+                    using var response = await http.PostAsync("/v2/ai/missions", new StringContent($$"""{"name":"{{name}}"}""", Encoding.UTF8, "application/json"));
+                    outcome = ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    if (response.StatusCode != HttpStatusCode.Created)
+                    {
+                        var retryAfter = response.Headers.RetryAfter?.Delta is { } delta ? $" (Retry-After {delta.TotalSeconds:F0})" : "";
+                        var body = await response.Content.ReadAsStringAsync();
+                        Interlocked.CompareExchange(ref tally.FirstFailure, $"{outcome} {body}{retryAfter}", "");
+                        await Task.Delay(50);
+                    }
+                }
+                catch (Exception error) when (error is HttpRequestException or TaskCanceledException)
+                {
+                    outcome = "no answer";
+                }
+                told[name] = outcome;
+                tally.ByStatus.AddOrUpdate(outcome, 1, (_, n) => n + 1);
+            }
+        }));
+        return tally;
+    }
+
+    private static async Task<string> ProbeReadAsync(string rest) => await ProbeAsync(rest + "/v2/ai/missions?page[size]=1", Key);
+
+    private static async Task<string> ProbeAsync(string url, string? key)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        if (key is not null)
+        {
+            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        }
+        try
+        {
+            using var response = await http.GetAsync(url);
+            var body = await response.Content.ReadAsStringAsync();
+            return $"{(int)response.StatusCode} {(body.Length > 80 ? body[..80] + "…" : body)}";
+        }
+        catch (Exception error) when (error is HttpRequestException or TaskCanceledException)
+        {
+            return "no answer";
+        }
+    }
+
+    private static async Task<List<string>> ListNamesAsync(string rest)
+    {
+        using var http = Client(rest);
+        var names = new List<string>();
+        for (var page = 1; ; page++)
+        {
+            var json = JsonNode.Parse(await http.GetStringAsync($"/v2/ai/missions?page[size]=1000&page[number]={page}"))!;
+            var data = json["data"]!.AsArray();
+            names.AddRange(data.Select(m => (string)m!["name"]!));
+            if (data.Count < 1000)
+            {
+                return names;
+            }
+        }
+    }
+
+    private static HttpClient Client(string rest)
+    {
+        var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 64 }) { BaseAddress = new Uri(rest), Timeout = TimeSpan.FromSeconds(30) };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Key);
+        return http;
+    }
+
+    private static List<KeyValuePair<string, string>> Hashes(string folder, string except) =>
+        Directory.GetFiles(folder).Where(f => f != except && !f.EndsWith(".lock", StringComparison.Ordinal)).Order()
+            .Select(f => KeyValuePair.Create(Path.GetFileName(f), Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(f)))))
+            .ToList();
+
+    private static int Exec(string file, string arguments)
+    {
+        using var process = Process.Start(new ProcessStartInfo(file, arguments) { RedirectStandardError = true, RedirectStandardOutput = true })!;
+        process.WaitForExit();
+        return process.ExitCode;
+    }
+
+    /// <summary>The server as its own process on free loopback ports, outside Development.</summary>
+    private sealed class ServerRun : IAsyncDisposable
+    {
+        private readonly Process _process;
+        private readonly StringBuilder _output = new();
+
+        private ServerRun(Process process, string restUrl)
+        {
+            _process = process;
+            RestUrl = restUrl;
+            _process.OutputDataReceived += (_, e) => Append(e.Data);
+            _process.ErrorDataReceived += (_, e) => Append(e.Data);
+            _process.BeginOutputReadLine();
+            _process.BeginErrorReadLine();
+        }
+
+        public string RestUrl { get; }
+
+        public string Output
+        {
+            get
+            {
+                lock (_output)
+                {
+                    return _output.ToString();
+                }
+            }
+        }
+
+        public static async Task<ServerRun> StartAsync(string dll, string database, bool waitUntilHealthy = true)
+        {
+            var rest = $"http://127.0.0.1:{FreePort()}";
+            var start = new ProcessStartInfo("dotnet", [dll])
+            {
+                WorkingDirectory = Path.GetDirectoryName(dll)!,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+            };
+            start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+            start.Environment["Kestrel__Endpoints__Rest__Url"] = rest;
+            start.Environment["Kestrel__Endpoints__Grpc__Url"] = $"http://127.0.0.1:{FreePort()}";
+            start.Environment["Storage__LiteDb__Path"] = database;
+            start.Environment["Logging__Console__FormatterName"] = "simple";
+            start.Environment["RateLimiting__Enabled"] = "false";
+            start.Environment["Auth__ApiKeys__0__Key"] = Key;
+            start.Environment["Auth__ApiKeys__0__Organization"] = Org;
+            var server = new ServerRun(Process.Start(start)!, rest);
+            if (!waitUntilHealthy)
+            {
+                return server;
+            }
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+            for (var deadline = DateTime.UtcNow.AddSeconds(60); DateTime.UtcNow < deadline; await Task.Delay(100))
+            {
+                if (server._process.HasExited)
+                {
+                    throw new InvalidOperationException($"server exited with {server._process.ExitCode}:\n{server.Output}");
+                }
+                try
+                {
+                    if ((await http.GetAsync(rest + "/v2/ai/missions")).StatusCode != HttpStatusCode.ServiceUnavailable)
+                    {
+                        return server;
+                    }
+                }
+                catch (Exception error) when (error is HttpRequestException or TaskCanceledException)
+                {
+                    // not listening yet
+                }
+            }
+            throw new TimeoutException("server did not answer within 60 s:\n" + server.Output);
+        }
+
+        public async Task<int?> WaitForExitAsync(TimeSpan timeout)
+        {
+            using var cts = new CancellationTokenSource(timeout);
+            try
+            {
+                await _process.WaitForExitAsync(cts.Token);
+                _process.WaitForExit();
+                return _process.ExitCode;
+            }
+            catch (OperationCanceledException)
+            {
+                return null;
+            }
+        }
+
+        public async Task KillAsync()
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+                await _process.WaitForExitAsync();
+            }
+        }
+
+        public async Task TerminateAsync()
+        {
+            Exec("kill", $"-TERM {_process.Id}");
+            if (await WaitForExitAsync(TimeSpan.FromSeconds(30)) is null)
+            {
+                await KillAsync();
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await KillAsync();
+            _process.Dispose();
+        }
+
+        private void Append(string? line)
+        {
+            if (line is not null)
+            {
+                lock (_output)
+                {
+                    _output.AppendLine(line);
+                }
+            }
+        }
+
+        private static int FreePort()
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, 0);
+            listener.Start();
+            return ((IPEndPoint)listener.LocalEndpoint).Port;
+        }
+    }
+}
