@@ -1,21 +1,31 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Missions.Grpc.Storage.LiteDb;
 
 namespace Missions.Grpc.Storage;
 
 public static class StorageServiceCollectionExtensions
 {
-    /// <summary>Registers the backend named by <c>Storage:Provider</c> as every store interface (<see cref="IMissionStore"/>, <see cref="IRunStore"/>).</summary>
+    /// <summary>
+    /// Registers the backend named by <c>Storage:Provider</c> as every store interface (<see cref="IMissionStore"/>,
+    /// <see cref="IRunStore"/>, …). The backend opens when first resolved; <c>OpenMissionStorage</c> does that at start.
+    /// </summary>
     public static IServiceCollection AddMissionStorage(this IServiceCollection services, IConfiguration configuration)
     {
         var section = configuration.GetSection(StorageOptions.SectionName);
-        services.Configure<StorageOptions>(section);
+        services.AddOptions<StorageOptions>().Bind(section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>();
         var provider = section.GetValue<string>(nameof(StorageOptions.Provider)) ?? "LiteDb";
         switch (provider.ToLowerInvariant())
         {
             case "litedb":
-                services.AddSingleton<LiteDbStore>();
+                services.AddSingleton(sp => new LiteDbStore(
+                    sp.GetRequiredService<IOptions<StorageOptions>>(),
+                    sp.GetRequiredService<ILogger<LiteDbStore>>(),
+                    sp.GetService<TimeProvider>(),
+                    sp.GetService<IStorageFileOpener>() ?? FileSystemFileOpener.Instance));
                 services.AddSingleton<IMissionStore>(sp => sp.GetRequiredService<LiteDbStore>());
                 services.AddSingleton<IRunStore>(sp => sp.GetRequiredService<LiteDbStore>());
                 services.AddSingleton<IPlanStore>(sp => sp.GetRequiredService<LiteDbStore>());

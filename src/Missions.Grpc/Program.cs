@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Missions.Grpc.Hosting;
+using Missions.Grpc.Storage;
 
 // Composition only: services and the request pipeline are assembled in Hosting/.
 try
@@ -8,11 +9,12 @@ try
     builder.AddMissionsServer();
 
     var app = builder.Build();
+    app.OpenMissionStorage();
     app.UseMissionsServer();
     app.Run();
     return 0;
 }
-catch (Exception error) when (error is OptionsValidationException or InvalidOperationException { Source: "Missions.Grpc.Storage" })
+catch (Exception error) when (error is OptionsValidationException or StorageStartException)
 {
     // Configuration and storage problems the operator must fix: say what, without a stack trace.
     Console.Error.WriteLine($"Missions.Grpc cannot start: {error.Message}");

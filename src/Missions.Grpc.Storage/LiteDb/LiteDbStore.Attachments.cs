@@ -9,52 +9,41 @@ namespace Missions.Grpc.Storage.LiteDb;
 /// </summary>
 public sealed partial class LiteDbStore
 {
-    internal const string AttachmentsCollection = "attachments";
-
     /// <summary>Most items of one kind a mission holds (lists and mission GET return them whole).</summary>
     public const int MaxAttachmentsPerKind = 1_000;
 
-    private readonly ILiteCollection<AttachmentRecord> _attachments;
-
-    private static ILiteCollection<AttachmentRecord> OpenAttachments(LiteDatabase db)
-    {
-        var attachments = db.GetCollection<AttachmentRecord>(AttachmentsCollection);
-        attachments.EnsureIndex(x => x.MissionKey, unique: true);
-        return attachments;
-    }
-
     public Task<IReadOnlyList<AttachmentDocument>> ListAttachmentsAsync(
-        string organization, Guid missionId, AttachmentKind kind, CancellationToken cancellationToken = default)
-    {
-        var mission = RequireMission(organization, missionId);
-        IReadOnlyList<AttachmentDocument> items = AllOf(_attachments, nameof(AttachmentRecord.MissionKey), Keys.Prefix(organization, mission.Id, kind.Key))
-            .Select(a => a.ToDocument())
-            .ToList();
-        return Task.FromResult(items);
-    }
+        string organization, Guid missionId, AttachmentKind kind, CancellationToken cancellationToken = default) =>
+        Read<IReadOnlyList<AttachmentDocument>>(c =>
+        {
+            var mission = RequireMission(c, organization, missionId);
+            return AllOf(c.Attachments, nameof(AttachmentRecord.MissionKey), Keys.Prefix(organization, mission.Id, kind.Key))
+                .Select(a => a.ToDocument())
+                .ToList();
+        });
 
     public Task<IReadOnlyDictionary<AttachmentKind, IReadOnlyList<AttachmentDocument>>> ListAllAttachmentsAsync(
-        string organization, Guid missionId, CancellationToken cancellationToken = default)
-    {
-        var mission = RequireMission(organization, missionId);
-        var all = AllOf(_attachments, nameof(AttachmentRecord.MissionKey), Keys.Prefix(organization, mission.Id));
-        IReadOnlyDictionary<AttachmentKind, IReadOnlyList<AttachmentDocument>> byKind = AttachmentKind.All.ToDictionary(
-            k => k,
-            k => (IReadOnlyList<AttachmentDocument>)all.Where(a => a.Kind == k.Key).Select(a => a.ToDocument()).ToList());
-        return Task.FromResult(byKind);
-    }
+        string organization, Guid missionId, CancellationToken cancellationToken = default) =>
+        Read<IReadOnlyDictionary<AttachmentKind, IReadOnlyList<AttachmentDocument>>>(c =>
+        {
+            var mission = RequireMission(c, organization, missionId);
+            var all = AllOf(c.Attachments, nameof(AttachmentRecord.MissionKey), Keys.Prefix(organization, mission.Id));
+            return AttachmentKind.All.ToDictionary(
+                k => k,
+                k => (IReadOnlyList<AttachmentDocument>)all.Where(a => a.Kind == k.Key).Select(a => a.ToDocument()).ToList());
+        });
 
     public async Task<AttachmentDocument> CreateAttachmentAsync(
         string organization, Guid missionId, AttachmentKind kind, string? itemId, string definitionJson, CancellationToken cancellationToken = default)
     {
         var outcome = await _writer.ExecuteAsync(db =>
         {
-            var mission = FindMission(db.GetCollection<MissionRecord>(MissionsCollection), organization, missionId);
+            var mission = FindMission(db.GetCollection<MissionRecord>(LiteDbSchema.Missions), organization, missionId);
             if (mission is null)
             {
                 return Outcome<AttachmentDocument>.Fail(new ResourceNotFoundException("Mission"));
             }
-            var attachments = db.GetCollection<AttachmentRecord>(AttachmentsCollection);
+            var attachments = db.GetCollection<AttachmentRecord>(LiteDbSchema.Attachments);
             var id = itemId ?? _ids.NewId().ToString();
             if (attachments.FindById(AttachmentRecord.IdOf(organization, mission.Id, kind, id)) is not null)
             {
@@ -73,25 +62,26 @@ public sealed partial class LiteDbStore
     }
 
     public Task<AttachmentDocument> GetAttachmentAsync(
-        string organization, Guid missionId, AttachmentKind kind, string itemId, CancellationToken cancellationToken = default)
-    {
-        var mission = RequireMission(organization, missionId);
-        var item = _attachments.FindById(AttachmentRecord.IdOf(organization, mission.Id, kind, itemId))
-            ?? throw new ResourceNotFoundException(kind.Noun);
-        return Task.FromResult(item.ToDocument());
-    }
+        string organization, Guid missionId, AttachmentKind kind, string itemId, CancellationToken cancellationToken = default) =>
+        Read(c =>
+        {
+            var mission = RequireMission(c, organization, missionId);
+            var item = c.Attachments.FindById(AttachmentRecord.IdOf(organization, mission.Id, kind, itemId))
+                ?? throw new ResourceNotFoundException(kind.Noun);
+            return item.ToDocument();
+        });
 
     public async Task<AttachmentDocument> ReplaceAttachmentAsync(
         string organization, Guid missionId, AttachmentKind kind, string itemId, string definitionJson, CancellationToken cancellationToken = default)
     {
         var outcome = await _writer.ExecuteAsync(db =>
         {
-            var mission = FindMission(db.GetCollection<MissionRecord>(MissionsCollection), organization, missionId);
+            var mission = FindMission(db.GetCollection<MissionRecord>(LiteDbSchema.Missions), organization, missionId);
             if (mission is null)
             {
                 return Outcome<AttachmentDocument>.Fail(new ResourceNotFoundException("Mission"));
             }
-            var attachments = db.GetCollection<AttachmentRecord>(AttachmentsCollection);
+            var attachments = db.GetCollection<AttachmentRecord>(LiteDbSchema.Attachments);
             var stored = attachments.FindById(AttachmentRecord.IdOf(organization, mission.Id, kind, itemId));
             if (stored is null)
             {
@@ -110,12 +100,12 @@ public sealed partial class LiteDbStore
     {
         var outcome = await _writer.ExecuteAsync(db =>
         {
-            var mission = FindMission(db.GetCollection<MissionRecord>(MissionsCollection), organization, missionId);
+            var mission = FindMission(db.GetCollection<MissionRecord>(LiteDbSchema.Missions), organization, missionId);
             if (mission is null)
             {
                 return Outcome<bool>.Fail(new ResourceNotFoundException("Mission"));
             }
-            return db.GetCollection<AttachmentRecord>(AttachmentsCollection).Delete(AttachmentRecord.IdOf(organization, mission.Id, kind, itemId))
+            return db.GetCollection<AttachmentRecord>(LiteDbSchema.Attachments).Delete(AttachmentRecord.IdOf(organization, mission.Id, kind, itemId))
                 ? true
                 : Outcome<bool>.Fail(new ResourceNotFoundException(kind.Noun));
         }, cancellationToken).ConfigureAwait(false);
@@ -136,7 +126,7 @@ public sealed partial class LiteDbStore
             UpdatedAt = now,
             MissionKey = Keys.Of(mission.Organization, mission.Id, kind.Key, _ids.NewId().ToString()),
         };
-        db.GetCollection<AttachmentRecord>(AttachmentsCollection).Insert(record);
+        db.GetCollection<AttachmentRecord>(LiteDbSchema.Attachments).Insert(record);
         return record;
     }
 
@@ -145,7 +135,7 @@ public sealed partial class LiteDbStore
     {
         var prefix = Keys.Prefix(source.Organization, source.Id);
         var now = clone.CreatedAt;
-        foreach (var item in AllOf(db.GetCollection<AttachmentRecord>(AttachmentsCollection), nameof(AttachmentRecord.MissionKey), prefix))
+        foreach (var item in AllOf(db.GetCollection<AttachmentRecord>(LiteDbSchema.Attachments), nameof(AttachmentRecord.MissionKey), prefix))
         {
             InsertAttachment(db, clone, AttachmentKind.All.Single(k => k.Key == item.Kind), _ids.NewId().ToString(), item.DefinitionJson, now);
         }
@@ -154,13 +144,13 @@ public sealed partial class LiteDbStore
     private static void DeleteAttachmentsOf(LiteDatabase db, MissionRecord mission)
     {
         var prefix = Keys.Prefix(mission.Organization, mission.Id);
-        db.GetCollection<AttachmentRecord>(AttachmentsCollection).DeleteMany(
+        db.GetCollection<AttachmentRecord>(LiteDbSchema.Attachments).DeleteMany(
             Query.Between(nameof(AttachmentRecord.MissionKey), prefix, prefix + "\uffff"));
     }
 
     /// <summary>The mission for a read (outside the writer); throws not-found.</summary>
-    private MissionRecord RequireMission(string organization, Guid missionId) =>
-        FindMission(_missions, organization, missionId) ?? throw new ResourceNotFoundException("Mission");
+    private static MissionRecord RequireMission(LiteDbCollections c, string organization, Guid missionId) =>
+        FindMission(c.Missions, organization, missionId) ?? throw new ResourceNotFoundException("Mission");
 }
 
 /// <summary>How an attachment is laid out in LiteDB (mutable for BsonMapper).</summary>

@@ -13,23 +13,6 @@ namespace Missions.Grpc.Storage.LiteDb;
 /// </summary>
 public sealed partial class LiteDbStore
 {
-    internal const string EventsCollection = "events";
-
-    private readonly ILiteCollection<EventRecord> _events;
-
-    private static ILiteCollection<EventRecord> OpenEvents(LiteDatabase db)
-    {
-        var events = db.GetCollection<EventRecord>(EventsCollection);
-        events.EnsureIndex(x => x.OrgKey, unique: true);
-        events.EnsureIndex(x => x.OrgTypeKey, unique: true);
-        events.EnsureIndex(x => x.RunKey, unique: true);
-        events.EnsureIndex(x => x.RunTypeKey, unique: true);
-        events.EnsureIndex(x => x.RunStepKey);
-        events.EnsureIndex(x => x.RunAgentKey);
-        events.EnsureIndex(x => x.IdempotencyIndexKey);
-        return events;
-    }
-
     public async Task<LoggedEvent> LogEventAsync(string organization, Guid missionId, Guid runId, NewEvent newEvent, CancellationToken cancellationToken = default)
     {
         var outcome = await _writer.ExecuteAsync(
@@ -46,9 +29,13 @@ public sealed partial class LiteDbStore
     }
 
     public Task<Page<EventDocument>> ListRunEventsAsync(
-        string organization, Guid missionId, Guid runId, EventFilter filter, int offset, int limit, CancellationToken cancellationToken = default)
+        string organization, Guid missionId, Guid runId, EventFilter filter, int offset, int limit, CancellationToken cancellationToken = default) =>
+        Read(c => ListRunEvents(c, organization, missionId, runId, filter, offset, limit));
+
+    private static Page<EventDocument> ListRunEvents(
+        LiteDbCollections c, string organization, Guid missionId, Guid runId, EventFilter filter, int offset, int limit)
     {
-        var run = RequireRun(organization, missionId, runId).Id;
+        var run = RequireRun(c, organization, missionId, runId).Id;
         var filters = (filter.StepId is null ? 0 : 1) + (filter.AgentId is null ? 0 : 1) + (filter.Type is null ? 0 : 1);
         bool Matches(EventRecord e) => e.Organization == organization && e.RunId == run
             && (filter.Type is null || e.Type == filter.Type)
@@ -65,67 +52,64 @@ public sealed partial class LiteDbStore
         {
             // Combined filters: the narrowest index (a step's or an agent's events) is read whole and the
             // rest filtered here; that range is one step's or one agent's share of one run.
-            var matching = AllOf(_events, keyField, prefix).Where(Matches).ToList();
-            return Task.FromResult(new Page<EventDocument>(
-                matching.Skip(offset).Take(limit).Select(e => e.ToDocument()).ToList(), matching.Count));
+            var matching = AllOf(c.Events, keyField, prefix).Where(Matches).ToList();
+            return new Page<EventDocument>(matching.Skip(offset).Take(limit).Select(e => e.ToDocument()).ToList(), matching.Count);
         }
-        var total = Count(counter);
+        var total = c.Count(counter);
         if (offset >= total)
         {
-            return Task.FromResult(new Page<EventDocument>([], total));
+            return new Page<EventDocument>([], total);
         }
-        var items = PageOf(_events, keyField, prefix, offset, limit, newestFirst: false).Where(Matches).Select(e => e.ToDocument()).ToList();
-        return Task.FromResult(new Page<EventDocument>(items, total));
+        var items = PageOf(c.Events, keyField, prefix, offset, limit, newestFirst: false).Where(Matches).Select(e => e.ToDocument()).ToList();
+        return new Page<EventDocument>(items, total);
     }
 
-    public Task<Page<EventDocument>> ListRecentEventsAsync(string organization, string? type, int offset, int limit, CancellationToken cancellationToken = default)
-    {
-        var (keyField, prefix, counter) = type is null
-            ? (nameof(EventRecord.OrgKey), Keys.Prefix(organization), EventRecord.OrgCounterOf(organization))
-            : (nameof(EventRecord.OrgTypeKey), Keys.Prefix(organization, type), EventRecord.OrgTypeCounterOf(organization, type));
-        var total = Count(counter);
-        if (offset >= total)
+    public Task<Page<EventDocument>> ListRecentEventsAsync(string organization, string? type, int offset, int limit, CancellationToken cancellationToken = default) =>
+        Read(c =>
         {
-            return Task.FromResult(new Page<EventDocument>([], total));
-        }
-        var items = PageOf(_events, keyField, prefix, offset, limit)
-            .Where(e => e.Organization == organization && (type is null || e.Type == type))
-            .Select(e => e.ToDocument())
-            .ToList();
-        return Task.FromResult(new Page<EventDocument>(items, total));
-    }
+            var (keyField, prefix, counter) = type is null
+                ? (nameof(EventRecord.OrgKey), Keys.Prefix(organization), EventRecord.OrgCounterOf(organization))
+                : (nameof(EventRecord.OrgTypeKey), Keys.Prefix(organization, type), EventRecord.OrgTypeCounterOf(organization, type));
+            var total = c.Count(counter);
+            if (offset >= total)
+            {
+                return new Page<EventDocument>([], total);
+            }
+            var items = PageOf(c.Events, keyField, prefix, offset, limit)
+                .Where(e => e.Organization == organization && (type is null || e.Type == type))
+                .Select(e => e.ToDocument())
+                .ToList();
+            return new Page<EventDocument>(items, total);
+        });
 
-    public Task<EventDocument> GetEventAsync(string organization, Guid missionId, Guid runId, string eventId, CancellationToken cancellationToken = default)
-    {
-        var run = RequireRun(organization, missionId, runId);
-        return Task.FromResult(FindEvent(run, eventId)?.ToDocument() ?? throw new ResourceNotFoundException("Event"));
-    }
+    public Task<EventDocument> GetEventAsync(string organization, Guid missionId, Guid runId, string eventId, CancellationToken cancellationToken = default) =>
+        Read(c => FindEvent(c, RequireRun(c, organization, missionId, runId), eventId)?.ToDocument() ?? throw new ResourceNotFoundException("Event"));
 
     public Task<IReadOnlyList<EventDocument>> EventsAfterAsync(
-        string organization, Guid missionId, Guid runId, string? afterEventId, int limit, CancellationToken cancellationToken = default)
-    {
-        var run = RequireRun(organization, missionId, runId);
-        var prefix = Keys.Prefix(organization, run.Id);
-        var from = prefix;
-        if (afterEventId is not null)
+        string organization, Guid missionId, Guid runId, string? afterEventId, int limit, CancellationToken cancellationToken = default) =>
+        Read<IReadOnlyList<EventDocument>>(c =>
         {
-            var cursor = FindEvent(run, afterEventId) ?? throw new ResourceNotFoundException("Event");
-            from = cursor.RunKey + "\u0000"; // just after the cursor: event ids have one length, so this is the next key
-        }
-        IReadOnlyList<EventDocument> events = _events.Query()
-            .Where(Query.Between(nameof(EventRecord.RunKey), from, prefix + "\uffff"))
-            .OrderBy(nameof(EventRecord.RunKey))
-            .Limit(limit)
-            .ToList()
-            .Where(e => e.Organization == organization && e.RunId == run.Id)
-            .Select(e => e.ToDocument())
-            .ToList();
-        return Task.FromResult(events);
-    }
+            var run = RequireRun(c, organization, missionId, runId);
+            var prefix = Keys.Prefix(organization, run.Id);
+            var from = prefix;
+            if (afterEventId is not null)
+            {
+                var cursor = FindEvent(c, run, afterEventId) ?? throw new ResourceNotFoundException("Event");
+                from = cursor.RunKey + "\u0000"; // just after the cursor: event ids have one length, so this is the next key
+            }
+            return c.Events.Query()
+                .Where(Query.Between(nameof(EventRecord.RunKey), from, prefix + "\uffff"))
+                .OrderBy(nameof(EventRecord.RunKey))
+                .Limit(limit)
+                .ToList()
+                .Where(e => e.Organization == organization && e.RunId == run.Id)
+                .Select(e => e.ToDocument())
+                .ToList();
+        });
 
-    private EventRecord? FindEvent(RunRecord run, string eventId)
+    private static EventRecord? FindEvent(LiteDbCollections c, RunRecord run, string eventId)
     {
-        var record = _events.FindById(eventId);
+        var record = c.Events.FindById(eventId);
         return record is not null && record.Organization == run.Organization && record.RunId == run.Id ? record : null;
     }
 
@@ -137,7 +121,7 @@ public sealed partial class LiteDbStore
             return Outcome<LoggedEvent>.Fail(missing);
         }
         var run = resolved.Value!;
-        var events = db.GetCollection<EventRecord>(EventsCollection);
+        var events = db.GetCollection<EventRecord>(LiteDbSchema.Events);
         var fingerprint = newEvent.IdempotencyKey is null ? null : Fingerprint(newEvent);
         if (newEvent.IdempotencyKey is { } key)
         {
@@ -177,7 +161,7 @@ public sealed partial class LiteDbStore
     /// <summary>Removes the run's events; returns the counters to decrease (one entry per event and counter).</summary>
     private static IEnumerable<string> DeleteEventsOf(LiteDatabase db, RunRecord run)
     {
-        var events = db.GetCollection<EventRecord>(EventsCollection);
+        var events = db.GetCollection<EventRecord>(LiteDbSchema.Events);
         var owned = AllOf(events, nameof(EventRecord.RunKey), Keys.Prefix(run.Organization, run.Id));
         foreach (var record in owned)
         {

@@ -8,29 +8,18 @@ namespace Missions.Grpc.Storage.LiteDb;
 /// </summary>
 public sealed partial class LiteDbStore
 {
-    internal const string LinksCollection = "agent_links";
-
     /// <summary>Most agents one run links (the list is returned whole, unpaginated).</summary>
     public const int MaxLinksPerRun = 1_000;
 
-    private readonly ILiteCollection<LinkRecord> _links;
-
-    private static ILiteCollection<LinkRecord> OpenLinks(LiteDatabase db)
-    {
-        var links = db.GetCollection<LinkRecord>(LinksCollection);
-        links.EnsureIndex(x => x.RunKey, unique: true);
-        return links;
-    }
-
-    public Task<IReadOnlyList<AgentLinkDocument>> ListLinksAsync(string organization, Guid missionId, Guid runId, CancellationToken cancellationToken = default)
-    {
-        var run = RequireRun(organization, missionId, runId);
-        IReadOnlyList<AgentLinkDocument> links = AllOf(_links, nameof(LinkRecord.RunKey), Keys.Prefix(organization, run.Id))
-            .Where(l => l.Organization == organization && l.RunId == run.Id)
-            .Select(l => l.ToDocument())
-            .ToList();
-        return Task.FromResult(links);
-    }
+    public Task<IReadOnlyList<AgentLinkDocument>> ListLinksAsync(string organization, Guid missionId, Guid runId, CancellationToken cancellationToken = default) =>
+        Read<IReadOnlyList<AgentLinkDocument>>(c =>
+        {
+            var run = RequireRun(c, organization, missionId, runId);
+            return AllOf(c.Links, nameof(LinkRecord.RunKey), Keys.Prefix(organization, run.Id))
+                .Where(l => l.Organization == organization && l.RunId == run.Id)
+                .Select(l => l.ToDocument())
+                .ToList();
+        });
 
     public async Task<AgentLinkDocument> LinkAsync(string organization, Guid missionId, Guid runId, string telnyxAgentId, CancellationToken cancellationToken = default)
     {
@@ -42,7 +31,7 @@ public sealed partial class LiteDbStore
                 return Outcome<AgentLinkDocument>.Fail(missing);
             }
             var run = resolved.Value!;
-            var links = db.GetCollection<LinkRecord>(LinksCollection);
+            var links = db.GetCollection<LinkRecord>(LiteDbSchema.Links);
             var id = LinkRecord.IdOf(organization, run.Id, telnyxAgentId);
             if (links.FindById(id) is not null)
             {
@@ -80,7 +69,7 @@ public sealed partial class LiteDbStore
             {
                 return Outcome<bool>.Fail(missing);
             }
-            return db.GetCollection<LinkRecord>(LinksCollection).Delete(LinkRecord.IdOf(organization, resolved.Value!.Id, telnyxAgentId))
+            return db.GetCollection<LinkRecord>(LiteDbSchema.Links).Delete(LinkRecord.IdOf(organization, resolved.Value!.Id, telnyxAgentId))
                 ? true
                 : Outcome<bool>.Fail(new ResourceNotFoundException("Telnyx agent link"));
         }, cancellationToken).ConfigureAwait(false);
@@ -90,7 +79,7 @@ public sealed partial class LiteDbStore
     private static void DeleteLinksOf(LiteDatabase db, RunRecord run)
     {
         var prefix = Keys.Prefix(run.Organization, run.Id);
-        db.GetCollection<LinkRecord>(LinksCollection).DeleteMany(Query.Between(nameof(LinkRecord.RunKey), prefix, prefix + "\uffff"));
+        db.GetCollection<LinkRecord>(LiteDbSchema.Links).DeleteMany(Query.Between(nameof(LinkRecord.RunKey), prefix, prefix + "\uffff"));
     }
 }
 

@@ -5,17 +5,6 @@ namespace Missions.Grpc.Storage.LiteDb;
 /// <summary>Missions: the <c>missions</c> collection, listed along <c>OrgKey</c> (organization, id).</summary>
 public sealed partial class LiteDbStore
 {
-    internal const string MissionsCollection = "missions";
-
-    private readonly ILiteCollection<MissionRecord> _missions;
-
-    private static ILiteCollection<MissionRecord> OpenMissions(LiteDatabase db)
-    {
-        var missions = db.GetCollection<MissionRecord>(MissionsCollection);
-        missions.EnsureIndex(x => x.OrgKey, unique: true);
-        return missions;
-    }
-
     public async Task<MissionDocument> CreateMissionAsync(NewMission mission, CancellationToken cancellationToken = default)
     {
         var record = await _writer.ExecuteAsync(db => InsertMission(db, mission), cancellationToken).ConfigureAwait(false);
@@ -23,27 +12,28 @@ public sealed partial class LiteDbStore
     }
 
     public Task<MissionDocument?> GetMissionAsync(string organization, Guid missionId, CancellationToken cancellationToken = default) =>
-        Task.FromResult(FindMission(_missions, organization, missionId)?.ToDocument());
+        Read(c => FindMission(c.Missions, organization, missionId)?.ToDocument());
 
-    public Task<Page<MissionDocument>> ListMissionsAsync(string organization, int offset, int limit, CancellationToken cancellationToken = default)
-    {
-        var total = Count(MissionRecord.CounterOf(organization));
-        if (offset >= total)
+    public Task<Page<MissionDocument>> ListMissionsAsync(string organization, int offset, int limit, CancellationToken cancellationToken = default) =>
+        Read(c =>
         {
-            return Task.FromResult(new Page<MissionDocument>([], total)); // past the end: nothing to walk
-        }
-        var items = PageOf(_missions, nameof(MissionRecord.OrgKey), Keys.Prefix(organization), offset, limit)
-            .Where(r => r.Organization == organization) // the key range already ensures it; checked again
-            .Select(r => r.ToDocument())
-            .ToList();
-        return Task.FromResult(new Page<MissionDocument>(items, total));
-    }
+            var total = c.Count(MissionRecord.CounterOf(organization));
+            if (offset >= total)
+            {
+                return new Page<MissionDocument>([], total); // past the end: nothing to walk
+            }
+            var items = PageOf(c.Missions, nameof(MissionRecord.OrgKey), Keys.Prefix(organization), offset, limit)
+                .Where(r => r.Organization == organization) // the key range already ensures it; checked again
+                .Select(r => r.ToDocument())
+                .ToList();
+            return new Page<MissionDocument>(items, total);
+        });
 
     public async Task<MissionDocument?> UpdateMissionAsync(string organization, Guid missionId, MissionChanges changes, CancellationToken cancellationToken = default)
     {
         var record = await _writer.ExecuteAsync(db =>
         {
-            var missions = db.GetCollection<MissionRecord>(MissionsCollection);
+            var missions = db.GetCollection<MissionRecord>(LiteDbSchema.Missions);
             var stored = FindMission(missions, organization, missionId);
             if (stored is null)
             {
@@ -67,7 +57,7 @@ public sealed partial class LiteDbStore
         var removedRuns = await _writer.ExecuteAsync(
             db =>
             {
-                var missions = db.GetCollection<MissionRecord>(MissionsCollection);
+                var missions = db.GetCollection<MissionRecord>(LiteDbSchema.Missions);
                 var stored = FindMission(missions, organization, missionId);
                 if (stored is null)
                 {
@@ -95,7 +85,7 @@ public sealed partial class LiteDbStore
     {
         var record = await _writer.ExecuteAsync(db =>
         {
-            var source = FindMission(db.GetCollection<MissionRecord>(MissionsCollection), organization, missionId);
+            var source = FindMission(db.GetCollection<MissionRecord>(LiteDbSchema.Missions), organization, missionId);
             if (source is null)
             {
                 return null;
@@ -133,7 +123,7 @@ public sealed partial class LiteDbStore
             UpdatedAt = now,
         };
         record.OrgKey = Keys.Of(record.Organization, record.Id);
-        db.GetCollection<MissionRecord>(MissionsCollection).Insert(record);
+        db.GetCollection<MissionRecord>(LiteDbSchema.Missions).Insert(record);
         AddToCounters(db, +1, MissionRecord.CounterOf(record.Organization));
         return record;
     }

@@ -9,19 +9,8 @@ namespace Missions.Grpc.Storage.LiteDb;
 /// </summary>
 public sealed partial class LiteDbStore
 {
-    internal const string StepsCollection = "steps";
-
     /// <summary>Most steps one run's plan holds (the plan is returned whole, unpaginated).</summary>
     public const int MaxStepsPerRun = 10_000;
-
-    private readonly ILiteCollection<StepRecord> _steps;
-
-    private static ILiteCollection<StepRecord> OpenSteps(LiteDatabase db)
-    {
-        var steps = db.GetCollection<StepRecord>(StepsCollection);
-        steps.EnsureIndex(x => x.PlanKey, unique: true);
-        return steps;
-    }
 
     public async Task<IReadOnlyList<StepDocument>> AddStepsAsync(
         string organization, Guid missionId, Guid runId, IReadOnlyList<NewStep> steps, bool initialPlan, CancellationToken cancellationToken = default)
@@ -39,22 +28,23 @@ public sealed partial class LiteDbStore
         return outcome.Unwrap();
     }
 
-    public Task<IReadOnlyList<StepDocument>> GetPlanAsync(string organization, Guid missionId, Guid runId, CancellationToken cancellationToken = default)
-    {
-        var run = RequireRun(organization, missionId, runId);
-        IReadOnlyList<StepDocument> plan = AllOf(_steps, nameof(StepRecord.PlanKey), Keys.Prefix(organization, run.Id))
-            .Where(s => s.Organization == organization && s.RunId == run.Id)
-            .Select(s => s.ToDocument())
-            .ToList();
-        return Task.FromResult(plan);
-    }
+    public Task<IReadOnlyList<StepDocument>> GetPlanAsync(string organization, Guid missionId, Guid runId, CancellationToken cancellationToken = default) =>
+        Read<IReadOnlyList<StepDocument>>(c =>
+        {
+            var run = RequireRun(c, organization, missionId, runId);
+            return AllOf(c.Steps, nameof(StepRecord.PlanKey), Keys.Prefix(organization, run.Id))
+                .Where(s => s.Organization == organization && s.RunId == run.Id)
+                .Select(s => s.ToDocument())
+                .ToList();
+        });
 
-    public Task<StepDocument> GetStepAsync(string organization, Guid missionId, Guid runId, string stepId, CancellationToken cancellationToken = default)
-    {
-        var run = RequireRun(organization, missionId, runId);
-        var step = _steps.FindById(StepRecord.IdOf(organization, run.Id, stepId)) ?? throw new ResourceNotFoundException("Step");
-        return Task.FromResult(step.ToDocument());
-    }
+    public Task<StepDocument> GetStepAsync(string organization, Guid missionId, Guid runId, string stepId, CancellationToken cancellationToken = default) =>
+        Read(c =>
+        {
+            var run = RequireRun(c, organization, missionId, runId);
+            var step = c.Steps.FindById(StepRecord.IdOf(organization, run.Id, stepId)) ?? throw new ResourceNotFoundException("Step");
+            return step.ToDocument();
+        });
 
     public async Task<StepDocument> ChangeStepAsync(
         string organization, Guid missionId, Guid runId, string stepId, StepChange change, CancellationToken cancellationToken = default)
@@ -81,9 +71,9 @@ public sealed partial class LiteDbStore
             return Outcome<IReadOnlyList<StepDocument>>.Fail(missing);
         }
         var run = resolved.Value!;
-        var collection = db.GetCollection<StepRecord>(StepsCollection);
+        var collection = db.GetCollection<StepRecord>(LiteDbSchema.Steps);
         var counter = StepRecord.CounterOf(organization, run.Id);
-        var existing = db.GetCollection<CounterRecord>(CountersCollection).FindById(counter)?.Count ?? 0;
+        var existing = db.GetCollection<CounterRecord>(LiteDbSchema.Counters).FindById(counter)?.Count ?? 0;
         bool Stored(string stepId) => collection.FindById(StepRecord.IdOf(organization, run.Id, stepId)) is not null;
 
         // The request as a whole: references first (422, all reported), then duplicates and capacity (409).
@@ -182,7 +172,7 @@ public sealed partial class LiteDbStore
         {
             return Outcome<(StepDocument, bool)>.Fail(missing);
         }
-        var steps = db.GetCollection<StepRecord>(StepsCollection);
+        var steps = db.GetCollection<StepRecord>(LiteDbSchema.Steps);
         var stored = steps.FindById(StepRecord.IdOf(organization, resolved.Value!.Id, stepId));
         if (stored is null)
         {
@@ -216,7 +206,7 @@ public sealed partial class LiteDbStore
     /// <summary>Removes the run's steps; returns the counters to decrease.</summary>
     private static IEnumerable<string> DeleteStepsOf(LiteDatabase db, RunRecord run)
     {
-        var steps = db.GetCollection<StepRecord>(StepsCollection);
+        var steps = db.GetCollection<StepRecord>(LiteDbSchema.Steps);
         var count = steps.DeleteMany(Query.Between(nameof(StepRecord.PlanKey), Keys.Prefix(run.Organization, run.Id), Keys.Prefix(run.Organization, run.Id) + "\uffff"));
         return Enumerable.Repeat(StepRecord.CounterOf(run.Organization, run.Id), count);
     }

@@ -10,26 +10,12 @@ namespace Missions.Grpc.Storage.LiteDb;
 /// </summary>
 public sealed partial class LiteDbStore
 {
-    internal const string RunsCollection = "runs";
-
-    private readonly ILiteCollection<RunRecord> _runs;
-
-    private static ILiteCollection<RunRecord> OpenRuns(LiteDatabase db)
-    {
-        var runs = db.GetCollection<RunRecord>(RunsCollection);
-        runs.EnsureIndex(x => x.OrgKey, unique: true);
-        runs.EnsureIndex(x => x.MissionKey, unique: true);
-        runs.EnsureIndex(x => x.OrgStatusKey, unique: true);
-        runs.EnsureIndex(x => x.MissionStatusKey, unique: true);
-        return runs;
-    }
-
     public async Task<RunDocument> CreateRunAsync(string organization, Guid missionId, NewRun run, CancellationToken cancellationToken = default)
     {
         var record = await _writer.ExecuteAsync(db =>
         {
             // Checked in the same command as the insert: a concurrent delete of the mission cannot leave an orphan.
-            if (FindMission(db.GetCollection<MissionRecord>(MissionsCollection), organization, missionId) is null)
+            if (FindMission(db.GetCollection<MissionRecord>(LiteDbSchema.Missions), organization, missionId) is null)
             {
                 return null;
             }
@@ -46,7 +32,7 @@ public sealed partial class LiteDbStore
                 MetadataJson = run.MetadataJson,
             };
             record.SetKeys();
-            db.GetCollection<RunRecord>(RunsCollection).Insert(record);
+            db.GetCollection<RunRecord>(LiteDbSchema.Runs).Insert(record);
             AddToCounters(db, +1, record.Counters());
             return record;
         }, cancellationToken).ConfigureAwait(false);
@@ -54,11 +40,14 @@ public sealed partial class LiteDbStore
     }
 
     public Task<RunDocument> GetRunAsync(string organization, Guid missionId, Guid runId, CancellationToken cancellationToken = default) =>
-        Task.FromResult(RequireRun(organization, missionId, runId).ToDocument());
+        Read(c => RequireRun(c, organization, missionId, runId).ToDocument());
 
-    public Task<Page<RunDocument>> ListRunsAsync(string organization, RunFilter filter, int offset, int limit, CancellationToken cancellationToken = default)
+    public Task<Page<RunDocument>> ListRunsAsync(string organization, RunFilter filter, int offset, int limit, CancellationToken cancellationToken = default) =>
+        Read(c => ListRuns(c, organization, filter, offset, limit));
+
+    private static Page<RunDocument> ListRuns(LiteDbCollections c, string organization, RunFilter filter, int offset, int limit)
     {
-        if (filter.MissionId is { } missionId && FindMission(_missions, organization, missionId) is null)
+        if (filter.MissionId is { } missionId && FindMission(c.Missions, organization, missionId) is null)
         {
             throw new ResourceNotFoundException("Mission");
         }
@@ -70,18 +59,18 @@ public sealed partial class LiteDbStore
             ({ } id, null) => (nameof(RunRecord.MissionKey), Keys.Prefix(organization, id), RunRecord.MissionCounterOf(organization, id)),
             ({ } id, { } status) => (nameof(RunRecord.MissionStatusKey), Keys.Prefix(organization, id, status), RunRecord.MissionStatusCounterOf(organization, id, status)),
         };
-        var total = Count(counter);
+        var total = c.Count(counter);
         if (offset >= total)
         {
-            return Task.FromResult(new Page<RunDocument>([], total));
+            return new Page<RunDocument>([], total);
         }
-        var items = PageOf(_runs, keyField, prefix, offset, limit)
+        var items = PageOf(c.Runs, keyField, prefix, offset, limit)
             .Where(r => r.Organization == organization
                 && (mission is null || r.MissionId == mission)
                 && (filter.Status is null || r.Status == filter.Status)) // the key range already ensures it; checked again
             .Select(r => r.ToDocument())
             .ToList();
-        return Task.FromResult(new Page<RunDocument>(items, total));
+        return new Page<RunDocument>(items, total);
     }
 
     public async Task<RunDocument> ChangeRunAsync(string organization, Guid missionId, Guid runId, RunChange change, CancellationToken cancellationToken = default)
@@ -141,7 +130,7 @@ public sealed partial class LiteDbStore
             stored.FinishedAt = stored.UpdatedAt;
         }
         stored.SetKeys();
-        db.GetCollection<RunRecord>(RunsCollection).Update(stored);
+        db.GetCollection<RunRecord>(LiteDbSchema.Runs).Update(stored);
         var currentCounters = stored.Counters();
         if (!previousCounters.SequenceEqual(currentCounters))
         {
@@ -167,7 +156,7 @@ public sealed partial class LiteDbStore
     /// </summary>
     private static List<string> DeleteRunsOf(LiteDatabase db, MissionRecord mission)
     {
-        var runs = db.GetCollection<RunRecord>(RunsCollection);
+        var runs = db.GetCollection<RunRecord>(LiteDbSchema.Runs);
         var owned = AllOf(runs, nameof(RunRecord.MissionKey), Keys.Prefix(mission.Organization, mission.Id));
         var counters = new List<string>();
         foreach (var run in owned)
@@ -196,11 +185,11 @@ public sealed partial class LiteDbStore
             : Outcome<RunRecord>.Fail(new ResourceNotFoundException(MissingRunOrMission(missions, organization, missionId)));
 
     private static Outcome<RunRecord> ResolveRun(LiteDatabase db, string organization, Guid missionId, Guid runId) =>
-        ResolveRun(db.GetCollection<RunRecord>(RunsCollection), db.GetCollection<MissionRecord>(MissionsCollection), organization, missionId, runId);
+        ResolveRun(db.GetCollection<RunRecord>(LiteDbSchema.Runs), db.GetCollection<MissionRecord>(LiteDbSchema.Missions), organization, missionId, runId);
 
     /// <summary>The run for a read (outside the writer); throws not-found.</summary>
-    private RunRecord RequireRun(string organization, Guid missionId, Guid runId) =>
-        ResolveRun(_runs, _missions, organization, missionId, runId).Unwrap();
+    private static RunRecord RequireRun(LiteDbCollections c, string organization, Guid missionId, Guid runId) =>
+        ResolveRun(c.Runs, c.Missions, organization, missionId, runId).Unwrap();
 
     private static RunRecord? FindRun(ILiteCollection<RunRecord> runs, string organization, Guid missionId, Guid runId)
     {

@@ -1,4 +1,3 @@
-using System.Globalization;
 using LiteDB;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -6,79 +5,56 @@ using Microsoft.Extensions.Options;
 namespace Missions.Grpc.Storage.LiteDb;
 
 /// <summary>
-/// The embedded backend: one LiteDB file in direct mode, one <see cref="LiteDatabase"/> per process,
-/// all writes through <see cref="LiteDbWriter"/>, reads concurrent. Guards at start: a second
-/// process on the same file, and a log file without its data file, both fail with a clear message.
+/// The embedded backend: one LiteDB file in direct mode, opened by <see cref="LiteDbConnection"/> (one process per
+/// file; reopened after a storage fault), all writes through <see cref="LiteDbWriter"/>, reads concurrent.
 /// Lists walk string keys of the form organization + '\u0001' + … + UUIDv7 id (so creation order), from
 /// the newest; totals come from counters the writer keeps in the same transaction as the change.
 /// One partial file per resource (missions, runs, plans, events, links, attachments); this one holds what they share.
 /// </summary>
 public sealed partial class LiteDbStore : IMissionStore, IRunStore, IPlanStore, IEventStore, IAgentLinkStore, IAttachmentStore, IRunFeed, IStorageHealth, IDisposable
 {
-    internal const string CountersCollection = "counters";
-
-    private readonly FileStream _processLock;
-    private readonly LiteDatabase _db;
+    private readonly LiteDbConnection _connection;
     private readonly LiteDbWriter _writer;
-    private readonly ILiteCollection<CounterRecord> _counters;
     private readonly UuidV7Generator _ids;
     private readonly TimeProvider _clock;
     private readonly RunFeedHub _feed = new();
 
     public LiteDbStore(IOptions<StorageOptions> options, ILogger<LiteDbStore> logger, TimeProvider? clock = null)
+        : this(options, logger, clock, FileSystemFileOpener.Instance)
+    {
+    }
+
+    /// <summary>Opens the file through <paramref name="files"/> (tests give a disk that fails). Throws <see cref="StorageStartException"/>.</summary>
+    internal LiteDbStore(IOptions<StorageOptions> options, ILogger<LiteDbStore> logger, TimeProvider? clock, IStorageFileOpener files)
     {
         var liteDb = options.Value.LiteDb;
-        var path = System.IO.Path.GetFullPath(liteDb.Path);
         _clock = clock ?? TimeProvider.System;
         _ids = new UuidV7Generator(_clock);
-
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
-        _processLock = AcquireProcessLock(path);
+        _connection = LiteDbConnection.Open(liteDb.Path, files, liteDb.MinFreeBytes);
         try
         {
-            RefuseOrphanLog(path);
-            // Ordinal collation: LiteDB's default ignores case, which would make organizations "acme"
-            // and "Acme" one range of every key index. (A collation is fixed when the file is created.)
-            _db = Open(path);
-            if (_db.Collation.SortOptions != CompareOptions.Ordinal)
-            {
-                throw new InvalidOperationException(
-                    $"The LiteDB file '{path}' was created with collation '{_db.Collation}'; this server needs an ordinal one. " +
-                    "Export the data and recreate the file.");
-            }
-            _counters = _db.GetCollection<CounterRecord>(CountersCollection);
-            _missions = OpenMissions(_db);
-            _runs = OpenRuns(_db);
-            _steps = OpenSteps(_db);
-            _events = OpenEvents(_db);
-            _links = OpenLinks(_db);
-            _attachments = OpenAttachments(_db);
+            _writer = new LiteDbWriter(_connection, liteDb.MaxBatchSize, liteDb.CheckpointLogBytes, logger);
         }
         catch
         {
-            _processLock.Dispose();
+            _connection.Abandon();
             throw;
         }
-        _writer = new LiteDbWriter(_db, liteDb.MaxBatchSize, logger);
-        logger.LogInformation("LiteDB storage at {Path}", path);
+        logger.LogInformation("LiteDB storage at {Path}", _connection.DataPath);
     }
 
     public RunSubscription Subscribe(string organization, Guid runId, int capacity) => _feed.Subscribe(organization, runId, capacity);
 
-    public Task CheckAsync(CancellationToken cancellationToken = default)
-    {
-        _ = _counters.FindById("health");
-        return Task.CompletedTask;
-    }
+    public StorageHealthReport Check() => _writer.Health();
 
     public void Dispose()
     {
         _writer.Dispose();
-        _db.Dispose();
-        _processLock.Dispose();
+        _connection.Dispose();
     }
 
-    private int Count(string counter) => _counters.FindById(counter)?.Count ?? 0;
+    /// <summary>Runs a read on the open database (see <see cref="LiteDbConnection.Read{T}"/>), as a completed task.</summary>
+    private Task<T> Read<T>(Func<LiteDbCollections, T> read) => Task.FromResult(_connection.Read(read));
 
     /// <summary>
     /// One page of <paramref name="collection"/> along the string index <paramref name="keyField"/>, over the
@@ -120,7 +96,7 @@ public sealed partial class LiteDbStore : IMissionStore, IRunStore, IPlanStore, 
     /// <summary>Adds <paramref name="delta"/> to each counter, inside the writer's transaction.</summary>
     private static void AddToCounters(LiteDatabase db, int delta, params IEnumerable<string> keys)
     {
-        var counters = db.GetCollection<CounterRecord>(CountersCollection);
+        var counters = db.GetCollection<CounterRecord>(LiteDbSchema.Counters);
         foreach (var key in keys)
         {
             var counter = counters.FindById(key) ?? new CounterRecord { Id = key };
@@ -148,76 +124,6 @@ public sealed partial class LiteDbStore : IMissionStore, IRunStore, IPlanStore, 
         var now = Now();
         var floor = previous.ToUniversalTime().AddMilliseconds(1);
         return now >= floor ? now : DateTime.SpecifyKind(floor, DateTimeKind.Utc);
-    }
-
-    /// <summary>
-    /// Opens (or creates) the file. A file LiteDB cannot read is reported and left exactly as it is: never
-    /// replaced by an empty database, so nothing is lost by starting.
-    /// </summary>
-    private static LiteDatabase Open(string path)
-    {
-        var connection = new ConnectionString
-        {
-            Filename = path,
-            Connection = ConnectionType.Direct,
-            Collation = new Collation(CultureInfo.InvariantCulture.LCID, CompareOptions.Ordinal),
-        };
-        LiteDatabase? db = null;
-        try
-        {
-            db = new LiteDatabase(connection, CreateMapper());
-            _ = db.GetCollectionNames().ToList(); // reads the header and the collection pages
-            return db;
-        }
-        catch (Exception error) when (error is not OutOfMemoryException)
-        {
-            db?.Dispose();
-            throw new InvalidOperationException(
-                $"The LiteDB file '{path}' cannot be opened ({error.GetType().Name}: {error.Message}). It was left untouched: " +
-                "restore it from a backup, or move it (and its -log file) away to start with an empty database.", error);
-        }
-    }
-
-    private static FileStream AcquireProcessLock(string path)
-    {
-        var lockPath = path + ".lock";
-        try
-        {
-            return new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-        }
-        catch (IOException error)
-        {
-            throw new InvalidOperationException(
-                $"The LiteDB file '{path}' is in use by another process (lock '{lockPath}' is held). " +
-                "Only one server process may open a LiteDB file; stop the other one or set Storage:LiteDb:Path to another file.",
-                error);
-        }
-    }
-
-    private static void RefuseOrphanLog(string path)
-    {
-        var log = System.IO.Path.Combine(
-            System.IO.Path.GetDirectoryName(path)!,
-            System.IO.Path.GetFileNameWithoutExtension(path) + "-log" + System.IO.Path.GetExtension(path));
-        if (File.Exists(log) && !File.Exists(path))
-        {
-            throw new InvalidOperationException(
-                $"Found LiteDB log '{log}' without its data file '{path}'. A stale log corrupts a new database: " +
-                "restore the data file, or delete the log file too if the data is meant to be discarded.");
-        }
-    }
-
-    private static BsonMapper CreateMapper()
-    {
-        var mapper = new BsonMapper { SerializeNullValues = false, TrimWhitespace = false, EmptyStringToNull = false };
-        mapper.Entity<MissionRecord>().Id(x => x.Id, autoId: false);
-        mapper.Entity<RunRecord>().Id(x => x.Id, autoId: false);
-        mapper.Entity<StepRecord>().Id(x => x.Id, autoId: false);
-        mapper.Entity<EventRecord>().Id(x => x.Id, autoId: false);
-        mapper.Entity<LinkRecord>().Id(x => x.Id, autoId: false);
-        mapper.Entity<AttachmentRecord>().Id(x => x.Id, autoId: false);
-        mapper.Entity<CounterRecord>().Id(x => x.Id, autoId: false);
-        return mapper;
     }
 }
 

@@ -45,6 +45,27 @@ public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : Interce
         }
     }
 
+    /// <summary>
+    /// UNAVAILABLE with when to retry, as <c>google.rpc.RetryInfo</c> (and a <c>retry-after</c> trailer in seconds, as
+    /// the rate limiter sends) and what failed as <c>google.rpc.ErrorInfo</c>. The REST face answers 503 + Retry-After.
+    /// </summary>
+    private static RpcException Unavailable(StorageUnavailableException unavailable)
+    {
+        var seconds = (long)Math.Ceiling(unavailable.RetryAfter.TotalSeconds);
+        var exception = new Google.Rpc.Status
+        {
+            Code = (int)Code.Unavailable,
+            Message = unavailable.Message,
+            Details =
+            {
+                Any.Pack(new RetryInfo { RetryDelay = Duration.FromTimeSpan(TimeSpan.FromSeconds(seconds)) }),
+                Any.Pack(new ErrorInfo { Reason = unavailable.Reason, Domain = ErrorDomain }),
+            },
+        }.ToRpcException();
+        exception.Trailers.Add("retry-after", seconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return exception;
+    }
+
     private RpcException ToRpcException(Exception error, ServerCallContext context)
     {
         switch (error)
@@ -79,6 +100,8 @@ public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : Interce
                     Message = conflict.Message,
                     Details = { Any.Pack(info) },
                 }.ToRpcException();
+            case StorageUnavailableException unavailable:
+                return Unavailable(unavailable);
             case OperationCanceledException when context.CancellationToken.IsCancellationRequested:
                 return new RpcException(new global::Grpc.Core.Status(StatusCode.Cancelled, "The call was cancelled"));
             default:

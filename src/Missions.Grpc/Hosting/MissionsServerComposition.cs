@@ -42,9 +42,6 @@ public static class MissionsServerComposition
         services.AddMissionStorage(configuration);
         services.AddOptions<WatchOptions>().Bind(configuration.GetSection(WatchOptions.SectionName));
         services.AddSingleton<RunWatcher>();
-        // Open storage at start (after configuration is validated): a locked or inconsistent
-        // database fails the start, not the first request.
-        services.AddHostedService<StorageStartup>();
         services.PostConfigure<StorageOptions>(o =>
             o.LiteDb.Path = Path.GetFullPath(o.LiteDb.Path, builder.Environment.ContentRootPath));
 
@@ -68,6 +65,18 @@ public static class MissionsServerComposition
         services.AddGrpcReflection();
         services.AddGrpcHealthChecks().AddCheck<StorageHealthCheck>("storage");
         return builder;
+    }
+
+    /// <summary>
+    /// Validates configuration and opens storage before the host starts, so that a refused start (bad settings, a
+    /// locked, unreadable or full database) is one line from Program, not the host's stack trace, and never the
+    /// first request's problem.
+    /// </summary>
+    public static WebApplication OpenMissionStorage(this WebApplication app)
+    {
+        app.Services.GetService<IStartupValidator>()?.Validate();
+        app.Services.GetRequiredService<IStorageHealth>();
+        return app;
     }
 
     public static WebApplication UseMissionsServer(this WebApplication app)

@@ -3,19 +3,21 @@ using Missions.Grpc.Storage;
 
 namespace Missions.Grpc.Hosting;
 
-/// <summary>Healthy while the storage backend serves reads (GET /healthz and grpc.health.v1).</summary>
+/// <summary>
+/// Storage as the backend reports it (GET /healthz and grpc.health.v1): Healthy; Degraded while writes or log
+/// checkpoints fail and reads are still served (/healthz answers 200 "Degraded", gRPC SERVING); Unhealthy when
+/// reads cannot be served either. Costs no I/O: the writer knows.
+/// </summary>
 public sealed class StorageHealthCheck(IStorageHealth storage) : IHealthCheck
 {
-    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
-        try
+        var report = storage.Check();
+        return Task.FromResult(report.Status switch
         {
-            await storage.CheckAsync(cancellationToken);
-            return HealthCheckResult.Healthy();
-        }
-        catch (Exception error)
-        {
-            return HealthCheckResult.Unhealthy("storage is not answering", error);
-        }
+            StorageHealthStatus.Healthy => HealthCheckResult.Healthy(report.Description),
+            StorageHealthStatus.Degraded => HealthCheckResult.Degraded(report.Description),
+            _ => HealthCheckResult.Unhealthy(report.Description),
+        });
     }
 }

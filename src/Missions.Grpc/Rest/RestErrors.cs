@@ -53,13 +53,13 @@ public static class RestErrors
         return WriteDetailAsync(response, httpStatus ?? HttpStatusFor(code), detail);
     }
 
-    /// <summary>Writes <c>{"detail": "..."}</c> with the status's headers (401 challenge, 409 no-retry).</summary>
+    /// <summary>Writes <c>{"detail": "..."}</c> with the status's headers (401 challenge, 409 no-retry). A 500 says only "Internal server error".</summary>
     public static Task WriteDetailAsync(HttpResponse response, int status, string detail)
     {
         PrepareHeaders(response, status);
-        if (status >= 500)
+        if (status == StatusCodes.Status500InternalServerError)
         {
-            detail = InternalDetail; // never internals or stack traces
+            detail = InternalDetail; // never internals or stack traces (other 5xx details are this API's own words)
         }
         return WriteJsonAsync(response, status, writer =>
         {

@@ -194,6 +194,10 @@ public sealed class RestShapingMiddleware(
             await RestErrors.WriteValidationAsync(response, [Pydantic.ValueError([], status.Message)], request.Locate);
             return;
         }
+        if (status.GetDetail<RetryInfo>()?.RetryDelay is { } retryDelay)
+        {
+            response.Headers.RetryAfter = ((long)Math.Ceiling(retryDelay.ToTimeSpan().TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
         await RestErrors.WriteDetailAsync(response, RestErrors.HttpStatusFor(code), status.Message);
     }
 

@@ -77,7 +77,7 @@ public sealed class LiteDbStoreTests
     {
         using var db = new TempDatabase();
         using var first = Open(db.Path);
-        var error = Assert.Throws<InvalidOperationException>(() => Open(db.Path));
+        var error = Assert.Throws<StorageStartException>(() => Open(db.Path));
         Assert.Contains("in use by another process", error.Message);
     }
 
@@ -86,7 +86,7 @@ public sealed class LiteDbStoreTests
     {
         using var db = new TempDatabase();
         File.WriteAllText(Path.Combine(db.Directory, "missions-log.db"), "stale");
-        var error = Assert.Throws<InvalidOperationException>(() => Open(db.Path));
+        var error = Assert.Throws<StorageStartException>(() => Open(db.Path));
         Assert.Contains("without its data file", error.Message);
     }
 

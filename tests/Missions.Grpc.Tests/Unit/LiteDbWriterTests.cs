@@ -12,8 +12,8 @@ public sealed class LiteDbWriterTests
     public async Task A_failing_command_fails_alone_and_its_batch_mates_commit()
     {
         using var dbFile = new TempDatabase();
-        using var db = new LiteDatabase(dbFile.Path);
-        using var writer = new LiteDbWriter(db, 64, NullLogger.Instance);
+        using var connection = LiteDbConnection.Open(dbFile.Path, FileSystemFileOpener.Instance, minFreeBytes: 0);
+        using var writer = new LiteDbWriter(connection, 64, 8 << 20, NullLogger.Instance);
 
         var gate = new TaskCompletionSource();
         // Hold the writer so the next commands queue up and are committed as one batch.
@@ -40,7 +40,7 @@ public sealed class LiteDbWriterTests
                 await tasks[i];
             }
         }
-        var stored = db.GetCollection("items").FindAll().Select(d => d["n"].AsInt32).Order().ToList();
+        var stored = connection.Session!.Database.GetCollection("items").FindAll().Select(d => d["n"].AsInt32).Order().ToList();
         Assert.Equal(Enumerable.Range(0, 20).Where(i => i != 7), stored);
     }
 }

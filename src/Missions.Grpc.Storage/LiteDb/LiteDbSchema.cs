@@ -1,0 +1,81 @@
+using LiteDB;
+
+namespace Missions.Grpc.Storage.LiteDb;
+
+/// <summary>
+/// The database's layout in one place: collection names, indexes, the document mapping, and the writer's
+/// commit marker. A new file gets its collections and indexes at first start; an existing one is not written.
+/// </summary>
+internal static class LiteDbSchema
+{
+    public const string Missions = "missions";
+    public const string Runs = "runs";
+    public const string Steps = "steps";
+    public const string Events = "events";
+    public const string Links = "agent_links";
+    public const string Attachments = "attachments";
+
+    /// <summary>Counters the writer keeps beside the data (list totals), and the commit marker.</summary>
+    public const string Counters = "counters";
+
+    /// <summary>Id of the commit marker in <see cref="Counters"/>; counter ids always hold a separator, so none is equal to it.</summary>
+    private const string CommitMarkerId = "writer-commit";
+
+    /// <summary>
+    /// Turns off LiteDB's automatic checkpoint (kept in the file header: the writer checkpoints between batches,
+    /// never inside a commit) and creates what a new file lacks. Writes nothing when all of it is in place.
+    /// </summary>
+    public static void Prepare(LiteDatabase db)
+    {
+        if (db.CheckpointSize != 0)
+        {
+            db.CheckpointSize = 0;
+        }
+        db.GetCollection<MissionRecord>(Missions).EnsureIndex(x => x.OrgKey, unique: true);
+
+        var runs = db.GetCollection<RunRecord>(Runs);
+        runs.EnsureIndex(x => x.OrgKey, unique: true);
+        runs.EnsureIndex(x => x.MissionKey, unique: true);
+        runs.EnsureIndex(x => x.OrgStatusKey, unique: true);
+        runs.EnsureIndex(x => x.MissionStatusKey, unique: true);
+
+        db.GetCollection<StepRecord>(Steps).EnsureIndex(x => x.PlanKey, unique: true);
+
+        var events = db.GetCollection<EventRecord>(Events);
+        events.EnsureIndex(x => x.OrgKey, unique: true);
+        events.EnsureIndex(x => x.OrgTypeKey, unique: true);
+        events.EnsureIndex(x => x.RunKey, unique: true);
+        events.EnsureIndex(x => x.RunTypeKey, unique: true);
+        events.EnsureIndex(x => x.RunStepKey);
+        events.EnsureIndex(x => x.RunAgentKey);
+        events.EnsureIndex(x => x.IdempotencyIndexKey);
+
+        db.GetCollection<LinkRecord>(Links).EnsureIndex(x => x.RunKey, unique: true);
+        db.GetCollection<AttachmentRecord>(Attachments).EnsureIndex(x => x.MissionKey, unique: true);
+    }
+
+    /// <summary>
+    /// The sequence number of the last committed writer batch. Every batch writes its number in its own
+    /// transaction, so after a commit that failed, reading the files back tells whether that batch is in them.
+    /// </summary>
+    public static long ReadCommitSequence(LiteDatabase db) =>
+        db.GetCollection(Counters).FindById(CommitMarkerId)?["Sequence"].AsInt64 ?? 0;
+
+    /// <summary>Records <paramref name="sequence"/> as committed, inside the batch's transaction.</summary>
+    public static void WriteCommitSequence(LiteDatabase db, long sequence) =>
+        db.GetCollection(Counters).Upsert(new BsonDocument { ["_id"] = CommitMarkerId, ["Sequence"] = sequence });
+
+    /// <summary>How records map to documents: explicit ids, nulls and whitespace kept as they are.</summary>
+    public static BsonMapper CreateMapper()
+    {
+        var mapper = new BsonMapper { SerializeNullValues = false, TrimWhitespace = false, EmptyStringToNull = false };
+        mapper.Entity<MissionRecord>().Id(x => x.Id, autoId: false);
+        mapper.Entity<RunRecord>().Id(x => x.Id, autoId: false);
+        mapper.Entity<StepRecord>().Id(x => x.Id, autoId: false);
+        mapper.Entity<EventRecord>().Id(x => x.Id, autoId: false);
+        mapper.Entity<LinkRecord>().Id(x => x.Id, autoId: false);
+        mapper.Entity<AttachmentRecord>().Id(x => x.Id, autoId: false);
+        mapper.Entity<CounterRecord>().Id(x => x.Id, autoId: false);
+        return mapper;
+    }
+}
