@@ -20,7 +20,7 @@ internal static class DiskFullRun
     private const string Key = "disk-full-key";
     private const string Org = "org-disk-full";
 
-    public static async Task RunAsync(string serverDll, int sizeMb, int ballastMb, int clients, TimeSpan fillFor, TimeSpan afterFreeFor)
+    public static async Task RunAsync(string serverDll, int sizeMb, int ballastMb, int clients, TimeSpan fillFor, int afterFree)
     {
         Console.WriteLine($"\n## Disk full: {sizeMb} MB tmpfs, {ballastMb} MB ballast, {clients} clients; server {serverDll}");
         var mount = Path.Combine(Path.GetTempPath(), "missions-diskfull-" + Guid.NewGuid().ToString("N")[..8]);
@@ -40,12 +40,13 @@ internal static class DiskFullRun
             var told = new ConcurrentDictionary<string, string>(); // name -> what the client was told
             await using (var server = await ServerRun.StartAsync(serverDll, database))
             {
-                var fill = await DriveAsync(server.RestUrl, "fill", clients, fillFor, told);
+                var fill = await DriveAsync(server.RestUrl, "fill", clients, fillFor, int.MaxValue, told);
                 Console.WriteLine($"fill:       {fill}");
                 Console.WriteLine($"  reads while full: GET /v2/ai/missions -> {await ProbeReadAsync(server.RestUrl)}, /healthz -> {await ProbeAsync(server.RestUrl + "/healthz", null)}");
                 File.Delete(ballast);
                 await Task.Delay(2000);
-                var freed = await DriveAsync(server.RestUrl, "freed", clients, afterFreeFor, told);
+                // A bounded number of writes, so that they do not fill the freed space again.
+                var freed = await DriveAsync(server.RestUrl, "freed", clients, TimeSpan.FromSeconds(60), afterFree, told);
                 Console.WriteLine($"after free: {freed}");
                 Console.WriteLine($"  reads after free: GET /v2/ai/missions -> {await ProbeReadAsync(server.RestUrl)}, /healthz -> {await ProbeAsync(server.RestUrl + "/healthz", null)}");
                 var errors = server.Output.Split('\n').Count(l => l.StartsWith("fail:", StringComparison.Ordinal) || l.StartsWith("crit:", StringComparison.Ordinal));
@@ -105,11 +106,11 @@ internal static class DiskFullRun
         public string FirstFailure = "";
 
         public override string ToString() =>
-            $"{Sent:N0} POSTs: " + string.Join(", ", ByStatus.OrderBy(k => k.Key).Select(k => $"{k.Value:N0} × {k.Key}")) +
+            $"{Sent:N0} missions, {ByStatus.Values.Sum():N0} POSTs (a 503 retried twice after its Retry-After): " + string.Join(", ", ByStatus.OrderBy(k => k.Key).Select(k => $"{k.Value:N0} × {k.Key}")) +
             (FirstFailure.Length > 0 ? $"; first failure body: {FirstFailure}" : "");
     }
 
-    private static async Task<Tally> DriveAsync(string rest, string phase, int clients, TimeSpan duration, ConcurrentDictionary<string, string> told)
+    private static async Task<Tally> DriveAsync(string rest, string phase, int clients, TimeSpan duration, int limit, ConcurrentDictionary<string, string> told)
     {
         var tally = new Tally();
         using var http = Client(rest);
@@ -119,26 +120,39 @@ internal static class DiskFullRun
             for (var i = 0; DateTime.UtcNow < stopAt; i++)
             {
                 var name = $"{phase}-{worker}-{i}";
-                Interlocked.Increment(ref tally.Sent);
-                string outcome;
-                try
+                if (Interlocked.Increment(ref tally.Sent) > limit)
                 {
-                    using var response = await http.PostAsync("/v2/ai/missions", new StringContent($$"""{"name":"{{name}}"}""", Encoding.UTF8, "application/json"));
-                    outcome = ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture);
-                    if (response.StatusCode != HttpStatusCode.Created)
-                    {
-                        var retryAfter = response.Headers.RetryAfter?.Delta is { } delta ? $" (Retry-After {delta.TotalSeconds:F0})" : "";
-                        var body = await response.Content.ReadAsStringAsync();
-                        Interlocked.CompareExchange(ref tally.FirstFailure, $"{outcome} {body}{retryAfter}", "");
-                        await Task.Delay(50);
-                    }
+                    Interlocked.Decrement(ref tally.Sent);
+                    return;
                 }
-                catch (Exception error) when (error is HttpRequestException or TaskCanceledException)
+                // Like the official SDK: a 503 is retried twice, after the Retry-After the server sent.
+                var outcome = "no answer";
+                for (var attempt = 0; attempt < 3; attempt++)
                 {
-                    outcome = "no answer";
+                    TimeSpan? wait = null;
+                    try
+                    {
+                        using var response = await http.PostAsync("/v2/ai/missions", new StringContent($$"""{"name":"{{name}}"}""", Encoding.UTF8, "application/json"));
+                        outcome = ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                        if (response.StatusCode != HttpStatusCode.Created)
+                        {
+                            wait = response.Headers.RetryAfter?.Delta;
+                            var body = await response.Content.ReadAsStringAsync();
+                            Interlocked.CompareExchange(ref tally.FirstFailure, $"{outcome} {body}{(wait is { } w ? $" (Retry-After {w.TotalSeconds:F0})" : "")}", "");
+                        }
+                    }
+                    catch (Exception error) when (error is HttpRequestException or TaskCanceledException)
+                    {
+                        outcome = "no answer";
+                    }
+                    tally.ByStatus.AddOrUpdate(outcome, 1, (_, n) => n + 1);
+                    if (outcome != "503" || DateTime.UtcNow >= stopAt)
+                    {
+                        break;
+                    }
+                    await Task.Delay(wait ?? TimeSpan.FromSeconds(1));
                 }
                 told[name] = outcome;
-                tally.ByStatus.AddOrUpdate(outcome, 1, (_, n) => n + 1);
             }
         }));
         return tally;

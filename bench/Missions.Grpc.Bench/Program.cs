@@ -35,7 +35,7 @@ internal static class BenchMain
                 var server = args.SkipWhile(a => a != "--server").Skip(1).FirstOrDefault()
                     ?? Path.Combine(RepoRoot(), "src", "Missions.Grpc", "bin", "Release", "net10.0", "Missions.Grpc.dll");
                 await DiskFullRun.RunAsync(Path.GetFullPath(server), Option("--size-mb", 8), Option("--ballast-mb", 2), Option("--clients", 16),
-                    TimeSpan.FromSeconds(Option("--seconds", 10)), TimeSpan.FromSeconds(Option("--after", 5)));
+                    TimeSpan.FromSeconds(Option("--seconds", 10)), Option("--after-free", 500));
                 return;
             }
             if (args.FirstOrDefault() == "load")

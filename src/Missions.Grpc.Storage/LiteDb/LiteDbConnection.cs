@@ -83,24 +83,26 @@ internal sealed class LiteDbConnection : IDisposable
 
     /// <summary>
     /// Runs <paramref name="read"/> on the open session. A storage fault becomes <see cref="StorageUnavailableException"/>
-    /// (and asks the writer to reopen); while a session is being reopened the read waits for it.
+    /// (and asks the writer to reopen); while a session is being reopened the read waits for it. A read done in a session
+    /// whose log failed meanwhile is done again in the next one: it may have seen a commit that is not in the files.
     /// </summary>
     public T Read<T>(Func<LiteDbCollections, T> read)
     {
-        for (var attempt = 0; ; attempt++)
+        for (var waits = 0; ; )
         {
             var session = _session;
             if (session is null || !session.TryEnter())
             {
-                if (attempt > 0 || !_opened.Wait(SwapWait))
+                if (waits++ > 1 || !_opened.Wait(SwapWait))
                 {
                     throw new StorageUnavailableException(StorageFaultKind.IoError, ReadRetryAfter);
                 }
                 continue;
             }
+            T result;
             try
             {
-                return read(session.Collections);
+                result = read(session.Collections);
             }
             catch (Exception error) when (LiteDbFaults.Classify(error) is { } kind)
             {
@@ -111,7 +113,27 @@ internal sealed class LiteDbConnection : IDisposable
             {
                 session.Exit();
             }
+            if (session.Failure is null)
+            {
+                return result;
+            }
+            ReadFaulted?.Invoke(session); // the writer is settling that session's last commit; read again in the next
+            if (waits++ > 1 || !WaitForAnother(session))
+            {
+                throw new StorageUnavailableException(StorageFaults.Classify(session.Failure) ?? StorageFaultKind.IoError, ReadRetryAfter);
+            }
         }
+    }
+
+    /// <summary>Waits until a session other than <paramref name="failed"/> is open.</summary>
+    private bool WaitForAnother(LiteDbSession failed)
+    {
+        var deadline = Environment.TickCount64 + (long)SwapWait.TotalMilliseconds;
+        while (ReferenceEquals(_session, failed) && Environment.TickCount64 < deadline)
+        {
+            Thread.Sleep(1);
+        }
+        return !ReferenceEquals(_session, failed) && _opened.Wait(TimeSpan.FromMilliseconds(Math.Max(0, deadline - Environment.TickCount64)));
     }
 
     /// <summary>
@@ -152,7 +174,7 @@ internal sealed class LiteDbConnection : IDisposable
     {
         try
         {
-            using var log = new LiteDbFile(LogPath, _files.Open(LogPath, LiteDbFileRole.Log));
+            using var log = new LiteDbFile(LogPath, LiteDbFileRole.Log, _files.Open(LogPath, LiteDbFileRole.Log));
             log.TruncateTo(length);
             return null;
         }
@@ -249,6 +271,10 @@ internal sealed class LiteDbConnection : IDisposable
         try
         {
             LiteDbSchema.Prepare(session.Database);
+            if (session.Failure is { } failed)
+            {
+                throw failed;
+            }
         }
         catch (Exception error) when (error is not OutOfMemoryException)
         {

@@ -44,8 +44,8 @@ internal sealed class LiteDbSession : IDisposable
         LiteDatabase? database = null;
         try
         {
-            data = new LiteDbFile(dataPath, opener.Open(dataPath, LiteDbFileRole.Data));
-            log = new LiteDbFile(logPath, opener.Open(logPath, LiteDbFileRole.Log));
+            data = new LiteDbFile(dataPath, LiteDbFileRole.Data, opener.Open(dataPath, LiteDbFileRole.Data));
+            log = new LiteDbFile(logPath, LiteDbFileRole.Log, opener.Open(logPath, LiteDbFileRole.Log));
             var engine = new LiteEngine(new EngineSettings { DataStream = data, LogStream = log, Collation = OrdinalCollation });
             database = new LiteDatabase(engine, LiteDbSchema.CreateMapper(), disposeOnClose: true);
             return new LiteDbSession(data, log, database);
@@ -87,7 +87,10 @@ internal sealed class LiteDbSession : IDisposable
         }
     }
 
-    /// <summary>Makes both files refuse writes: what the engine does from now on cannot reach the disk.</summary>
+    /// <summary>A log write failed in this session: what it committed since is not known until the files are read back.</summary>
+    public Exception? Failure => Log.Failure;
+
+    /// <summary>Makes both files take no more writes: what the engine does from now on cannot reach the disk.</summary>
     public void Fence()
     {
         Data.Fence();

@@ -289,7 +289,7 @@ internal sealed class LiteDbWriter : IDisposable
             // The commit was not reached: nothing of this batch is in the files.
             if (running >= 0 && LiteDbFaults.Classify(error) is null)
             {
-                if (!TryRollback(db))
+                if (!TryRollback(db) || session.Failure is not null)
                 {
                     Reopen(session);
                 }
@@ -298,22 +298,34 @@ internal sealed class LiteDbWriter : IDisposable
             Reopen(session);
             return BatchResult.NotCommitted(error);
         }
+        if (session.Failure is { } early)
+        {
+            // A log write failed before the commit (LiteDB spills large transactions early): nothing was committed.
+            Reopen(session);
+            return BatchResult.NotCommitted(early);
+        }
         var logLength = session.Log.Length; // where this commit starts appending
+        Exception? commitError = null;
         try
         {
             db.Commit();
         }
         catch (Exception error) when (error is not OutOfMemoryException)
         {
-            return SettleFailedCommit(session, batch, sequence, logLength, error);
+            commitError = error;
+        }
+        if ((commitError ?? session.Failure) is { } failed)
+        {
+            return SettleFailedCommit(session, batch, sequence, logLength, failed);
         }
         _committed = sequence;
         return BatchResult.Committed;
     }
 
     /// <summary>
-    /// A commit threw: its batch may or may not be in the log. Never rolled back in place (a failed LiteDB commit
-    /// leaves state a rollback would write out): the session is fenced and closed, and the files decide.
+    /// A commit failed (it threw, or a log write under it did): its batch may or may not be in the log. Never rolled
+    /// back in place (a failed LiteDB commit leaves state a rollback would write out): the session is fenced and
+    /// closed, and the files decide.
     /// </summary>
     private BatchResult SettleFailedCommit(LiteDbSession session, IReadOnlyList<IWriteCommand> batch, long sequence, long logLength, Exception error)
     {
@@ -414,7 +426,7 @@ internal sealed class LiteDbWriter : IDisposable
     private void Checkpoint(bool final)
     {
         var session = _connection.Session;
-        if (session is null)
+        if (session is null || session.Failure is not null)
         {
             return;
         }
@@ -425,6 +437,10 @@ internal sealed class LiteDbWriter : IDisposable
         try
         {
             session.Database.Checkpoint();
+            if (session.Failure is { } truncate)
+            {
+                throw truncate; // the data file has the pages; cutting the log failed (it is replayed, harmlessly, at the next open)
+            }
             if (_checkpoints is { } recovered)
             {
                 _checkpoints = null;
