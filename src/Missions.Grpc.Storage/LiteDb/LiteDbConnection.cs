@@ -24,6 +24,7 @@ internal sealed class LiteDbConnection : IDisposable
 
     private readonly IStorageFileOpener _files;
     private readonly FileStream _processLock;
+    /// <summary>Reset while a session is being swapped: readers wait for it. Set otherwise, also when none could be opened (readers then fail at once).</summary>
     private readonly ManualResetEventSlim _opened = new(false);
     private volatile LiteDbSession? _session;
 
@@ -93,7 +94,7 @@ internal sealed class LiteDbConnection : IDisposable
             var session = _session;
             if (session is null || !session.TryEnter())
             {
-                if (waits++ > 1 || !_opened.Wait(SwapWait))
+                if (waits++ > 1 || !_opened.Wait(SwapWait) || _session is null)
                 {
                     throw new StorageUnavailableException(StorageFaultKind.IoError, ReadRetryAfter);
                 }
@@ -162,6 +163,7 @@ internal sealed class LiteDbConnection : IDisposable
         }
         catch (Exception error) when (error is not OutOfMemoryException)
         {
+            _opened.Set(); // nothing to wait for: readers are refused until a later attempt opens the files
             return error;
         }
     }
@@ -285,13 +287,16 @@ internal sealed class LiteDbConnection : IDisposable
         Publish(session);
     }
 
-    /// <summary>The start-up message for a file the engine cannot open.</summary>
-    private StorageStartException CannotOpen(Exception error) => StorageFaults.Classify(error) is not null
-        ? new StorageStartException(
-            $"The LiteDB file '{DataPath}' cannot be read ({error.Message}). Check the device (and the system log), then start again; the files were left as they were.", error)
-        : new StorageStartException(
+    /// <summary>The start-up message for a file the engine cannot open (reading it, or creating it).</summary>
+    private StorageStartException CannotOpen(Exception error) => StorageFaults.Classify(error) switch
+    {
+        StorageFaultKind.OutOfSpace => CannotWrite(StorageFaultKind.OutOfSpace, error),
+        StorageFaultKind.IoError => new StorageStartException(
+            $"The LiteDB file '{DataPath}' cannot be opened: an I/O error ({error.Message}). Check the device (and the system log), then start again; the files were left as they were.", error),
+        _ => new StorageStartException(
             $"The LiteDB file '{DataPath}' cannot be opened ({error.GetType().Name}: {error.Message}). It was left untouched: " +
-            "restore it from a backup, or move it (and its -log file) away to start with an empty database.", error);
+            "restore it from a backup, or move it (and its -log file) away to start with an empty database.", error),
+    };
 
     /// <summary>The start-up message for a write that failed (the layout, or the writer's start-up probe).</summary>
     public StorageStartException CannotWrite(StorageFaultKind kind, Exception error) => kind == StorageFaultKind.OutOfSpace

@@ -343,7 +343,7 @@ internal sealed class LiteDbWriter : IDisposable
         {
             return BatchResult.NotCommitted(error); // its tail is cut from the log: certainly not stored
         }
-        _unresolved = (batch, sequence);
+        _unresolved = (batch.ToArray(), sequence); // a copy: the writer reuses its batch list
         return BatchResult.Unknown(error);
     }
 

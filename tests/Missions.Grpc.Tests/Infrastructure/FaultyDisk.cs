@@ -39,8 +39,8 @@ internal sealed class FaultyDisk : IStorageFileOpener
     /// <summary>Every write to the data file fails with EIO (what a checkpoint writes).</summary>
     public bool FailDataWrites { get; set; }
 
-    /// <summary>Opening any file fails with EIO.</summary>
-    public bool FailOpens { get; set; }
+    /// <summary>Opening the data file fails with EIO: the database cannot be opened (its log still can).</summary>
+    public bool FailDataOpens { get; set; }
 
     /// <summary>Shrinking a file fails with EIO.</summary>
     public bool FailTruncates { get; set; }
@@ -83,7 +83,7 @@ internal sealed class FaultyDisk : IStorageFileOpener
             _logWritesUntilFault = -1;
             Quota = null;
             FailDataWrites = false;
-            FailOpens = false;
+            FailDataOpens = false;
             FailTruncates = false;
         }
     }
@@ -92,7 +92,7 @@ internal sealed class FaultyDisk : IStorageFileOpener
     {
         lock (_gate)
         {
-            if (FailOpens)
+            if (FailDataOpens && role == LiteDbFileRole.Data)
             {
                 Injected++;
                 throw Error(Eio, path);

@@ -17,12 +17,15 @@ public sealed class MissionsApp : WebApplicationFactory<Program>
 {
     private readonly bool _ownsDatabase;
     private readonly IReadOnlyDictionary<string, string?> _settings;
+    private readonly Action<IServiceCollection>? _services;
 
-    public MissionsApp(TempDatabase? database = null, IReadOnlyDictionary<string, string?>? settings = null)
+    /// <param name="services">Replaces services of the app (e.g. the disk its storage writes to).</param>
+    public MissionsApp(TempDatabase? database = null, IReadOnlyDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
     {
         _ownsDatabase = database is null;
         Database = database ?? new TempDatabase();
         _settings = settings ?? new Dictionary<string, string?>();
+        _services = services;
     }
 
     public TempDatabase Database { get; }
@@ -41,6 +44,10 @@ public sealed class MissionsApp : WebApplicationFactory<Program>
             builder.UseSetting(key, value);
         }
         builder.ConfigureLogging(logging => logging.AddProvider(Logs));
+        if (_services is not null)
+        {
+            builder.ConfigureServices(_services);
+        }
     }
 
     /// <summary>An HTTP client with <paramref name="key"/> as bearer token (none when null).</summary>
