@@ -3,6 +3,7 @@ using System.Net;
 using System.Text.Json.Nodes;
 using Google.Rpc;
 using Grpc.Core;
+using Grpc.Health.V1;
 using Microsoft.Extensions.DependencyInjection;
 using Missions.Grpc.Storage.LiteDb;
 using Missions.Grpc.Tests.Infrastructure;
@@ -79,6 +80,8 @@ public sealed class StorageFaultApiTests(ITestOutputHelper output)
             Assert.Equal(5, list!["data"]!.AsArray().Count);
             var health = await app.Rest(key: null).GetAsync("/healthz");
             Assert.Equal((HttpStatusCode.OK, "Degraded"), (health.StatusCode, await health.Content.ReadAsStringAsync()));
+            var grpcHealth = await new Health.HealthClient(app.GrpcChannel()).CheckAsync(new HealthCheckRequest(), deadline: Deadline);
+            Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, grpcHealth.Status); // reads are served
             var refused = await Assert.ThrowsAsync<RpcException>(() =>
                 app.Grpc().CreateMissionAsync(new CreateMissionRequest { Name = "over gRPC" }, Key(), Deadline).ResponseAsync);
             Assert.Equal(StatusCode.Unavailable, refused.StatusCode);
