@@ -17,6 +17,7 @@ internal static class BenchServer
         return new WebApplicationFactory<Program>().WithWebHostBuilder(b =>
         {
             b.UseEnvironment(environment);
+            b.UseSetting("RateLimiting:Enabled", "false"); // a benchmark measures the server, not its per-key limit
             foreach (var (key, value) in settings)
             {
                 b.UseSetting(key, value);

@@ -106,7 +106,7 @@ internal static class DiskFullRun
         public string FirstFailure = "";
 
         public override string ToString() =>
-            $"{Sent:N0} missions, {ByStatus.Values.Sum():N0} POSTs (a 503 retried twice after its Retry-After): " + string.Join(", ", ByStatus.OrderBy(k => k.Key).Select(k => $"{k.Value:N0} × {k.Key}")) +
+            $"{Sent:N0} missions, {ByStatus.Values.Sum():N0} POSTs (a 5xx retried twice, as the SDK does): " + string.Join(", ", ByStatus.OrderBy(k => k.Key).Select(k => $"{k.Value:N0} × {k.Key}")) +
             (FirstFailure.Length > 0 ? $"; first failure body: {FirstFailure}" : "");
     }
 
@@ -125,7 +125,8 @@ internal static class DiskFullRun
                     Interlocked.Decrement(ref tally.Sent);
                     return;
                 }
-                // Like the official SDK: a 503 is retried twice, after the Retry-After the server sent.
+                // Like the official SDK: a 5xx (or 429) is retried twice, after the Retry-After the server sent
+                // (else after 0.5 s, then 1 s).
                 var outcome = "no answer";
                 for (var attempt = 0; attempt < 3; attempt++)
                 {
@@ -146,11 +147,11 @@ internal static class DiskFullRun
                         outcome = "no answer";
                     }
                     tally.ByStatus.AddOrUpdate(outcome, 1, (_, n) => n + 1);
-                    if (outcome != "503" || DateTime.UtcNow >= stopAt)
+                    if (!(outcome.StartsWith('5') || outcome == "429") || DateTime.UtcNow >= stopAt)
                     {
                         break;
                     }
-                    await Task.Delay(wait ?? TimeSpan.FromSeconds(1));
+                    await Task.Delay(wait ?? TimeSpan.FromSeconds(0.5 * (1 << attempt)));
                 }
                 told[name] = outcome;
             }
