@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using Missions.Grpc.Tests.Infrastructure;
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -17,85 +17,93 @@ using System.Text.Json.Nodes;
 /// </summary>
 internal static class DiskFullRun
 {
-    private const string Key = "disk-full-key";
-    private const string Org = "org-disk-full";
+    private const string Key = TestKeys.KeyA;
 
-    public static async Task RunAsync(string serverDll, int sizeMb, int ballastMb, int clients, TimeSpan fillFor, int afterFree)
+    /// <param name="serverDll">The server build to drill; null: this tree's.</param>
+    public static async Task RunAsync(string? serverDll, int sizeMb, int ballastMb, int clients, TimeSpan fillFor, int afterFree)
     {
-        Console.WriteLine($"\n## Disk full: {sizeMb} MB tmpfs, {ballastMb} MB ballast, {clients} clients; server {serverDll}");
-        var mount = Path.Combine(Path.GetTempPath(), "missions-diskfull-" + Guid.NewGuid().ToString("N")[..8]);
-        Directory.CreateDirectory(mount);
-        if (Exec("mount", $"-t tmpfs -o size={sizeMb}m tmpfs {mount}") != 0)
+        Console.WriteLine($"\n## Disk full: {sizeMb} MB tmpfs, {ballastMb} MB ballast, {clients} clients; server {serverDll ?? "of this tree"}");
+        if (Tmpfs.Unavailable is { } reason)
         {
-            Console.WriteLine("SKIPPED: mounting a tmpfs is not permitted here (needs root)");
-            Directory.Delete(mount);
+            Console.WriteLine($"SKIPPED: {reason}");
             return;
         }
+        using var volume = Tmpfs.Mount(sizeMb);
+        var mount = volume.Path;
+        var database = Path.Combine(mount, "missions.db");
+        var ballast = Path.Combine(mount, "ballast");
+        File.WriteAllBytes(ballast, new byte[ballastMb * 1024 * 1024]);
+
+        var told = new ConcurrentDictionary<string, string>(); // name -> what the client was told
+        await using (var server = await ServerProcess.StartAsync(database, serverDll: serverDll))
+        {
+            var fill = await DriveAsync(server.RestUrl, "fill", clients, fillFor, int.MaxValue, told);
+            Console.WriteLine($"fill:       {fill}");
+            Console.WriteLine($"  reads while full: GET /v2/ai/missions -> {await ProbeReadAsync(server.RestUrl)}, /healthz -> {await ProbeAsync(server.RestUrl + "/healthz", null)}");
+            File.Delete(ballast);
+            await Task.Delay(2000);
+            // A bounded number of writes, so that they do not fill the freed space again.
+            var freed = await DriveAsync(server.RestUrl, "freed", clients, TimeSpan.FromSeconds(60), afterFree, told);
+            Console.WriteLine($"after free: {freed}");
+            Console.WriteLine($"  reads after free: GET /v2/ai/missions -> {await ProbeReadAsync(server.RestUrl)}, /healthz -> {await ProbeAsync(server.RestUrl + "/healthz", null)}");
+            var errors = server.Output.Split('\n').Count(l => l.StartsWith("fail:", StringComparison.Ordinal) || l.StartsWith("crit:", StringComparison.Ordinal));
+            Console.WriteLine($"  server error log lines: {errors}");
+            await server.KillAsync();
+        }
+
+        ServerProcess restarted;
         try
         {
-            var database = Path.Combine(mount, "missions.db");
-            var ballast = Path.Combine(mount, "ballast");
-            File.WriteAllBytes(ballast, new byte[ballastMb * 1024 * 1024]);
+            restarted = await ServerProcess.StartAsync(database, serverDll: serverDll);
+        }
+        catch (InvalidOperationException refused)
+        {
+            Console.WriteLine($"restart refused (the writes after freeing filled the volume again: use fewer --after-free): {refused.Message}");
+            return;
+        }
+        await using (var server = restarted)
+        {
+            var stored = await ListNamesAsync(server.RestUrl);
+            var acknowledged = told.Where(t => t.Value == "201").Select(t => t.Key).ToHashSet();
+            var refused = told.Where(t => t.Value != "201" && t.Value != "no answer").Select(t => t.Key).ToHashSet();
+            var byName = stored.GroupBy(n => n).ToDictionary(g => g.Key, g => g.Count());
+            Console.WriteLine($"after restart: stored {stored.Count:N0} missions, {byName.Count:N0} distinct names");
+            Console.WriteLine($"  acknowledged {acknowledged.Count:N0}: missing {acknowledged.Count(n => !byName.ContainsKey(n))}");
+            Console.WriteLine($"  refused {refused.Count:N0}: stored anyway {refused.Count(byName.ContainsKey)}");
+            Console.WriteLine($"  no answer {told.Count(t => t.Value == "no answer"):N0}: stored {told.Where(t => t.Value == "no answer").Count(t => byName.ContainsKey(t.Key))}");
+            Console.WriteLine($"  names stored more than once: {byName.Count(kv => kv.Value > 1)} (extra copies: {byName.Values.Sum(v => Math.Max(0, v - 1))})");
+            await server.TerminateAsync(TimeSpan.FromSeconds(30));
+        }
 
-            var told = new ConcurrentDictionary<string, string>(); // name -> what the client was told
-            await using (var server = await ServerRun.StartAsync(serverDll, database))
+        // A start on a full volume: what the operator sees, and whether the files are left as they were.
+        var filler = volume.Fill();
+        var before = Hashes(mount, filler);
+        await using (var server = await ServerProcess.StartAsync(database, waitUntilHealthy: false, serverDll: serverDll))
+        {
+            int? exited;
+            try
             {
-                var fill = await DriveAsync(server.RestUrl, "fill", clients, fillFor, int.MaxValue, told);
-                Console.WriteLine($"fill:       {fill}");
-                Console.WriteLine($"  reads while full: GET /v2/ai/missions -> {await ProbeReadAsync(server.RestUrl)}, /healthz -> {await ProbeAsync(server.RestUrl + "/healthz", null)}");
-                File.Delete(ballast);
-                await Task.Delay(2000);
-                // A bounded number of writes, so that they do not fill the freed space again.
-                var freed = await DriveAsync(server.RestUrl, "freed", clients, TimeSpan.FromSeconds(60), afterFree, told);
-                Console.WriteLine($"after free: {freed}");
-                Console.WriteLine($"  reads after free: GET /v2/ai/missions -> {await ProbeReadAsync(server.RestUrl)}, /healthz -> {await ProbeAsync(server.RestUrl + "/healthz", null)}");
-                var errors = server.Output.Split('\n').Count(l => l.StartsWith("fail:", StringComparison.Ordinal) || l.StartsWith("crit:", StringComparison.Ordinal));
-                Console.WriteLine($"  server error log lines: {errors}");
-                await server.KillAsync();
+                exited = await server.WaitForExitAsync(TimeSpan.FromSeconds(30));
             }
-
-            await using (var server = await ServerRun.StartAsync(serverDll, database))
+            catch (OperationCanceledException)
             {
-                var stored = await ListNamesAsync(server.RestUrl);
-                var acknowledged = told.Where(t => t.Value == "201").Select(t => t.Key).ToHashSet();
-                var refused = told.Where(t => t.Value != "201" && t.Value != "no answer").Select(t => t.Key).ToHashSet();
-                var byName = stored.GroupBy(n => n).ToDictionary(g => g.Key, g => g.Count());
-                Console.WriteLine($"after restart: stored {stored.Count:N0} missions, {byName.Count:N0} distinct names");
-                Console.WriteLine($"  acknowledged {acknowledged.Count:N0}: missing {acknowledged.Count(n => !byName.ContainsKey(n))}");
-                Console.WriteLine($"  refused {refused.Count:N0}: stored anyway {refused.Count(byName.ContainsKey)}");
-                Console.WriteLine($"  no answer {told.Count(t => t.Value == "no answer"):N0}: stored {told.Where(t => t.Value == "no answer").Count(t => byName.ContainsKey(t.Key))}");
-                Console.WriteLine($"  names stored more than once: {byName.Count(kv => kv.Value > 1)} (extra copies: {byName.Values.Sum(v => Math.Max(0, v - 1))})");
-                await server.TerminateAsync();
+                exited = null; // it did not refuse
             }
-
-            // A start on a full volume: what the operator sees, and whether the files are left as they were.
-            var filler = Path.Combine(mount, "filler");
-            Exec("dd", $"if=/dev/zero of={filler} bs=64k");
-            var before = Hashes(mount, filler);
-            await using (var server = await ServerRun.StartAsync(serverDll, database, waitUntilHealthy: false))
+            var lines = server.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            Console.WriteLine($"start on a full volume: exit code {exited?.ToString() ?? "none (still running after 30 s)"}, {lines.Length} output lines, stack trace: {(lines.Any(l => l.TrimStart().StartsWith("at ", StringComparison.Ordinal)) ? "yes" : "no")}");
+            foreach (var line in lines.Take(3))
             {
-                var exited = await server.WaitForExitAsync(TimeSpan.FromSeconds(30));
-                var lines = server.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-                Console.WriteLine($"start on a full volume: exit code {exited?.ToString() ?? "none (still running after 30 s)"}, {lines.Length} output lines, stack trace: {(lines.Any(l => l.TrimStart().StartsWith("at ", StringComparison.Ordinal)) ? "yes" : "no")}");
-                foreach (var line in lines.Take(3))
-                {
-                    Console.WriteLine($"  | {line}");
-                }
-            }
-            var after = Hashes(mount, filler);
-            Console.WriteLine($"  files unchanged: {(before.SequenceEqual(after) ? "yes" : "NO")} ({string.Join(", ", before.Select(h => h.Key))})");
-            File.Delete(filler);
-            await using (var server = await ServerRun.StartAsync(serverDll, database))
-            {
-                var stored = await ListNamesAsync(server.RestUrl);
-                Console.WriteLine($"start after freeing: healthy, {stored.Count:N0} missions readable");
-                await server.TerminateAsync();
+                Console.WriteLine($"  | {line}");
             }
         }
-        finally
+        var after = Hashes(mount, filler);
+        Console.WriteLine($"  files unchanged: {(before.SequenceEqual(after) ? "yes" : "NO")} ({string.Join(", ", before.Select(h => h.Key))})");
+        File.Delete(filler);
+        await using (var server = await ServerProcess.StartAsync(database, serverDll: serverDll))
         {
-            Exec("umount", mount);
-            Directory.Delete(mount, recursive: true);
+            var stored = await ListNamesAsync(server.RestUrl);
+            Console.WriteLine($"start after freeing: healthy, {stored.Count:N0} missions readable");
+            await server.TerminateAsync(TimeSpan.FromSeconds(30));
         }
     }
 
@@ -208,141 +216,4 @@ internal static class DiskFullRun
             .Select(f => KeyValuePair.Create(Path.GetFileName(f), Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(f)))))
             .ToList();
 
-    private static int Exec(string file, string arguments)
-    {
-        using var process = Process.Start(new ProcessStartInfo(file, arguments) { RedirectStandardError = true, RedirectStandardOutput = true })!;
-        process.WaitForExit();
-        return process.ExitCode;
-    }
-
-    /// <summary>The server as its own process on free loopback ports, outside Development.</summary>
-    private sealed class ServerRun : IAsyncDisposable
-    {
-        private readonly Process _process;
-        private readonly StringBuilder _output = new();
-
-        private ServerRun(Process process, string restUrl)
-        {
-            _process = process;
-            RestUrl = restUrl;
-            _process.OutputDataReceived += (_, e) => Append(e.Data);
-            _process.ErrorDataReceived += (_, e) => Append(e.Data);
-            _process.BeginOutputReadLine();
-            _process.BeginErrorReadLine();
-        }
-
-        public string RestUrl { get; }
-
-        public string Output
-        {
-            get
-            {
-                lock (_output)
-                {
-                    return _output.ToString();
-                }
-            }
-        }
-
-        public static async Task<ServerRun> StartAsync(string dll, string database, bool waitUntilHealthy = true)
-        {
-            var rest = $"http://127.0.0.1:{FreePort()}";
-            var start = new ProcessStartInfo("dotnet", [dll])
-            {
-                WorkingDirectory = Path.GetDirectoryName(dll)!,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-            };
-            start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-            start.Environment["Kestrel__Endpoints__Rest__Url"] = rest;
-            start.Environment["Kestrel__Endpoints__Grpc__Url"] = $"http://127.0.0.1:{FreePort()}";
-            start.Environment["Storage__LiteDb__Path"] = database;
-            start.Environment["Logging__Console__FormatterName"] = "simple";
-            start.Environment["RateLimiting__Enabled"] = "false";
-            start.Environment["Auth__ApiKeys__0__Key"] = Key;
-            start.Environment["Auth__ApiKeys__0__Organization"] = Org;
-            var server = new ServerRun(Process.Start(start)!, rest);
-            if (!waitUntilHealthy)
-            {
-                return server;
-            }
-            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-            for (var deadline = DateTime.UtcNow.AddSeconds(60); DateTime.UtcNow < deadline; await Task.Delay(100))
-            {
-                if (server._process.HasExited)
-                {
-                    throw new InvalidOperationException($"server exited with {server._process.ExitCode}:\n{server.Output}");
-                }
-                try
-                {
-                    if ((await http.GetAsync(rest + "/v2/ai/missions")).StatusCode != HttpStatusCode.ServiceUnavailable)
-                    {
-                        return server;
-                    }
-                }
-                catch (Exception error) when (error is HttpRequestException or TaskCanceledException)
-                {
-                    // not listening yet
-                }
-            }
-            throw new TimeoutException("server did not answer within 60 s:\n" + server.Output);
-        }
-
-        public async Task<int?> WaitForExitAsync(TimeSpan timeout)
-        {
-            using var cts = new CancellationTokenSource(timeout);
-            try
-            {
-                await _process.WaitForExitAsync(cts.Token);
-                _process.WaitForExit();
-                return _process.ExitCode;
-            }
-            catch (OperationCanceledException)
-            {
-                return null;
-            }
-        }
-
-        public async Task KillAsync()
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-                await _process.WaitForExitAsync();
-            }
-        }
-
-        public async Task TerminateAsync()
-        {
-            Exec("kill", $"-TERM {_process.Id}");
-            if (await WaitForExitAsync(TimeSpan.FromSeconds(30)) is null)
-            {
-                await KillAsync();
-            }
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            await KillAsync();
-            _process.Dispose();
-        }
-
-        private void Append(string? line)
-        {
-            if (line is not null)
-            {
-                lock (_output)
-                {
-                    _output.AppendLine(line);
-                }
-            }
-        }
-
-        private static int FreePort()
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, 0);
-            listener.Start();
-            return ((IPEndPoint)listener.LocalEndpoint).Port;
-        }
-    }
 }

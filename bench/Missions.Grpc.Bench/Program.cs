@@ -17,7 +17,7 @@ using Missions.Grpc.V1;
 // Missions.Grpc benchmarks. Usage:
 //   dotnet run -c Release --project bench/Missions.Grpc.Bench [-- --large 200000 --runs 100000]
 //   dotnet run -c Release --project bench/Missions.Grpc.Bench -- load [--seconds 20] [--clients 32]
-//   dotnet run -c Release --project bench/Missions.Grpc.Bench -- disk-full [--server dll] [--size-mb 8] [--ballast-mb 2]
+//   dotnet run -c Release --project bench/Missions.Grpc.Bench -- disk-full [--server dll] [--size-mb 24] [--ballast-mb 4] [--after-free 300]
 // Each section prints its figures and a ratio against a baseline measured in the same run.
 internal static class BenchMain
 {
@@ -32,10 +32,9 @@ internal static class BenchMain
             Console.WriteLine($"Missions.Grpc benchmarks — {DateTime.UtcNow:u}, {Environment.ProcessorCount} cores, .NET {Environment.Version}");
             if (args.FirstOrDefault() == "disk-full")
             {
-                var server = args.SkipWhile(a => a != "--server").Skip(1).FirstOrDefault()
-                    ?? Path.Combine(RepoRoot(), "src", "Missions.Grpc", "bin", "Release", "net10.0", "Missions.Grpc.dll");
-                await DiskFullRun.RunAsync(Path.GetFullPath(server), Option("--size-mb", 8), Option("--ballast-mb", 2), Option("--clients", 16),
-                    TimeSpan.FromSeconds(Option("--seconds", 10)), Option("--after-free", 500));
+                var server = args.SkipWhile(a => a != "--server").Skip(1).FirstOrDefault();
+                await DiskFullRun.RunAsync(server is null ? null : Path.GetFullPath(server), Option("--size-mb", 24), Option("--ballast-mb", 4), Option("--clients", 16),
+                    TimeSpan.FromSeconds(Option("--seconds", 20)), Option("--after-free", 300));
                 return;
             }
             if (args.FirstOrDefault() == "load")
@@ -52,17 +51,6 @@ internal static class BenchMain
         {
             Directory.Delete(work, recursive: true);
         }
-    }
-
-    /// <summary>The folder holding Missions.Grpc.sln.</summary>
-    private static string RepoRoot()
-    {
-        var root = AppContext.BaseDirectory;
-        while (!File.Exists(Path.Combine(root, "Missions.Grpc.sln")))
-        {
-            root = Path.GetDirectoryName(root.TrimEnd(Path.DirectorySeparatorChar)) ?? throw new InvalidOperationException("solution not found");
-        }
-        return root;
     }
 }
 

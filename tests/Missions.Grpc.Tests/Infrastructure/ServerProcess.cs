@@ -7,7 +7,8 @@ namespace Missions.Grpc.Tests.Infrastructure;
 
 /// <summary>
 /// The real server as its own process (<c>dotnet Missions.Grpc.dll</c>), on free loopback ports,
-/// configured the standard way (environment variables), outside Development.
+/// configured the standard way (environment variables), outside Development. Also compiled into the
+/// benchmarks (bench/), which start other builds of the server with it.
 /// </summary>
 public sealed class ServerProcess : IAsyncDisposable
 {
@@ -47,13 +48,17 @@ public sealed class ServerProcess : IAsyncDisposable
     /// <summary>Repository root (the folder holding Missions.Grpc.sln).</summary>
     public static string RepoRoot { get; } = FindRepoRoot();
 
-    /// <summary>Starts the server and waits until /healthz answers (or the process exits).</summary>
+    /// <summary>
+    /// Starts the server (this tree's build, or <paramref name="serverDll"/>) and waits until /healthz answers (or the
+    /// process exits).
+    /// </summary>
     public static async Task<ServerProcess> StartAsync(
-        string databasePath, bool withKeys = true, bool waitUntilHealthy = true, IReadOnlyDictionary<string, string>? settings = null)
+        string databasePath, bool withKeys = true, bool waitUntilHealthy = true, IReadOnlyDictionary<string, string>? settings = null,
+        string? serverDll = null)
     {
         var restUrl = $"http://127.0.0.1:{FreePort()}";
         var grpcUrl = $"http://127.0.0.1:{FreePort()}";
-        var dll = ServerDll();
+        var dll = serverDll ?? ServerDll();
         var start = new ProcessStartInfo("dotnet", [dll])
         {
             WorkingDirectory = Path.GetDirectoryName(dll)!,
