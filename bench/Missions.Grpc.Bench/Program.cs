@@ -199,9 +199,7 @@ internal static class Bench
     {
         const int n = 200_000;
         Console.WriteLine($"\n## Validate CreateMissionRequest ({n:N0} times)");
-        var validator = new MessageValidator(
-            new ProtoValidate.Validator(new ProtoValidate.ValidatorOptions { FileDescriptors = [MissionsReflection.Descriptor] }),
-            MissionsReflection.Descriptor.Services);
+        var validator = new MessageValidator(MissionsReflection.Descriptor.Services);
         var request = new CreateMissionRequest
         {
             Name = "Triage inbound calls",

@@ -145,7 +145,7 @@ public sealed partial class LiteDbStore
     {
         var prefix = Keys.Prefix(mission.Organization, mission.Id);
         db.GetCollection<AttachmentRecord>(LiteDbSchema.Attachments).DeleteMany(
-            Query.Between(nameof(AttachmentRecord.MissionKey), prefix, prefix + "\uffff"));
+            StartingWith(nameof(AttachmentRecord.MissionKey), prefix));
     }
 
     /// <summary>The mission for a read (outside the writer); throws not-found.</summary>

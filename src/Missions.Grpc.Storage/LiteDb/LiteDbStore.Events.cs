@@ -98,7 +98,7 @@ public sealed partial class LiteDbStore
                 from = cursor.RunKey + "\u0000"; // just after the cursor: event ids have one length, so this is the next key
             }
             return c.Events.Query()
-                .Where(Query.Between(nameof(EventRecord.RunKey), from, prefix + "\uffff"))
+                .Where(Range(nameof(EventRecord.RunKey), from, prefix + "\uffff"))
                 .OrderBy(nameof(EventRecord.RunKey))
                 .Limit(limit)
                 .ToList()
@@ -126,7 +126,7 @@ public sealed partial class LiteDbStore
         if (newEvent.IdempotencyKey is { } key)
         {
             // Same writer command as the insert: concurrent retries with one key cannot both insert.
-            var earlier = events.FindOne(Query.EQ(nameof(EventRecord.IdempotencyIndexKey), EventRecord.IdempotencyKeyOf(organization, run.Id, key)));
+            var earlier = events.FindOne(Equal(nameof(EventRecord.IdempotencyIndexKey), EventRecord.IdempotencyKeyOf(organization, run.Id, key)));
             if (earlier is not null)
             {
                 return earlier.Fingerprint == fingerprint

@@ -79,7 +79,7 @@ public sealed partial class LiteDbStore
     private static void DeleteLinksOf(LiteDatabase db, RunRecord run)
     {
         var prefix = Keys.Prefix(run.Organization, run.Id);
-        db.GetCollection<LinkRecord>(LiteDbSchema.Links).DeleteMany(Query.Between(nameof(LinkRecord.RunKey), prefix, prefix + "\uffff"));
+        db.GetCollection<LinkRecord>(LiteDbSchema.Links).DeleteMany(StartingWith(nameof(LinkRecord.RunKey), prefix));
     }
 }
 

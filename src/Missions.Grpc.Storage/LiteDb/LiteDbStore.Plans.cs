@@ -207,7 +207,7 @@ public sealed partial class LiteDbStore
     private static IEnumerable<string> DeleteStepsOf(LiteDatabase db, RunRecord run)
     {
         var steps = db.GetCollection<StepRecord>(LiteDbSchema.Steps);
-        var count = steps.DeleteMany(Query.Between(nameof(StepRecord.PlanKey), Keys.Prefix(run.Organization, run.Id), Keys.Prefix(run.Organization, run.Id) + "\uffff"));
+        var count = steps.DeleteMany(StartingWith(nameof(StepRecord.PlanKey), Keys.Prefix(run.Organization, run.Id)));
         return Enumerable.Repeat(StepRecord.CounterOf(run.Organization, run.Id), count);
     }
 

@@ -57,6 +57,20 @@ public sealed partial class LiteDbStore : IMissionStore, IRunStore, IPlanStore, 
     private Task<T> Read<T>(Func<LiteDbCollections, T> read) => Task.FromResult(_connection.Read(read));
 
     /// <summary>
+    /// Keys of <paramref name="keyField"/> from <paramref name="low"/> to <paramref name="high"/>, with the values as
+    /// parameters: LiteDB compiles an expression once per distinct text and keeps it for good, so values written into
+    /// the text (as its own <c>Query.Between</c> does) would compile — and keep — one delegate per range.
+    /// </summary>
+    internal static BsonExpression Range(string keyField, string low, string high) =>
+        BsonExpression.Create(keyField + " BETWEEN @0 AND @1", low, high);
+
+    /// <summary>The keys of <paramref name="keyField"/> that start with <paramref name="prefix"/>.</summary>
+    internal static BsonExpression StartingWith(string keyField, string prefix) => Range(keyField, prefix, prefix + "\uffff");
+
+    /// <summary><paramref name="keyField"/> equal to <paramref name="value"/>, as a parameter (see <see cref="Range"/>).</summary>
+    internal static BsonExpression Equal(string keyField, string value) => BsonExpression.Create(keyField + " = @0", value);
+
+    /// <summary>
     /// One page of <paramref name="collection"/> along the string index <paramref name="keyField"/>, over the
     /// keys that start with <paramref name="prefix"/>, newest (highest key) first or oldest first. Two range
     /// scans: the first selects only the indexed key, so LiteDB reads no document for the entries it skips,
@@ -64,7 +78,7 @@ public sealed partial class LiteDbStore : IMissionStore, IRunStore, IPlanStore, 
     /// </summary>
     private static List<T> PageOf<T>(ILiteCollection<T> collection, string keyField, string prefix, int offset, int limit, bool newestFirst = true)
     {
-        var range = collection.Query().Where(Query.Between(keyField, prefix, prefix + "\uffff"));
+        var range = collection.Query().Where(StartingWith(keyField, prefix));
         var keys = (newestFirst ? range.OrderByDescending(keyField) : range.OrderBy(keyField))
             .Select(BsonExpression.Create("{ k: $." + keyField + " }"))
             .Skip(offset)
@@ -77,18 +91,18 @@ public sealed partial class LiteDbStore : IMissionStore, IRunStore, IPlanStore, 
             return [];
         }
         var (low, high) = newestFirst ? (keys[^1], keys[0]) : (keys[0], keys[^1]);
-        var page = collection.Query().Where(Query.Between(keyField, low, high));
+        var page = collection.Query().Where(Range(keyField, low, high));
         return (newestFirst ? page.OrderByDescending(keyField) : page.OrderBy(keyField)).Limit(limit).ToList();
     }
 
     /// <summary>Every document whose <paramref name="keyField"/> starts with <paramref name="prefix"/>, in key order.</summary>
     private static List<T> AllOf<T>(ILiteCollection<T> collection, string keyField, string prefix) =>
-        collection.Find(Query.Between(keyField, prefix, prefix + "\uffff")).ToList();
+        collection.Find(StartingWith(keyField, prefix)).ToList();
 
     /// <summary>How many keys of <paramref name="keyField"/> start with <paramref name="prefix"/> (index only).</summary>
     private static int CountOf<T>(ILiteCollection<T> collection, string keyField, string prefix) =>
         collection.Query()
-            .Where(Query.Between(keyField, prefix, prefix + "\uffff"))
+            .Where(StartingWith(keyField, prefix))
             .Select(BsonExpression.Create("{ k: $." + keyField + " }"))
             .ToDocuments()
             .Count();

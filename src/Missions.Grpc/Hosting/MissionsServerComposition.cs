@@ -46,9 +46,9 @@ public static class MissionsServerComposition
             o.LiteDb.Path = Path.GetFullPath(o.LiteDb.Path, builder.Environment.ContentRootPath));
 
         services.AddSingleton(new MessageValidator(
-            new Validator(new ValidatorOptions { FileDescriptors = [.. ApiFiles] }),
             ApiFiles.SelectMany(f => f.Services),
-            configuration.GetValue("Validation:MaxFreeFormDepth", MessageValidator.DefaultMaxFreeFormDepth)));
+            configuration.GetValue("Validation:MaxFreeFormDepth", MessageValidator.DefaultMaxFreeFormDepth),
+            new Validator(new ValidatorOptions { FileDescriptors = [.. ApiFiles] })));
 
         services.AddGrpc(options =>
             {

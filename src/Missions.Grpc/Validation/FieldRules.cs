@@ -49,6 +49,7 @@ public sealed class MessageRules
     {
         Descriptor = descriptor;
         Fields = descriptor.Fields.InDeclarationOrder().Select(f => new FieldRule(f)).ToArray();
+        Checked = Fields.Where(f => f.Required || f.Field.FieldType == FieldType.Message).ToArray();
         ByJsonName = Fields.ToDictionary(f => f.JsonName, StringComparer.Ordinal);
         ByProtoName = Fields.ToDictionary(f => f.Field.Name, StringComparer.Ordinal);
     }
@@ -56,6 +57,9 @@ public sealed class MessageRules
     public MessageDescriptor Descriptor { get; }
 
     public IReadOnlyList<FieldRule> Fields { get; }
+
+    /// <summary>The fields the validator walks: required ones, and messages (free-form or nested), in declaration order.</summary>
+    internal FieldRule[] Checked { get; }
 
     public IReadOnlyDictionary<string, FieldRule> ByJsonName { get; }
 

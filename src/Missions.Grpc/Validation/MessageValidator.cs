@@ -1,26 +1,27 @@
 using Google.Protobuf;
 using Google.Protobuf.Reflection;
-using Google.Protobuf.WellKnownTypes;
 using ProtoValidate;
 
 namespace Missions.Grpc.Validation;
 
 /// <summary>
-/// The one validator of request messages, for gRPC and REST alike. Every rule comes from the
-/// message descriptor: <c>(google.api.field_behavior) = REQUIRED</c> for presence, protovalidate
-/// (<c>buf.validate</c>) for values, and the free-form JSON nesting limit. Violations are reported
-/// in pydantic v2 terms (see <see cref="Pydantic"/>).
+/// The one validator of request messages, for gRPC and REST alike. Every rule comes from the message descriptor:
+/// <c>(google.api.field_behavior) = REQUIRED</c> for presence, protovalidate (<c>buf.validate</c>) for values —
+/// compiled at start (<see cref="CompiledRules"/>, applied by a <see cref="ValidationPlan"/> per type), not interpreted
+/// per call — and the free-form JSON nesting limit. Violations are reported in pydantic v2 terms (see <see cref="Pydantic"/>).
 /// </summary>
 public sealed class MessageValidator
 {
-    private readonly IValidator _protoValidator;
+    private readonly Dictionary<MessageDescriptor, ValidationPlan> _plans = [];
+    private readonly IValidator? _interpreter;
 
     /// <summary>
-    /// Builds protovalidate's evaluators for every request type of <paramref name="services"/> up front
-    /// (ProtoValidate 1.0.1 builds them lazily; its PreLoadDescriptors option finds none for our files).
+    /// Compiles the checks of every request type of <paramref name="services"/>. A type whose rules the compiler does not
+    /// know (a custom CEL expression) has its rules checked by <paramref name="interpreter"/> instead — none is today;
+    /// <see cref="Interpreted"/> names them.
     /// </summary>
     /// <param name="maxFreeFormDepth">Deepest nesting accepted inside a free-form object (Validation:MaxFreeFormDepth).</param>
-    public MessageValidator(IValidator protoValidator, IEnumerable<Google.Protobuf.Reflection.ServiceDescriptor> services, int maxFreeFormDepth = DefaultMaxFreeFormDepth)
+    public MessageValidator(IEnumerable<Google.Protobuf.Reflection.ServiceDescriptor> services, int maxFreeFormDepth = DefaultMaxFreeFormDepth, IValidator? interpreter = null)
     {
         if (maxFreeFormDepth is < 1 or > MaxConfigurableDepth)
         {
@@ -28,18 +29,29 @@ public sealed class MessageValidator
                 [$"Validation:MaxFreeFormDepth must be between 1 and {MaxConfigurableDepth} (protobuf's parser stops at 100 nested messages; each JSON level is two)."]);
         }
         MaxFreeFormDepth = maxFreeFormDepth;
-        _protoValidator = protoValidator;
+        var interpreted = new Dictionary<string, string>();
         foreach (var input in services.SelectMany(s => s.Methods).Select(m => m.InputType).Distinct())
         {
-            var probe = input.Parser.ParseFrom(ByteString.Empty);
-            var warmup = protoValidator.Validate(probe, false);
-            if (warmup.Violations.Any(v => v.Field is null))
+            try
             {
-                throw new InvalidOperationException(
-                    $"protovalidate cannot evaluate {input.FullName}: {warmup.Violations.First(v => v.Field is null).Message}");
+                _plans[input] = ValidationPlan.For(input);
+            }
+            catch (NotSupportedException unsupported)
+            {
+                _plans[input] = ValidationPlan.For(input, withRules: false);
+                interpreted[input.FullName] = unsupported.Message;
             }
         }
+        Interpreted = interpreted;
+        if (interpreted.Count > 0)
+        {
+            _interpreter = interpreter ?? throw new InvalidOperationException(
+                $"These request types have rules that are not compiled and no interpreter was given: {string.Join("; ", interpreted.Select(i => $"{i.Key} ({i.Value})"))}");
+        }
     }
+
+    /// <summary>Request types whose rules are checked by interpreting CEL (ProtoValidate), with the rule that kept each from being compiled.</summary>
+    public IReadOnlyDictionary<string, string> Interpreted { get; }
 
     /// <summary>Default deepest nesting accepted inside a free-form object (<c>metadata</c>, <c>payload</c>, …).</summary>
     public const int DefaultMaxFreeFormDepth = 32;
@@ -50,23 +62,32 @@ public sealed class MessageValidator
     /// <summary>Deepest nesting accepted inside a free-form object.</summary>
     public int MaxFreeFormDepth { get; }
 
-    /// <summary>The violation for free-form JSON nested deeper than <see cref="MaxFreeFormDepth"/>.</summary>
-    private Violation TooDeep(IReadOnlyList<object> path) =>
-        Pydantic.ValueError(path, $"nesting deeper than {MaxFreeFormDepth} levels");
-
+    /// <summary>Every reason <paramref name="message"/> is invalid (none when it is valid), in pydantic terms.</summary>
     public IReadOnlyList<Violation> Validate(IMessage message)
     {
-        var violations = new List<Violation>();
-        CheckPresenceAndDepth(message, [], violations);
-        var result = _protoValidator.Validate(message, false);
-        foreach (var violation in result.Violations)
+        var sink = new ValidationSink(MaxFreeFormDepth);
+        var interpreted = Walk(message, ref sink);
+        if (sink.Presence is null && sink.Rules is null && interpreted is null)
         {
-            if (Translate(message, violation) is { } translated)
+            return [];
+        }
+        var violations = sink.Presence ?? [];
+        foreach (var broken in (IEnumerable<RuleViolation>?)sink.Rules ?? interpreted ?? [])
+        {
+            if (Translate(broken) is { } translated)
             {
                 violations.Add(translated);
             }
         }
         return violations;
+    }
+
+    /// <summary>The <c>buf.validate</c> rules <paramref name="message"/> breaks, as protovalidate reports them.</summary>
+    public IReadOnlyList<RuleViolation> RuleViolations(IMessage message)
+    {
+        var sink = new ValidationSink(MaxFreeFormDepth) { SkipFreeForm = true };
+        var interpreted = Walk(message, ref sink);
+        return (IReadOnlyList<RuleViolation>?)sink.Rules ?? interpreted ?? [];
     }
 
     /// <summary>Throws <see cref="RequestValidationException"/> when <paramref name="message"/> is invalid.</summary>
@@ -79,135 +100,67 @@ public sealed class MessageValidator
         }
     }
 
-    private void CheckPresenceAndDepth(IMessage message, List<object> path, List<Violation> violations)
+    /// <summary>Walks the message's plan; for a type whose rules are interpreted, returns what ProtoValidate found.</summary>
+    private List<RuleViolation>? Walk(IMessage message, ref ValidationSink sink)
     {
-        foreach (var rule in MessageRules.For(message.Descriptor).Fields)
+        if (!_plans.TryGetValue(message.Descriptor, out var plan))
         {
-            var field = rule.Field;
-            path.Add(rule.JsonName);
-            if (rule.Required && !IsPresent(field, message))
-            {
-                violations.Add(Pydantic.Missing([.. path]));
-            }
-            else if (field.FieldType == FieldType.Message)
-            {
-                var value = field.Accessor.GetValue(message);
-                if (field.IsRepeated && value is System.Collections.IList list)
-                {
-                    for (var i = 0; i < list.Count; i++)
-                    {
-                        path.Add(i);
-                        CheckNested(rule, list[i] as IMessage, path, violations);
-                        path.RemoveAt(path.Count - 1);
-                    }
-                }
-                else if (!field.IsMap)
-                {
-                    CheckNested(rule, value as IMessage, path, violations);
-                }
-            }
-            path.RemoveAt(path.Count - 1);
+            plan = ValidationPlan.For(message.Descriptor); // not a request type of the services (a test's message)
         }
+        if (_interpreter is null || !Interpreted.ContainsKey(message.Descriptor.FullName))
+        {
+            plan.Walk(message, null, ref sink);
+            return null;
+        }
+        plan.Walk(message, null, ref sink);
+        return _interpreter.Validate(message, false).Violations.Select(v => FromProtoValidate(message, v)).ToList();
     }
 
-    private void CheckNested(FieldRule rule, IMessage? value, List<object> path, List<Violation> violations)
-    {
-        if (value is null)
-        {
-            return;
-        }
-        if (rule.IsFreeForm)
-        {
-            if (Depth(value) > MaxFreeFormDepth)
-            {
-                violations.Add(TooDeep([.. path]));
-            }
-            else if (FreeFormProblem(value) is { } problem)
-            {
-                violations.Add(Pydantic.ValueError([.. path], problem));
-            }
-        }
-        else if (!MessageRules.IsTimestamp(value.Descriptor))
-        {
-            CheckPresenceAndDepth(value, path, violations);
-        }
-    }
-
-    private static bool IsPresent(FieldDescriptor field, IMessage message)
-    {
-        if (field.IsRepeated)
-        {
-            return field.Accessor.GetValue(message) is System.Collections.ICollection { Count: > 0 };
-        }
-        return !field.HasPresence || field.Accessor.HasValue(message);
-    }
-
-    /// <summary>
-    /// What a free-form value holds that JSON cannot: an empty object key (protobuf's JSON form
-    /// rejects it), a value with no kind, a NaN or infinite number. Null when it is plain JSON.
-    /// </summary>
-    private static string? FreeFormProblem(IMessage value) => value switch
-    {
-        Struct s => s.Fields.ContainsKey("") ? "object keys must not be empty" : s.Fields.Values.Select(FreeFormProblem).FirstOrDefault(p => p is not null),
-        ListValue l => l.Values.Select(FreeFormProblem).FirstOrDefault(p => p is not null),
-        Value v => v.KindCase switch
-        {
-            Value.KindOneofCase.None => "a value must be null, a boolean, a number, a string, a list or an object",
-            Value.KindOneofCase.NumberValue when !double.IsFinite(v.NumberValue) => "numbers must be finite",
-            Value.KindOneofCase.StructValue => FreeFormProblem(v.StructValue),
-            Value.KindOneofCase.ListValue => FreeFormProblem(v.ListValue),
-            _ => null,
-        },
-        _ => null,
-    };
-
-    private static int Depth(IMessage value) => value switch
-    {
-        Struct s => 1 + (s.Fields.Count == 0 ? 0 : s.Fields.Values.Max(ValueDepth)),
-        ListValue l => 1 + (l.Values.Count == 0 ? 0 : l.Values.Max(ValueDepth)),
-        Value v => ValueDepth(v),
-        _ => 0,
-    };
-
-    private static int ValueDepth(Value v) => v.KindCase switch
-    {
-        Value.KindOneofCase.StructValue => Depth(v.StructValue),
-        Value.KindOneofCase.ListValue => Depth(v.ListValue),
-        _ => 0,
-    };
-
-    /// <summary>A protovalidate violation in pydantic terms, with the bound read from the field's rules; null when pydantic would accept the value.</summary>
-    private static Violation? Translate(IMessage root, Buf.Validate.Violation violation)
+    /// <summary>A protovalidate violation as <see cref="RuleViolation"/>: its path, and the value and rules it names.</summary>
+    private static RuleViolation FromProtoValidate(IMessage root, Buf.Validate.Violation violation)
     {
         var path = new List<object>();
+        var jsonPath = new List<object>();
         FieldRule? rule = null;
         object? value = root;
         foreach (var element in violation.Field?.Elements ?? [])
         {
-            rule = value is IMessage message
-                ? MessageRules.For(message.Descriptor).ByProtoName.GetValueOrDefault(element.FieldName)
-                : null;
-            path.Add(rule?.JsonName ?? element.FieldName);
+            rule = value is IMessage message ? MessageRules.For(message.Descriptor).ByProtoName.GetValueOrDefault(element.FieldName) : null;
+            path.Add(element.FieldName);
+            jsonPath.Add(rule?.JsonName ?? element.FieldName);
             value = rule is null ? null : rule.Field.Accessor.GetValue((IMessage)value!);
             if (element.HasIndex)
             {
                 path.Add((int)element.Index);
+                jsonPath.Add((int)element.Index);
                 value = value is System.Collections.IList list && (int)element.Index < list.Count ? list[(int)element.Index] : null;
             }
         }
-        var rules = rule?.Constraints;
-        return violation.RuleId switch
+        return new RuleViolation(path, jsonPath, violation.RuleId, rule?.Constraints ?? new Buf.Validate.FieldRules(), value,
+            rule?.Field ?? root.Descriptor.Fields.InFieldNumberOrder()[0]);
+    }
+
+    /// <summary>A broken rule in pydantic terms, with the bound read from the field's rules; null when pydantic would accept the value.</summary>
+    private static Violation? Translate(RuleViolation broken)
+    {
+        var value = broken.Value;
+        var rules = broken.Rules;
+        var path = broken.JsonPath;
+        var enumNames = broken.Field.FieldType == FieldType.Enum
+            ? MessageRules.For(broken.Field.ContainingType).ByProtoName[broken.Field.Name].EnumNames
+            : null;
+        return broken.RuleId switch
         {
-            "enum.defined_only" or "enum.not_in" when rule is not null => Pydantic.Enum(path, rule.EnumNames),
+            "enum.defined_only" or "enum.not_in" when enumNames is not null => Pydantic.Enum(path, enumNames),
             // string.uuid means "a UUID as pydantic reads it": wider than protovalidate's hyphenated-only check.
             "string.uuid" or "string.uuid_empty" => UuidText.TryParse(value as string, out _) ? null : Pydantic.UuidParsing(path, value as string ?? ""),
-            "string.max_len" when rules is not null => Pydantic.StringTooLong(path, rules.String.MaxLen),
-            "string.min_len" when rules is not null => Pydantic.StringTooShort(path, rules.String.MinLen),
+            "string.max_len" => Pydantic.StringTooLong(path, (rules.Repeated?.Items ?? rules).String.MaxLen),
+            "string.min_len" => Pydantic.StringTooShort(path, (rules.Repeated?.Items ?? rules).String.MinLen),
             "string.pattern" or "string.not_in" => Pydantic.NotAddressable(path),
-            "repeated.max_items" when rules is not null => Pydantic.ListTooLong(path, rules.Repeated.MaxItems, (value as System.Collections.ICollection)?.Count ?? 0),
+            "repeated.max_items" => Pydantic.ListTooLong(path, rules.Repeated.MaxItems, (value as System.Collections.ICollection)?.Count ?? 0),
             "required" => Pydantic.Missing(path),
-            _ when NumericBound(violation.RuleId, rules, value) is { } bound => bound(path),
-            _ => Pydantic.ValueError(path, violation.Message),
+            _ when NumericBound(broken.RuleId, rules, value) is { } bound => bound(path),
+            _ => Pydantic.ValueError(path, $"breaks rule {broken.RuleId}"),
         };
     }
 

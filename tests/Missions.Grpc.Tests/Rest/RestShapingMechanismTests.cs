@@ -28,9 +28,7 @@ public sealed class RestShapingMechanismTests : IAsyncLifetime
         var builder = WebApplication.CreateBuilder();
         builder.WebHost.UseTestServer();
         builder.Services.AddOptions<RestOptions>();
-        builder.Services.AddSingleton(new MessageValidator(
-            new ProtoValidate.Validator(new ProtoValidate.ValidatorOptions { FileDescriptors = [ShapingTestReflection.Descriptor] }),
-            ShapingTestReflection.Descriptor.Services));
+        builder.Services.AddSingleton(new MessageValidator(ShapingTestReflection.Descriptor.Services));
         builder.Services.AddGrpc(o => o.Interceptors.Add<ErrorInterceptor>())
             .AddJsonTranscoding(o => o.TypeRegistry = RestShapingMiddleware.ErrorTypes);
         _app = builder.Build();
