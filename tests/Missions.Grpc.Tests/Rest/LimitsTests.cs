@@ -140,6 +140,9 @@ public sealed class LimitsTests
     [InlineData("runs/{run}/plan", """{"steps":[{"step_id":"..","description":"d","sequence":0}]}""", "body,steps,0,step_id")]
     [InlineData("runs/{run}/plan", """{"steps":[{"step_id":"a\nb","description":"d","sequence":0}]}""", "body,steps,0,step_id")]
     [InlineData("runs/{run}/telnyx-agents", """{"telnyx_agent_id":"."}""", "body,telnyx_agent_id")]
+    [InlineData("runs/{run}/telnyx-agents", """{"telnyx_agent_id":"agent\n"}""", "body,telnyx_agent_id")]
+    [InlineData("runs/{run}/plan", """{"steps":[{"step_id":"ab\n","description":"d","sequence":0}]}""", "body,steps,0,step_id")]
+    [InlineData("tools", """{"tool_id":"t\n"}""", "body,tool_id")]
     public async Task Ids_a_url_path_cannot_address_are_refused(string route, string body, string loc)
     {
         await using var app = new MissionsApp();
