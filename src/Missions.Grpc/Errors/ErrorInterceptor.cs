@@ -82,7 +82,8 @@ public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : Interce
                 {
                     Code = (int)Code.InvalidArgument,
                     Message = invalid.Message,
-                    Details = { Any.Pack(badRequest) },
+                    // The standard detail for any gRPC client, and this API's typed one (what the REST face writes).
+                    Details = { Any.Pack(badRequest), Any.Pack(ViolationDetails.ToDetail(invalid.Violations)) },
                 }.ToRpcException();
             case InvalidReferenceException invalid:
                 // Found by the store inside its atomic write; reported exactly like a validation error.

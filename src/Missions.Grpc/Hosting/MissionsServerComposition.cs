@@ -62,7 +62,7 @@ public static class MissionsServerComposition
         // Before the guard: AddGrpcSwagger calls AddGrpc again, which would re-add the binder the guard replaces.
         services.AddMissionsOpenApi();
         services.AddMalformedRequestGuard();
-        services.AddGrpcReflection();
+        services.AddMissionsReflection();
         services.AddGrpcHealthChecks().AddCheck<StorageHealthCheck>("storage");
         return builder;
     }

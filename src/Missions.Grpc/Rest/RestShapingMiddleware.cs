@@ -6,6 +6,7 @@ using Grpc.Core;
 using Microsoft.AspNetCore.Grpc.JsonTranscoding;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
+using Missions.Grpc.V1;
 using Missions.Grpc.Validation;
 
 namespace Missions.Grpc.Rest;
@@ -27,9 +28,7 @@ public sealed class RestShapingMiddleware(
     ILogger<RestShapingMiddleware> logger)
 {
     /// <summary>Reads the google.rpc.Status the transcoder writes on errors, details included.</summary>
-    internal static readonly TypeRegistry ErrorTypes = TypeRegistry.FromFiles(ErrorDetailsReflection.Descriptor);
-
-    private const string ValueErrorPrefix = "Value error, ";
+    internal static readonly TypeRegistry ErrorTypes = TypeRegistry.FromFiles(ErrorDetailsReflection.Descriptor, ErrorsReflection.Descriptor);
 
     /// <summary>The content type of a streamed REST response.</summary>
     public const string NdjsonContentType = "application/x-ndjson; charset=utf-8";
@@ -181,17 +180,12 @@ public sealed class RestShapingMiddleware(
         var code = (StatusCode)status.Code;
         if (code == StatusCode.InvalidArgument)
         {
-            var violations = status.GetDetail<BadRequest>()?.FieldViolations
-                .Select(f => string.IsNullOrEmpty(f.Reason) || (f.Reason == "value_error" && f.Description.StartsWith(ValueErrorPrefix, StringComparison.Ordinal))
-                    ? Pydantic.ValueError(Violation.ParsePath(f.Field), f.Description.StartsWith(ValueErrorPrefix, StringComparison.Ordinal) ? f.Description[ValueErrorPrefix.Length..] : f.Description)
-                    : new Violation(Violation.ParsePath(f.Field), f.Reason, f.Description))
-                .ToList();
-            if (violations is { Count: > 0 })
-            {
-                await RestErrors.WriteValidationAsync(response, violations, request.Locate);
-                return;
-            }
-            await RestErrors.WriteValidationAsync(response, [Pydantic.ValueError([], status.Message)], request.Locate);
+            // The typed detail the error interceptor wrote; an INVALID_ARGUMENT without one (a message the transcoder
+            // could not read) is reported as a value error of the request as a whole.
+            var violations = status.GetDetail<RequestViolations>() is { Violations.Count: > 0 } detail
+                ? ViolationDetails.FromDetail(detail)
+                : [Pydantic.ValueError([], status.Message)];
+            await RestErrors.WriteValidationAsync(response, violations, request.Locate);
             return;
         }
         if (status.GetDetail<RetryInfo>()?.RetryDelay is { } retryDelay)

@@ -36,28 +36,6 @@ public sealed record Violation(
         }
         return text.ToString();
     }
-
-    /// <summary>Parses <see cref="FieldPath"/> back into segments.</summary>
-    public static IReadOnlyList<object> ParsePath(string fieldPath)
-    {
-        var segments = new List<object>();
-        foreach (var part in fieldPath.Split('.', StringSplitOptions.RemoveEmptyEntries))
-        {
-            var bracket = part.IndexOf('[');
-            segments.Add(bracket < 0 ? part : part[..bracket]);
-            while (bracket >= 0)
-            {
-                var close = part.IndexOf(']', bracket);
-                if (close < 0 || !int.TryParse(part.AsSpan(bracket + 1, close - bracket - 1), out var index))
-                {
-                    break;
-                }
-                segments.Add(index);
-                bracket = part.IndexOf('[', close);
-            }
-        }
-        return segments;
-    }
 }
 
 /// <summary>Thrown by validation; the exception interceptor turns it into INVALID_ARGUMENT + BadRequest.</summary>
