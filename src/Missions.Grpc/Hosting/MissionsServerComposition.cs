@@ -53,6 +53,7 @@ public static class MissionsServerComposition
         services.AddGrpc(options =>
             {
                 options.Interceptors.Add<ErrorInterceptor>();
+                options.Interceptors.Add<RestMessageInterceptor>();
                 options.Interceptors.Add<ValidationInterceptor>();
                 options.MaxReceiveMessageSize = rest.MaxRequestBodyBytes;
                 options.CompressionProviders = GuardedCompressionProvider.Defaults();

@@ -6,20 +6,15 @@ using Missions.Grpc.Validation;
 namespace Missions.Grpc.Rest;
 
 /// <summary>
-/// Reads query parameters (named by field path, e.g. <c>page.size</c>) into the request message the
-/// way the transcoder will, so that they are validated like any other field; values that are not of
-/// the field's type are reported as pydantic reports query values (<c>int_parsing</c>, …).
-/// Unknown names are ignored.
+/// Reads query parameters (named by field path, e.g. <c>page.size</c>) into the request message, so that they are
+/// validated like any other field; values that are not of the field's type are reported as pydantic reports query
+/// values (<c>int_parsing</c>, …). Unknown names are ignored.
 /// </summary>
 public static class QueryBinder
 {
-    /// <summary>
-    /// Sets the fields named in <paramref name="query"/>; <paramref name="bound"/> receives each bound
-    /// name with the value set (last of repeated names; clamped numbers as clamped), which is all the
-    /// transcoder is given: names that bind to nothing never reach it.
-    /// </summary>
+    /// <summary>Sets the fields named in <paramref name="query"/> (the last of a repeated name).</summary>
     /// <param name="routeFields">Proto names of the fields bound from the route: a query parameter of the same name is ignored (the path wins).</param>
-    public static List<Violation> Bind(IMessage message, IQueryCollection query, Dictionary<string, string> bound, IReadOnlySet<string> routeFields)
+    public static List<Violation> Bind(IMessage message, IQueryCollection query, IReadOnlySet<string> routeFields)
     {
         var violations = new List<Violation>();
         foreach (var (name, values) in query)
@@ -61,17 +56,9 @@ public static class QueryBinder
             {
                 continue; // binds to no scalar this API takes from a query
             }
-            var error = Set(target, field, raw, path);
-            if (error is not null)
+            if (Set(target, field, raw, path) is { } error)
             {
                 violations.Add(error);
-            }
-            else
-            {
-                var value = field.Accessor.GetValue(target);
-                bound[name] = field.FieldType == FieldType.Enum
-                    ? field.EnumType.FindValueByNumber(Convert.ToInt32(value, CultureInfo.InvariantCulture)).Name // the proto name, not C#'s
-                    : Convert.ToString(value, CultureInfo.InvariantCulture) ?? "";
             }
         }
         return violations;

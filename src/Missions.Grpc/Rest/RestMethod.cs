@@ -91,6 +91,9 @@ public sealed partial class RestMethod
     /// <summary>The request message is (partly) read from the body.</summary>
     public bool HasBody => !string.IsNullOrEmpty(Http.Body);
 
+    /// <summary>With an http rule <c>body: "field"</c> (not <c>*</c>): that field; the body is its value.</summary>
+    public FieldDescriptor? BodyField => HasBody && Http.Body != "*" ? Method.InputType.FindFieldByName(Http.Body) : null;
+
     /// <summary>Proto names of the request fields bound from route variables.</summary>
     public IReadOnlySet<string> RouteFields { get; }
 

@@ -12,13 +12,18 @@ using Missions.Grpc.Validation;
 namespace Missions.Grpc.Rest;
 
 /// <summary>
-/// Makes every transcoded endpoint answer like the FastAPI-built Telnyx API, from what the method's
-/// descriptor declares — one mechanism for all endpoints, nothing per endpoint:
+/// The REST face as a thin adapter over the gRPC service, one mechanism for every transcoded endpoint, driven by what
+/// the method's descriptor declares:
 /// <list type="bullet">
-/// <item>the body size limit (413);</item>
-/// <item>the request checked before transcoding (<see cref="RestRequest"/>): 422 with pydantic errors;</item>
-/// <item>the declared success status (201, or 204 with no body) instead of the transcoder's 200;</item>
-/// <item>the transcoder's <c>{"code":..}</c> error bodies rewritten per <see cref="RestErrors"/>.</item>
+/// <item>the request is read once: the body (bounded: 413) straight into the request message by
+/// <see cref="RestBodyReader"/>, route values and query into the same message; the message is handed to the handler
+/// (<see cref="RestMessageInterceptor"/>) and validated there once, like a gRPC request. The transcoder still routes
+/// and answers, but its copy of the body is <c>{}</c>: it has nothing left to read.</item>
+/// <item>a body that does not read as the message (JSON types, enum names, …) gets the whole pydantic 422 at once,
+/// with what the validator finds in the rest of it;</item>
+/// <item>the answer is written once, streamed: the declared success status (201, or 204 with no body) is set when the
+/// transcoder starts writing, before the response starts; only error answers are held and rewritten per
+/// <see cref="RestErrors"/>.</item>
 /// </list>
 /// </summary>
 public sealed class RestShapingMiddleware(
@@ -32,6 +37,9 @@ public sealed class RestShapingMiddleware(
 
     /// <summary>The content type of a streamed REST response.</summary>
     public const string NdjsonContentType = "application/x-ndjson; charset=utf-8";
+
+    /// <summary>What the transcoder is given to read: the message was read already.</summary>
+    private static readonly byte[] EmptyObject = "{}"u8.ToArray();
 
     private static readonly JsonParser StatusParser =
         new(JsonParser.Settings.Default.WithTypeRegistry(ErrorTypes).WithIgnoreUnknownFields(true));
@@ -56,14 +64,14 @@ public sealed class RestShapingMiddleware(
         {
             foreach (var (name, value) in raw)
             {
-                context.Request.RouteValues[name] = value; // what the transcoder binds, too
+                context.Request.RouteValues[name] = value; // what the transcoder routes by, too
             }
         }
         var routeValues = context.Request.RouteValues
             .Where(kv => kv.Value is not null)
             .ToDictionary(kv => kv.Key, kv => kv.Value!.ToString()!, StringComparer.Ordinal);
         context.Request.QueryString = QueryAliases.ToFieldPaths(context.Request.QueryString);
-        var request = new RestRequest(method, routeValues, context.Request.Query);
+        var query = context.Request.Query;
 
         byte[]? body = null;
         if (method.HasBody)
@@ -76,51 +84,70 @@ public sealed class RestShapingMiddleware(
                 return;
             }
         }
-        var violations = request.Validate(body, limits.MaxJsonDepth, validator);
-        if (violations.Count > 0)
+        var request = new RestRequest(method, routeValues, query, body);
+        var input = method.Method.InputType;
+        var message = input.Parser.ParseFrom(ByteString.Empty);
+        var violations = method.HasBody
+            ? RestBodyReader.Read(message, body, method.BodyRequired, method.BodyField, method.RouteFields, limits.MaxJsonDepth)
+            : [];
+        if (violations.Any(v => v.Path.Count == 0 || v.Type == "json_invalid"))
         {
-            await RestErrors.WriteValidationAsync(context.Response, violations, request.Locate);
+            await RestErrors.WriteValidationAsync(context.Response, violations, request.Locate); // the body as a whole: nothing else to say
             return;
         }
+        SetRouteFields(message, method, routeValues);
         if (!method.HasBody)
         {
-            // Hand the transcoder exactly the query we checked, and no content type: it reads the charset
-            // of one even where no body is read, and an unknown charset made it throw (a 500).
-            context.Request.QueryString = QueryString.Create(request.BoundQuery!);
-            context.Request.ContentType = null;
+            violations.AddRange(QueryBinder.Bind(message, query, method.RouteFields));
+        }
+        if (violations.Count > 0)
+        {
+            await RestErrors.WriteValidationAsync(context.Response, RestRequest.Merge(violations, validator.Validate(message), input), request.Locate);
+            return;
+        }
+
+        context.Features.Set(new RestRequestMessage(message));
+        context.Request.QueryString = QueryString.Empty;
+        if (method.HasBody)
+        {
+            context.Request.Body = new MemoryStream(EmptyObject, writable: false);
+            context.Request.ContentLength = EmptyObject.Length;
+            context.Request.ContentType = "application/json";
         }
         else
         {
-            // Hand the transcoder exactly the bytes we checked, as JSON whatever the caller labelled them.
-            context.Request.Body = new MemoryStream(request.Body, writable: false);
-            context.Request.ContentLength = request.Body.Length;
-            context.Request.ContentType = "application/json";
+            // No content type: the transcoder reads the charset of one even where no body is read, and an unknown
+            // charset made it throw (a 500).
+            context.Request.ContentType = null;
         }
-
-        if (method.IsStreaming)
-        {
-            await ShapeStreamAsync(context, request);
-            return;
-        }
-        await ShapeResponseAsync(context, method, request);
+        await RespondAsync(context, method, request);
     }
 
     /// <summary>
-    /// A streamed response goes to the caller as it is written, unless the call fails before its first
-    /// message: then the transcoder's error body is held back and rewritten like any other error.
+    /// Runs the call with the answer passing through from its first write when that write comes with a success status
+    /// (set to the declared one then); an error answer is held and rewritten.
     /// </summary>
-    private async Task ShapeStreamAsync(HttpContext context, RestRequest request)
+    private async Task RespondAsync(HttpContext context, RestMethod method, RestRequest request)
     {
         var response = context.Response;
         var original = response.Body;
-        await using var probe = new FirstWriteProbe(original, () =>
+        await using var probe = new ResponseProbe(original, () =>
         {
             if (response.StatusCode != StatusCodes.Status200OK)
             {
-                return false;
+                return ResponseProbe.Decision.Hold;
             }
-            response.ContentType = NdjsonContentType; // one JSON object per line, not one JSON document
-            return true;
+            response.StatusCode = method.SuccessStatus;
+            if (method.SuccessStatus == StatusCodes.Status204NoContent)
+            {
+                response.Headers.ContentType = default;
+                return ResponseProbe.Decision.Drop;
+            }
+            if (method.IsStreaming)
+            {
+                response.ContentType = NdjsonContentType; // one JSON object per line, not one JSON document
+            }
+            return ResponseProbe.Decision.PassThrough;
         });
         response.Body = probe;
         try
@@ -137,37 +164,16 @@ public sealed class RestShapingMiddleware(
         }
     }
 
-    private async Task ShapeResponseAsync(HttpContext context, RestMethod method, RestRequest request)
+    private static void SetRouteFields(IMessage message, RestMethod method, IReadOnlyDictionary<string, string> routeValues)
     {
-        var response = context.Response;
-        var original = response.Body;
-        using var buffer = new MemoryStream();
-        response.Body = buffer;
-        try
+        foreach (var name in method.RouteFields)
         {
-            await next(context);
-        }
-        finally
-        {
-            response.Body = original;
-        }
-
-        if (response.StatusCode == StatusCodes.Status200OK)
-        {
-            response.StatusCode = method.SuccessStatus;
-            if (method.SuccessStatus == StatusCodes.Status204NoContent)
+            var field = message.Descriptor.FindFieldByName(name);
+            if (field is { FieldType: FieldType.String, IsRepeated: false } && routeValues.TryGetValue(field.Name, out var value))
             {
-                response.Headers.ContentType = default;
-                response.ContentLength = null;
-                return;
+                field.Accessor.SetValue(message, value);
             }
-            response.ContentLength = buffer.Length;
-            buffer.Position = 0;
-            await buffer.CopyToAsync(original, context.RequestAborted);
-            return;
         }
-
-        await WriteErrorAsync(context, buffer, request);
     }
 
     /// <summary>Rewrites the transcoder's error body (a google.rpc.Status) as this API's REST error.</summary>
@@ -255,45 +261,47 @@ public sealed class RestShapingMiddleware(
 }
 
 /// <summary>
-/// Passes a streamed response through from its first write when that write happens with a success status;
-/// otherwise holds everything written (an error body) for rewriting. Nothing reaches the caller, headers
-/// included, before the first write decides.
+/// The response body while a transcoded call runs: at the first write (or flush) it asks what to do — pass the answer
+/// through (a success), drop it (a 204 has no body), or hold it (an error, to be rewritten). Nothing reaches the caller,
+/// headers included, before that decision.
 /// </summary>
-internal sealed class FirstWriteProbe(Stream inner, Func<bool> succeeded) : Stream
+internal sealed class ResponseProbe(Stream inner, Func<ResponseProbe.Decision> decide) : Stream
 {
-    private bool? _passThrough;
+    public enum Decision
+    {
+        PassThrough,
+        Drop,
+        Hold,
+    }
+
+    private Decision? _decision;
 
     /// <summary>What was written when the first write came with an error status; null otherwise.</summary>
     public MemoryStream? Held { get; private set; }
 
-    private Stream Target()
+    private Stream? Target()
     {
-        _passThrough ??= succeeded();
-        if (_passThrough.Value)
+        _decision ??= decide();
+        return _decision switch
         {
-            return inner;
-        }
-        return Held ??= new MemoryStream();
+            Decision.PassThrough => inner,
+            Decision.Hold => Held ??= new MemoryStream(),
+            _ => null,
+        };
     }
 
-    public override void Write(byte[] buffer, int offset, int count) => Target().Write(buffer, offset, count);
+    public override void Write(byte[] buffer, int offset, int count) => Target()?.Write(buffer, offset, count);
 
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        Target().WriteAsync(buffer, offset, count, cancellationToken);
+        Target()?.WriteAsync(buffer, offset, count, cancellationToken) ?? Task.CompletedTask;
 
     public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) =>
-        Target().WriteAsync(buffer, cancellationToken);
+        Target()?.WriteAsync(buffer, cancellationToken) ?? ValueTask.CompletedTask;
 
-    public override void Flush()
-    {
-        if (_passThrough == true)
-        {
-            inner.Flush();
-        }
-    }
+    public override void Flush() => (_decision == Decision.PassThrough ? inner : null)?.Flush();
 
     public override Task FlushAsync(CancellationToken cancellationToken) =>
-        _passThrough == true ? inner.FlushAsync(cancellationToken) : Task.CompletedTask;
+        _decision == Decision.PassThrough ? inner.FlushAsync(cancellationToken) : Task.CompletedTask;
 
     public override bool CanRead => false;
     public override bool CanSeek => false;

@@ -13,6 +13,7 @@ public sealed class FieldRule
     {
         Field = field;
         JsonName = field.JsonName;
+        JsonNameUtf8 = System.Text.Encoding.UTF8.GetBytes(JsonName);
         Required = field.GetOptions()?.GetExtension(FieldBehaviorExtensions.FieldBehavior)?.Contains(FieldBehavior.Required) ?? false;
         Constraints = field.GetOptions()?.GetExtension(Buf.Validate.ValidateExtensions.Field);
         if (field.FieldType == FieldType.Enum)
@@ -26,6 +27,9 @@ public sealed class FieldRule
 
     /// <summary>The field's JSON name (equal to its snake_case name by the contract rules).</summary>
     public string JsonName { get; }
+
+    /// <summary>The JSON name in UTF-8, to compare with a JSON reader's property names.</summary>
+    public byte[] JsonNameUtf8 { get; }
 
     /// <summary><c>(google.api.field_behavior) = REQUIRED</c>.</summary>
     public bool Required { get; }

@@ -29,7 +29,11 @@ public sealed class RestShapingMechanismTests : IAsyncLifetime
         builder.WebHost.UseTestServer();
         builder.Services.AddOptions<RestOptions>();
         builder.Services.AddSingleton(new MessageValidator(ShapingTestReflection.Descriptor.Services));
-        builder.Services.AddGrpc(o => o.Interceptors.Add<ErrorInterceptor>())
+        builder.Services.AddGrpc(o =>
+            {
+                o.Interceptors.Add<ErrorInterceptor>();
+                o.Interceptors.Add<RestMessageInterceptor>();
+            })
             .AddJsonTranscoding(o => o.TypeRegistry = RestShapingMiddleware.ErrorTypes);
         _app = builder.Build();
         _app.UseRouting();
