@@ -22,15 +22,18 @@ public sealed partial class LiteDbStore
                 .ToList();
         });
 
-    public Task<IReadOnlyDictionary<AttachmentKind, IReadOnlyList<AttachmentDocument>>> ListAllAttachmentsAsync(
+    public Task<MissionWithAttachments?> GetMissionWithAttachmentsAsync(
         string organization, Guid missionId, CancellationToken cancellationToken = default) =>
-        Read<IReadOnlyDictionary<AttachmentKind, IReadOnlyList<AttachmentDocument>>>(c =>
+        Read(c =>
         {
-            var mission = RequireMission(c, organization, missionId);
-            var all = AllOf(c.Attachments, nameof(AttachmentRecord.MissionKey), Keys.Prefix(organization, mission.Id));
-            return AttachmentKind.All.ToDictionary(
+            if (FindMission(c.Missions, organization, missionId) is not { } mission)
+            {
+                return null;
+            }
+            var all = mission.AttachmentCount == 0 ? [] : AllOf(c.Attachments, nameof(AttachmentRecord.MissionKey), Keys.Prefix(organization, mission.Id));
+            return new MissionWithAttachments(mission.ToDocument(), AttachmentKind.All.ToDictionary(
                 k => k,
-                k => (IReadOnlyList<AttachmentDocument>)all.Where(a => a.Kind == k.Key).Select(a => a.ToDocument()).ToList());
+                k => (IReadOnlyList<AttachmentDocument>)all.Where(a => a.Kind == k.Key).Select(a => a.ToDocument()).ToList()));
         });
 
     public async Task<AttachmentDocument> CreateAttachmentAsync(
@@ -56,7 +59,9 @@ public sealed partial class LiteDbStore
                 return Outcome<AttachmentDocument>.Fail(new ConflictException(
                     $"A mission holds at most {MaxAttachmentsPerKind} items of each kind", "TOO_MANY_ATTACHMENTS"));
             }
-            return InsertAttachment(db, mission, kind, id, definitionJson, Now()).ToDocument();
+            var inserted = InsertAttachment(db, mission, kind, id, definitionJson, Now());
+            CountAttachments(db, mission, +1);
+            return inserted.ToDocument();
         }, cancellationToken).ConfigureAwait(false);
         return outcome.Unwrap();
     }
@@ -105,9 +110,12 @@ public sealed partial class LiteDbStore
             {
                 return Outcome<bool>.Fail(new ResourceNotFoundException("Mission"));
             }
-            return db.GetCollection<AttachmentRecord>(LiteDbSchema.Attachments).Delete(AttachmentRecord.IdOf(organization, mission.Id, kind, itemId))
-                ? true
-                : Outcome<bool>.Fail(new ResourceNotFoundException(kind.Noun));
+            if (!db.GetCollection<AttachmentRecord>(LiteDbSchema.Attachments).Delete(AttachmentRecord.IdOf(organization, mission.Id, kind, itemId)))
+            {
+                return Outcome<bool>.Fail(new ResourceNotFoundException(kind.Noun));
+            }
+            CountAttachments(db, mission, -1);
+            return true;
         }, cancellationToken).ConfigureAwait(false);
         outcome.Unwrap();
     }
@@ -135,9 +143,22 @@ public sealed partial class LiteDbStore
     {
         var prefix = Keys.Prefix(source.Organization, source.Id);
         var now = clone.CreatedAt;
+        var copied = 0;
         foreach (var item in AllOf(db.GetCollection<AttachmentRecord>(LiteDbSchema.Attachments), nameof(AttachmentRecord.MissionKey), prefix))
         {
             InsertAttachment(db, clone, AttachmentKind.All.Single(k => k.Key == item.Kind), _ids.NewId().ToString(), item.DefinitionJson, now);
+            copied++;
+        }
+        CountAttachments(db, clone, copied);
+    }
+
+    /// <summary>Keeps <see cref="MissionRecord.AttachmentCount"/> (when the mission has one); part of the writer's command.</summary>
+    private static void CountAttachments(LiteDatabase db, MissionRecord mission, int delta)
+    {
+        if (mission.AttachmentCount is { } count && delta != 0)
+        {
+            mission.AttachmentCount = count + delta;
+            db.GetCollection<MissionRecord>(LiteDbSchema.Missions).Update(mission);
         }
     }
 

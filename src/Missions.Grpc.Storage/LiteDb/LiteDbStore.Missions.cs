@@ -121,6 +121,7 @@ public sealed partial class LiteDbStore
             MetadataJson = mission.MetadataJson,
             CreatedAt = now,
             UpdatedAt = now,
+            AttachmentCount = 0,
         };
         record.OrgKey = Keys.Of(record.Organization, record.Id);
         db.GetCollection<MissionRecord>(LiteDbSchema.Missions).Insert(record);
@@ -145,6 +146,12 @@ internal sealed class MissionRecord
     public string? MetadataJson { get; set; }
     public DateTime CreatedAt { get; set; }
     public DateTime UpdatedAt { get; set; }
+
+    /// <summary>
+    /// How many attachments the mission holds, kept by the writer with every attachment change, so that reading a
+    /// mission without any costs no attachment query. Null for a mission stored before it was kept: then counted by query.
+    /// </summary>
+    public int? AttachmentCount { get; set; }
 
     public static string CounterOf(string organization) => Keys.Of("missions", organization);
 

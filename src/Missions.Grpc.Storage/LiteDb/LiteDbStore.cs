@@ -74,12 +74,18 @@ public sealed partial class LiteDbStore : IMissionStore, IRunStore, IPlanStore, 
     /// One page of <paramref name="collection"/> along the string index <paramref name="keyField"/>, over the
     /// keys that start with <paramref name="prefix"/>, newest (highest key) first or oldest first. Two range
     /// scans: the first selects only the indexed key, so LiteDB reads no document for the entries it skips,
-    /// and finds the page's first and last keys; the second loads just the documents between them.
+    /// and finds the page's first and last keys; the second loads just the documents between them. The first page has
+    /// nothing to skip: one scan, which loads its documents as it walks the index and stops after <paramref name="limit"/>.
     /// </summary>
     private static List<T> PageOf<T>(ILiteCollection<T> collection, string keyField, string prefix, int offset, int limit, bool newestFirst = true)
     {
         var range = collection.Query().Where(StartingWith(keyField, prefix));
-        var keys = (newestFirst ? range.OrderByDescending(keyField) : range.OrderBy(keyField))
+        var ordered = newestFirst ? range.OrderByDescending(keyField) : range.OrderBy(keyField);
+        if (offset == 0)
+        {
+            return ordered.Limit(limit).ToList();
+        }
+        var keys = ordered
             .Select(BsonExpression.Create("{ k: $." + keyField + " }"))
             .Skip(offset)
             .Limit(limit)

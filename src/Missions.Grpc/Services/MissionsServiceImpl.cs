@@ -36,10 +36,9 @@ public sealed class MissionsServiceImpl(IMissionStore store, IAttachmentStore at
 
     public override async Task<GetMissionResponse> GetMission(GetMissionRequest request, ServerCallContext context)
     {
-        var id = UuidText.Parse(request.MissionId);
-        var mission = await store.GetMissionAsync(caller.Organization, id, context.CancellationToken) ?? throw MissionNotFound();
-        var items = await attachments.ListAllAttachmentsAsync(caller.Organization, id, context.CancellationToken);
-        return new GetMissionResponse { Data = mission.ToDetailsProto(items) };
+        var found = await attachments.GetMissionWithAttachmentsAsync(caller.Organization, UuidText.Parse(request.MissionId), context.CancellationToken)
+            ?? throw MissionNotFound();
+        return new GetMissionResponse { Data = found.Mission.ToDetailsProto(found.Attachments) };
     }
 
     public override async Task<MissionResponse> UpdateMission(UpdateMissionRequest request, ServerCallContext context)

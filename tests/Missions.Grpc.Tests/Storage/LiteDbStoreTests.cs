@@ -190,6 +190,40 @@ public sealed class LiteDbStoreTests
         Assert.Equal(finished, stored);
         Assert.Equal(1, (await reopened.ListRunsAsync(TestKeys.OrgA, new RunFilter(Status: RunStatus.Failed), 0, 10)).TotalResults);
     }
+    [Fact]
+    public async Task A_missions_attachment_count_follows_every_change_and_a_mission_stored_without_one_is_still_read_whole()
+    {
+        using var db = new TempDatabase();
+        Guid kept, legacy, clone;
+        using (var store = Open(db.Path))
+        {
+            kept = Guid.Parse((await store.CreateMissionAsync(Mission("kept"))).Id);
+            await store.CreateAttachmentAsync(TestKeys.OrgA, kept, AttachmentKind.Tool, "t1", "{}");
+            await store.CreateAttachmentAsync(TestKeys.OrgA, kept, AttachmentKind.McpServer, "m1", "{}");
+            await store.DeleteAttachmentAsync(TestKeys.OrgA, kept, AttachmentKind.Tool, "t1");
+            clone = Guid.Parse((await store.CloneMissionAsync(TestKeys.OrgA, kept))!.Id);
+            legacy = Guid.Parse((await store.CreateMissionAsync(Mission("stored before counts"))).Id);
+            await store.CreateAttachmentAsync(TestKeys.OrgA, legacy, AttachmentKind.KnowledgeBase, "k1", "{}");
+        }
+        using (var raw = new LiteDB.LiteDatabase(new LiteDB.ConnectionString { Filename = db.Path, Connection = LiteDB.ConnectionType.Direct }))
+        {
+            var missions = raw.GetCollection(LiteDbSchema.Missions);
+            Assert.Equal(1, missions.FindById(kept.ToString())["AttachmentCount"].AsInt32);
+            Assert.Equal(1, missions.FindById(clone.ToString())["AttachmentCount"].AsInt32);
+            var old = missions.FindById(legacy.ToString());
+            Assert.True(old.Remove("AttachmentCount")); // as written before the count was kept
+            missions.Update(old);
+        }
+        using (var store = Open(db.Path))
+        {
+            Assert.Equal(["m1"], (await store.GetMissionWithAttachmentsAsync(TestKeys.OrgA, kept))!.Attachments[AttachmentKind.McpServer].Select(a => a.ItemId));
+            Assert.Empty((await store.GetMissionWithAttachmentsAsync(TestKeys.OrgA, kept))!.Attachments[AttachmentKind.Tool]);
+            Assert.Single((await store.GetMissionWithAttachmentsAsync(TestKeys.OrgA, clone))!.Attachments[AttachmentKind.McpServer]);
+            Assert.Equal(["k1"], (await store.GetMissionWithAttachmentsAsync(TestKeys.OrgA, legacy))!.Attachments[AttachmentKind.KnowledgeBase].Select(a => a.ItemId));
+            await store.DeleteAttachmentAsync(TestKeys.OrgA, kept, AttachmentKind.McpServer, "m1");
+            Assert.All((await store.GetMissionWithAttachmentsAsync(TestKeys.OrgA, kept))!.Attachments.Values, Assert.Empty);
+        }
+    }
 }
 
 /// <summary>
@@ -217,7 +251,7 @@ public sealed class LiteDbQueryCacheTests
         {
             foreach (var id in ids)
             {
-                await store.ListAllAttachmentsAsync(TestKeys.OrgA, id);
+                await store.GetMissionWithAttachmentsAsync(TestKeys.OrgA, id);
                 await store.ListRunsAsync(TestKeys.OrgA, new RunFilter(id), 0, 20);
             }
             for (var offset = 0; offset < 30; offset += 3)
@@ -236,4 +270,5 @@ public sealed class LiteDbQueryCacheTests
         new[] { "_cacheScalar", "_cacheEnumerable" }.Sum(name =>
             ((System.Collections.ICollection)(typeof(LiteDB.BsonExpression).GetField(name, System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)
                 ?.GetValue(null) ?? throw new InvalidOperationException($"LiteDB's BsonExpression.{name} is gone: review this test"))).Count);
+
 }
