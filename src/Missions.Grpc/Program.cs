@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Missions.Grpc.Hosting;
+using Missions.Grpc.Protocol;
 using Missions.Grpc.Storage;
 
 // Composition only: services and the request pipeline are assembled in Hosting/.
@@ -14,9 +15,9 @@ try
     app.Run();
     return 0;
 }
-catch (Exception error) when (error is OptionsValidationException or StorageStartException)
+catch (Exception error) when (error is OptionsValidationException or StorageStartException or IncompatibleFrameworkException)
 {
-    // Configuration and storage problems the operator must fix: say what, without a stack trace.
+    // Configuration, storage and dependency problems the operator must fix: say what, without a stack trace.
     Console.Error.WriteLine($"Missions.Grpc cannot start: {error.Message}");
     return 1;
 }

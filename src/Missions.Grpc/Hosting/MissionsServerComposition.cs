@@ -1,7 +1,11 @@
 using Grpc.AspNetCore.Server;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using Missions.Grpc.Auth;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
 using Missions.Grpc.Errors;
+using Missions.Grpc.Protocol;
 using Missions.Grpc.OpenApi;
 using Missions.Grpc.RateLimiting;
 using Missions.Grpc.Rest;
@@ -25,46 +29,68 @@ public static class MissionsServerComposition
     public static WebApplicationBuilder AddMissionsServer(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
-        var configuration = builder.Configuration;
 
-        services.AddOptions<AuthOptions>().Bind(configuration.GetSection(AuthOptions.SectionName)).ValidateOnStart();
+        // Options one way: bound from their section, validated when the host starts (Program prints the failure).
+        services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<AuthOptions>, AuthOptionsValidator>();
-        services.AddSingleton<ApiKeyAuthenticator>();
-        services.AddScoped<CallerContext>();
-
-        services.AddOptions<RestOptions>().Bind(configuration.GetSection(RestOptions.SectionName));
-        var rest = configuration.GetSection(RestOptions.SectionName).Get<RestOptions>() ?? new RestOptions();
-
-        var rateLimits = configuration.GetSection(RateLimitOptions.SectionName).Get<RateLimitOptions>() ?? new RateLimitOptions();
-        services.AddSingleton(rateLimits);
-        services.AddKeyRateLimiting(rateLimits);
-
-        services.AddMissionStorage(configuration);
-        services.AddOptions<WatchOptions>().Bind(configuration.GetSection(WatchOptions.SectionName));
-        services.AddSingleton<RunWatcher>();
+        services.AddOptions<RestOptions>().BindConfiguration(RestOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<ValidationOptions>().BindConfiguration(ValidationOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<WatchOptions>().BindConfiguration(WatchOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddMissionStorage(builder.Configuration);
         services.PostConfigure<StorageOptions>(o =>
             o.LiteDb.Path = Path.GetFullPath(o.LiteDb.Path, builder.Environment.ContentRootPath));
 
-        services.AddSingleton(new MessageValidator(
+        // Authentication is ASP.NET Core's: the bearer key becomes claims; endpoints say who may call them.
+        services.AddSingleton<ApiKeyAuthenticator>();
+        // The API's endpoints require the default policy: an authenticated caller of this scheme.
+        services.AddAuthentication(ApiKeyDefaults.Scheme)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyDefaults.Scheme, null);
+        services.AddAuthorization(options => options.DefaultPolicy = new AuthorizationPolicyBuilder(ApiKeyDefaults.Scheme)
+            .RequireAuthenticatedUser()
+            .Build());
+        services.AddSingleton<IAuthorizationMiddlewareResultHandler, GrpcAuthorizationResultHandler>();
+        services.AddHttpContextAccessor();
+        services.AddScoped<CallerContext>();
+        services.AddKeyRateLimiting();
+
+        services.AddSingleton<RunWatcher>();
+        services.AddSingleton(sp => new MessageValidator(
             ApiFiles.SelectMany(f => f.Services),
-            configuration.GetValue("Validation:MaxFreeFormDepth", MessageValidator.DefaultMaxFreeFormDepth),
+            sp.GetRequiredService<IOptions<ValidationOptions>>().Value.MaxFreeFormDepth,
             new Validator(new ValidatorOptions { FileDescriptors = [.. ApiFiles] })));
 
-        services.AddGrpc(options =>
+        var grpc = services.AddGrpc(options =>
             {
-                options.Interceptors.Add<ErrorInterceptor>();
-                options.Interceptors.Add<RestMessageInterceptor>();
-                options.Interceptors.Add<ValidationInterceptor>();
-                options.MaxReceiveMessageSize = rest.MaxRequestBodyBytes;
                 options.CompressionProviders = GuardedCompressionProvider.Defaults();
                 options.EnableDetailedErrors = false;
-            })
-            .AddJsonTranscoding(options => options.TypeRegistry = RestShapingMiddleware.ErrorTypes);
+            });
+        grpc.AddJsonTranscoding(options => options.TypeRegistry = RestShapingMiddleware.ErrorTypes);
+        // The API's call pipeline, in order; only the API services run it (health and reflection have no use for it).
+        // Stateless, so one instance each: grpc-dotnet takes interceptors registered in DI instead of creating one per call.
+        services.AddSingleton<ErrorInterceptor>();
+        services.AddSingleton<AuthorizationInterceptor>();
+        services.AddSingleton<RateLimitInterceptor>();
+        services.AddSingleton<RestMessageInterceptor>();
+        services.AddSingleton<ValidationInterceptor>();
+        foreach (var api in ApiServices)
+        {
+            api.Configure(grpc);
+        }
+        // One request size limit for both faces.
+        services.AddOptions<GrpcServiceOptions>().Configure<IOptions<RestOptions>>((grpc, rest) =>
+            grpc.MaxReceiveMessageSize = rest.Value.MaxRequestBodyBytes);
         // Before the guard: AddGrpcSwagger calls AddGrpc again, which would re-add the binder the guard replaces.
         services.AddMissionsOpenApi();
         services.AddMalformedRequestGuard();
         services.AddMissionsReflection();
-        services.AddGrpcHealthChecks().AddCheck<StorageHealthCheck>("storage");
+        // gRPC health answers from the last published report (the check runs once a second, not once per call);
+        // /healthz runs the check per request. The first report is published before the server listens.
+        services.AddGrpcHealthChecks(options => options.UseHealthChecksCache = true).AddCheck<StorageHealthCheck>("storage");
+        services.Configure<HealthCheckPublisherOptions>(options =>
+        {
+            options.Delay = TimeSpan.Zero;
+            options.Period = TimeSpan.FromSeconds(1);
+        });
         return builder;
     }
 
@@ -77,35 +103,78 @@ public static class MissionsServerComposition
     {
         app.Services.GetService<IStartupValidator>()?.Validate();
         app.Services.GetRequiredService<IStorageHealth>();
+        PublishHealth(app.Services);
         return app;
     }
 
     public static WebApplication UseMissionsServer(this WebApplication app)
     {
-
-        // Anything thrown outside a gRPC handler: 500 {"detail":"Internal server error"}, no internals.
-        app.UseExceptionHandler(errors => errors.Run(context =>
-            RestErrors.WriteDetailAsync(context.Response, StatusCodes.Status500InternalServerError, RestErrors.InternalDetail)));
-        // Empty 404/405 from routing get FastAPI's body: {"detail":"Not Found"}.
-        app.UseStatusCodePages(context =>
-            RestErrors.WriteDetailAsync(context.HttpContext.Response, context.HttpContext.Response.StatusCode,
-                Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(context.HttpContext.Response.StatusCode)));
-        app.UseMissionsOpenApi();
         app.UseRouting();
-        app.UseMiddleware<ApiKeyMiddleware>();
-        app.UseKeyRateLimiting(app.Services.GetRequiredService<RateLimitOptions>());
+        // REST-only middleware is not run for native gRPC calls (known after routing): grpc-dotnet answers its own
+        // errors, and they have no use for status code pages or the OpenAPI document.
+        app.UseWhen(context => !Faces.IsNativeGrpc(context), rest =>
+        {
+            // Anything thrown outside a gRPC handler: 500 {"detail":"Internal server error"}, no internals.
+            rest.UseExceptionHandler(errors => errors.Run(context =>
+                RestErrors.WriteDetailAsync(context.Response, StatusCodes.Status500InternalServerError, RestErrors.InternalDetail)));
+            // Empty 404/405 from routing get FastAPI's body: {"detail":"Not Found"}.
+            rest.UseStatusCodePages(context =>
+                RestErrors.WriteDetailAsync(context.HttpContext.Response, context.HttpContext.Response.StatusCode,
+                    Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(context.HttpContext.Response.StatusCode)));
+            rest.UseMissionsOpenApi();
+        });
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseKeyRateLimiting();
         app.UseMiddleware<RestShapingMiddleware>();
 
-        app.MapGrpcService<MissionsServiceImpl>();
-        app.MapGrpcService<MissionRunsServiceImpl>();
-        app.MapGrpcService<RunPlansServiceImpl>();
-        app.MapGrpcService<RunEventsServiceImpl>();
-        app.MapGrpcService<RunTelnyxAgentsServiceImpl>();
-        app.MapGrpcService<RunWatchServiceImpl>();
-        app.MapGrpcService<MissionAttachmentsServiceImpl>();
+        foreach (var api in ApiServices)
+        {
+            api.Map(app);
+        }
         app.MapGrpcReflectionService().AllowAnonymous();
         app.MapGrpcHealthChecksService().AllowAnonymous();
         app.MapHealthChecks("/healthz").AllowAnonymous();
         return app;
+    }
+
+    /// <summary>Runs the health checks once and hands the report to the publishers (gRPC health's cache among them).</summary>
+    private static void PublishHealth(IServiceProvider services)
+    {
+        var report = services.GetRequiredService<HealthCheckService>().CheckHealthAsync().GetAwaiter().GetResult();
+        foreach (var publisher in services.GetServices<IHealthCheckPublisher>())
+        {
+            publisher.PublishAsync(report, CancellationToken.None).GetAwaiter().GetResult();
+        }
+    }
+
+    /// <summary>The API's services, each served on both faces with the API's call pipeline.</summary>
+    private static readonly IApiService[] ApiServices =
+    [
+        new ApiService<MissionsServiceImpl>(), new ApiService<MissionRunsServiceImpl>(), new ApiService<RunPlansServiceImpl>(),
+        new ApiService<RunEventsServiceImpl>(), new ApiService<RunTelnyxAgentsServiceImpl>(), new ApiService<RunWatchServiceImpl>(),
+        new ApiService<MissionAttachmentsServiceImpl>(),
+    ];
+
+    private interface IApiService
+    {
+        void Configure(IGrpcServerBuilder grpc);
+
+        void Map(IEndpointRouteBuilder endpoints);
+    }
+
+    private sealed class ApiService<T> : IApiService where T : class
+    {
+        public void Configure(IGrpcServerBuilder grpc) => grpc.AddServiceOptions<T>(options =>
+        {
+            options.Interceptors.Add<ErrorInterceptor>();
+            options.Interceptors.Add<AuthorizationInterceptor>();
+            options.Interceptors.Add<RateLimitInterceptor>();
+            options.Interceptors.Add<RestMessageInterceptor>();
+            options.Interceptors.Add<ValidationInterceptor>();
+        });
+
+        /// <summary>Every method, on both faces, needs an authenticated caller.</summary>
+        public void Map(IEndpointRouteBuilder endpoints) => endpoints.MapGrpcService<T>().RequireAuthorization();
     }
 }

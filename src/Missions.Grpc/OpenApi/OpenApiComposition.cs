@@ -48,7 +48,7 @@ public static class OpenApiComposition
         return services;
     }
 
-    public static WebApplication UseMissionsOpenApi(this WebApplication app)
+    public static IApplicationBuilder UseMissionsOpenApi(this IApplicationBuilder app)
     {
         app.UseSwagger();
         app.UseSwaggerUI(options => options.SwaggerEndpoint(DocumentPath, "Missions API v1"));

@@ -2,7 +2,7 @@ using System.IO.Compression;
 using Grpc.Core;
 using Grpc.Net.Compression;
 
-namespace Missions.Grpc.Errors;
+namespace Missions.Grpc.Protocol;
 
 /// <summary>
 /// gRPC request decompression (gzip, deflate) that answers INVALID_ARGUMENT for a message that does not

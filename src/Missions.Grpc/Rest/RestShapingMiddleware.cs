@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json.Nodes;
 using Google.Protobuf;
 using Google.Protobuf.Reflection;
@@ -238,25 +239,36 @@ public sealed class RestShapingMiddleware(
         {
             sizeFeature.MaxRequestBodySize = limit;
         }
-        using var copy = new MemoryStream();
-        var chunk = new byte[16 * 1024];
+        // Buffered by Kestrel's pipe until complete, then copied once into an array of the body's exact size.
+        var reader = context.Request.BodyReader;
         try
         {
-            int read;
-            while ((read = await context.Request.Body.ReadAsync(chunk, context.RequestAborted)) > 0)
+            while (true)
             {
-                if (copy.Length + read > limit)
+                var result = await reader.ReadAsync(context.RequestAborted);
+                var buffer = result.Buffer;
+                if (buffer.Length > limit)
                 {
+                    reader.AdvanceTo(buffer.End);
                     return null;
                 }
-                copy.Write(chunk, 0, read);
+                if (result.IsCanceled)
+                {
+                    throw new OperationCanceledException(context.RequestAborted);
+                }
+                if (result.IsCompleted)
+                {
+                    var body = buffer.ToArray();
+                    reader.AdvanceTo(buffer.End);
+                    return body;
+                }
+                reader.AdvanceTo(buffer.Start, buffer.End);
             }
         }
         catch (BadHttpRequestException error) when (error.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
             return null;
         }
-        return copy.ToArray();
     }
 }
 

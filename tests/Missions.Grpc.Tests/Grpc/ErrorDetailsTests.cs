@@ -66,5 +66,6 @@ public sealed class ErrorDetailsTests : IAsyncLifetime
         var files = call.ResponseStream.Current.FileDescriptorResponse.FileDescriptorProto
             .Select(bytes => Google.Protobuf.Reflection.FileDescriptorProto.Parser.ParseFrom(bytes).Name).ToList();
         Assert.Contains(file, files); // with its imports, in no promised order
+        Assert.False(await call.ResponseStream.MoveNext()); // the server sees the end of the requests and ends the call
     }
 }

@@ -1,0 +1,69 @@
+using System.Security.Claims;
+using System.Text.Encodings.Web;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Options;
+using Missions.Grpc.Rest;
+
+namespace Missions.Grpc.Auth;
+
+/// <summary>The authentication scheme of this API and the claims it issues.</summary>
+public static class ApiKeyDefaults
+{
+    /// <summary><c>Authorization: Bearer &lt;API key&gt;</c>.</summary>
+    public const string Scheme = "Bearer";
+
+    /// <summary>The organization the key acts for: every read and write is scoped to it.</summary>
+    public const string OrganizationClaim = "missions:organization";
+
+    /// <summary>A name for the key that is not the key (<c>key-0</c>, …): the rate limiter's partition, safe to log.</summary>
+    public const string KeyIdClaim = "missions:key_id";
+
+    public const string NotAuthenticated = "Not authenticated: send Authorization: Bearer <API key>";
+    public const string InvalidScheme = "Invalid authorization scheme: expected Bearer";
+    public const string InvalidKey = "Invalid API key";
+}
+
+/// <summary>
+/// ASP.NET Core authentication for the bearer API key: a known key becomes a principal with the
+/// organization and key id as claims; a missing header is no result, a wrong scheme or unknown key a failure
+/// whose message is what the caller is told. The challenge is the REST face's: 401 <c>{"detail": ...}</c> with
+/// <c>WWW-Authenticate: Bearer</c>. Native gRPC calls are never challenged here: see
+/// <see cref="GrpcAuthorizationResultHandler"/>.
+/// </summary>
+public sealed class ApiKeyAuthenticationHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options,
+    ILoggerFactory logger,
+    UrlEncoder encoder,
+    ApiKeyAuthenticator authenticator)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    private const string Prefix = "Bearer ";
+
+    protected override Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        var header = Request.Headers.Authorization.ToString();
+        if (string.IsNullOrEmpty(header))
+        {
+            return Task.FromResult(AuthenticateResult.NoResult());
+        }
+        if (!header.StartsWith(Prefix, StringComparison.OrdinalIgnoreCase))
+        {
+            return Task.FromResult(AuthenticateResult.Fail(ApiKeyDefaults.InvalidScheme));
+        }
+        if (authenticator.Authenticate(header.AsSpan(Prefix.Length).Trim()) is not { } key)
+        {
+            return Task.FromResult(AuthenticateResult.Fail(ApiKeyDefaults.InvalidKey));
+        }
+        var identity = new ClaimsIdentity(
+            [new Claim(ApiKeyDefaults.OrganizationClaim, key.Organization), new Claim(ApiKeyDefaults.KeyIdClaim, key.KeyId)],
+            Scheme.Name);
+        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), Scheme.Name)));
+    }
+
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties) =>
+        await RestErrors.WriteDetailAsync(Response, StatusCodes.Status401Unauthorized, await FailureAsync(Context));
+
+    /// <summary>What an unauthenticated caller is told: why its key was refused, or that it sent none.</summary>
+    internal static async Task<string> FailureAsync(HttpContext context) =>
+        (await context.AuthenticateAsync(ApiKeyDefaults.Scheme)).Failure?.Message ?? ApiKeyDefaults.NotAuthenticated;
+}

@@ -1,0 +1,26 @@
+using Missions.Grpc.Tests.Infrastructure;
+
+namespace Missions.Grpc.Tests.Processes;
+
+/// <summary>Every options class is validated when the server starts: one line naming the setting, exit 1, never a first-request failure.</summary>
+public sealed class StartupSettingsTests
+{
+    [Theory]
+    [InlineData("Rest:MaxJsonDepth", "0", "MaxJsonDepth")]
+    [InlineData("Rest:MaxRequestBodyBytes", "10", "MaxRequestBodyBytes")]
+    [InlineData("Validation:MaxFreeFormDepth", "49", "MaxFreeFormDepth")]
+    [InlineData("Watch:BufferSize", "0", "BufferSize")]
+    [InlineData("RateLimiting:TokenLimit", "0", "RateLimiting:TokenLimit")]
+    public async Task An_invalid_setting_stops_the_start_in_one_line_naming_it(string setting, string value, string named)
+    {
+        using var db = new TempDatabase();
+        await using var server = await ServerProcess.StartAsync(db.Path, waitUntilHealthy: false,
+            settings: new Dictionary<string, string> { [setting] = value, ["RateLimiting:Enabled"] = "true" });
+
+        Assert.Equal(1, await server.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        var line = Assert.Single(server.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+            l => l.StartsWith("Missions.Grpc cannot start:", StringComparison.Ordinal));
+        Assert.Contains(named, line);
+        Assert.DoesNotContain("   at ", server.Output); // no stack trace
+    }
+}
