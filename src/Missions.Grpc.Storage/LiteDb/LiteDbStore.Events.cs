@@ -154,7 +154,7 @@ public sealed partial class LiteDbStore
         };
         record.SetKeys();
         events.Insert(record);
-        AddToCounters(db, +1, record.Counters());
+        AddToCounters(+1, record.Counters());
         return new LoggedEvent(record.ToDocument(), Replayed: false);
     }
 

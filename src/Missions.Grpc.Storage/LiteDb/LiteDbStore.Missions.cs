@@ -67,7 +67,7 @@ public sealed partial class LiteDbStore
                 var runs = DeleteRunsOf(db, stored);
                 DeleteAttachmentsOf(db, stored);
                 missions.Delete(stored.Id);
-                AddToCounters(db, -1, MissionRecord.CounterOf(organization));
+                AddToCounters(-1, MissionRecord.CounterOf(organization));
                 return runs;
             },
             runs =>
@@ -125,7 +125,7 @@ public sealed partial class LiteDbStore
         };
         record.OrgKey = Keys.Of(record.Organization, record.Id);
         db.GetCollection<MissionRecord>(LiteDbSchema.Missions).Insert(record);
-        AddToCounters(db, +1, MissionRecord.CounterOf(record.Organization));
+        AddToCounters(+1, MissionRecord.CounterOf(record.Organization));
         return record;
     }
 }

@@ -73,7 +73,7 @@ public sealed partial class LiteDbStore
         var run = resolved.Value!;
         var collection = db.GetCollection<StepRecord>(LiteDbSchema.Steps);
         var counter = StepRecord.CounterOf(organization, run.Id);
-        var existing = db.GetCollection<CounterRecord>(LiteDbSchema.Counters).FindById(counter)?.Count ?? 0;
+        var existing = _writer.Counters.Read(db, counter);
         bool Stored(string stepId) => collection.FindById(StepRecord.IdOf(organization, run.Id, stepId)) is not null;
 
         // The request as a whole: references first (422, all reported), then duplicates and capacity (409).
@@ -143,7 +143,7 @@ public sealed partial class LiteDbStore
             collection.Insert(record);
             created.Add(record.ToDocument());
         }
-        AddToCounters(db, steps.Count, counter);
+        AddToCounters(steps.Count, counter);
         return created;
     }
 

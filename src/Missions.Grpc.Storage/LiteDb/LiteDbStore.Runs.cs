@@ -33,7 +33,7 @@ public sealed partial class LiteDbStore
             };
             record.SetKeys();
             db.GetCollection<RunRecord>(LiteDbSchema.Runs).Insert(record);
-            AddToCounters(db, +1, record.Counters());
+            AddToCounters(+1, record.Counters());
             return record;
         }, cancellationToken).ConfigureAwait(false);
         return (record ?? throw new ResourceNotFoundException("Mission")).ToDocument();
@@ -134,8 +134,8 @@ public sealed partial class LiteDbStore
         var currentCounters = stored.Counters();
         if (!previousCounters.SequenceEqual(currentCounters))
         {
-            AddToCounters(db, -1, previousCounters.Except(currentCounters));
-            AddToCounters(db, +1, currentCounters.Except(previousCounters));
+            AddToCounters(-1, previousCounters.Except(currentCounters));
+            AddToCounters(+1, currentCounters.Except(previousCounters));
         }
         return (stored, true);
 
@@ -154,7 +154,7 @@ public sealed partial class LiteDbStore
     /// Removes every run of <paramref name="mission"/> with its plan, events and agent links, and their counts;
     /// part of the mission's delete command. Returns the ids of the removed runs.
     /// </summary>
-    private static List<string> DeleteRunsOf(LiteDatabase db, MissionRecord mission)
+    private List<string> DeleteRunsOf(LiteDatabase db, MissionRecord mission)
     {
         var runs = db.GetCollection<RunRecord>(LiteDbSchema.Runs);
         var owned = AllOf(runs, nameof(RunRecord.MissionKey), Keys.Prefix(mission.Organization, mission.Id));
@@ -169,7 +169,7 @@ public sealed partial class LiteDbStore
         }
         foreach (var counter in counters.GroupBy(k => k, StringComparer.Ordinal))
         {
-            AddToCounters(db, -counter.Count(), counter.Key);
+            AddToCounters(-counter.Count(), counter.Key);
         }
         return owned.Select(r => r.Id).ToList();
     }

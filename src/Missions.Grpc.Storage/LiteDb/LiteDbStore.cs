@@ -114,21 +114,11 @@ public sealed partial class LiteDbStore : IMissionStore, IRunStore, IPlanStore, 
             .Count();
 
     /// <summary>Adds <paramref name="delta"/> to each counter, inside the writer's transaction.</summary>
-    private static void AddToCounters(LiteDatabase db, int delta, params IEnumerable<string> keys)
+    private void AddToCounters(int delta, params IEnumerable<string> keys)
     {
-        var counters = db.GetCollection<CounterRecord>(LiteDbSchema.Counters);
         foreach (var key in keys)
         {
-            var counter = counters.FindById(key) ?? new CounterRecord { Id = key };
-            counter.Count += delta;
-            if (counter.Count == 0)
-            {
-                counters.Delete(key); // a counter that reached zero holds nothing worth a page
-            }
-            else
-            {
-                counters.Upsert(counter);
-            }
+            _writer.Counters.Add(key, delta);
         }
     }
 

@@ -261,6 +261,9 @@ internal sealed class LiteDbWriter : IDisposable
         }
     }
 
+    /// <summary>The counter changes of the running batch (writer thread only): commands add to it, the commit writes it.</summary>
+    public BatchCounters Counters { get; } = new();
+
     /// <summary>One attempt at one batch: see the class remarks for what each outcome guarantees.</summary>
     private BatchResult Commit(IReadOnlyList<IWriteCommand> batch)
     {
@@ -274,6 +277,7 @@ internal sealed class LiteDbWriter : IDisposable
         var db = session.Database;
         var sequence = _committed + 1;
         var running = -1;
+        Counters.Clear();
         try
         {
             db.BeginTrans();
@@ -282,6 +286,7 @@ internal sealed class LiteDbWriter : IDisposable
                 batch[running].Run(db);
             }
             running = -1;
+            Counters.Flush(db);
             LiteDbSchema.WriteCommitSequence(db, sequence);
         }
         catch (Exception error) when (error is not OutOfMemoryException)

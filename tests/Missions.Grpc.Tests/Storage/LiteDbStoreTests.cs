@@ -191,6 +191,38 @@ public sealed class LiteDbStoreTests
         Assert.Equal(1, (await reopened.ListRunsAsync(TestKeys.OrgA, new RunFilter(Status: RunStatus.Failed), 0, 10)).TotalResults);
     }
     [Fact]
+    public async Task Counters_changed_by_commands_of_one_batch_are_read_and_written_as_one()
+    {
+        using var db = new TempDatabase();
+        using var store = Open(db.Path);
+        var mission = Guid.Parse((await store.CreateMissionAsync(Mission("batched"))).Id);
+        var run = Guid.Parse((await store.CreateRunAsync(TestKeys.OrgA, mission, new NewRun(null, null))).Id);
+
+        // Concurrent commands share batches: the writer folds their counter changes, and each still sees the others'.
+        var plans = await Task.WhenAll(Enumerable.Range(0, 20).Select(async i =>
+        {
+            try
+            {
+                await store.AddStepsAsync(TestKeys.OrgA, mission, run, [new NewStep($"s{i}", "step", 1, null, null)], initialPlan: true);
+                return "created";
+            }
+            catch (ConflictException conflict)
+            {
+                return conflict.Reason;
+            }
+        }));
+        await Task.WhenAll(Enumerable.Range(0, 64).Select(i =>
+            store.LogEventAsync(TestKeys.OrgA, mission, run, new NewEvent(i % 2 == 0 ? "message" : "custom", $"e{i}", null, null, null, null))));
+
+        Assert.Equal(1, plans.Count(p => p == "created")); // one plan; every other create saw it within the batch
+        Assert.All(plans.Where(p => p != "created"), p => Assert.Equal("PLAN_EXISTS", p));
+        Assert.Single(await store.GetPlanAsync(TestKeys.OrgA, mission, run));
+        Assert.Equal(64, (await store.ListRunEventsAsync(TestKeys.OrgA, mission, run, new EventFilter(null, null, null), 0, 1)).TotalResults);
+        Assert.Equal(32, (await store.ListRunEventsAsync(TestKeys.OrgA, mission, run, new EventFilter("message", null, null), 0, 1)).TotalResults);
+        Assert.Equal(64, (await store.ListRecentEventsAsync(TestKeys.OrgA, null, 0, 1)).TotalResults);
+    }
+
+    [Fact]
     public async Task A_missions_attachment_count_follows_every_change_and_a_mission_stored_without_one_is_still_read_whole()
     {
         using var db = new TempDatabase();
