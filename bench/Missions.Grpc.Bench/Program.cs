@@ -17,6 +17,8 @@ using Missions.Grpc.V1;
 // Missions.Grpc benchmarks. Usage:
 //   dotnet run -c Release --project bench/Missions.Grpc.Bench [-- --large 200000 --runs 100000]
 //   dotnet run -c Release --project bench/Missions.Grpc.Bench -- load [--seconds 20] [--clients 32]
+//   bench/load-table.sh [--seconds 10] [--warm-up 6] [--connections 32] [--missions 100000]   (the load table; writes bench/RESULTS.md)
+//   dotnet run -c Release --project bench/Missions.Grpc.Bench -- micro                       (validation per request type)
 //   dotnet run -c Release --project bench/Missions.Grpc.Bench -- disk-full [--server dll] [--size-mb 24] [--ballast-mb 4] [--after-free 300]
 // Each section prints its figures and a ratio against a baseline measured in the same run.
 internal static class BenchMain
@@ -37,6 +39,18 @@ internal static class BenchMain
                     TimeSpan.FromSeconds(Option("--seconds", 20)), Option("--after-free", 300));
                 return;
             }
+            if (args.FirstOrDefault() == "table")
+            {
+                var results = args.SkipWhile(a => a != "--results").Skip(1).FirstOrDefault();
+                Environment.ExitCode = await LoadTable.RunAsync(work, TimeSpan.FromSeconds(Option("--seconds", 10)), TimeSpan.FromSeconds(Option("--warm-up", 6)),
+                    Option("--connections", 32), Option("--missions", 100_000), results is null ? null : Path.GetFullPath(results));
+                return;
+            }
+            if (args.FirstOrDefault() == "micro")
+            {
+                MicroTable.Run();
+                return;
+            }
             if (args.FirstOrDefault() == "load")
             {
                 await LoadRun.RunAsync(Path.Combine(work, "load.db"), TimeSpan.FromSeconds(Option("--seconds", 20)), Option("--clients", 32));
@@ -45,7 +59,7 @@ internal static class BenchMain
             await Bench.ListPagesAsync(Path.Combine(work, "list.db"), small: 1_000, large);
             await Bench.RunListsAsync(Path.Combine(work, "runs.db"), small: 1_000, Option("--runs", 100_000));
             await Bench.CreateThroughputAsync(Path.Combine(work, "create.db"), Path.Combine(work, "baseline.db"));
-            Bench.Validation();
+            MicroTable.Run();
         }
         finally
         {
@@ -192,40 +206,6 @@ internal static class Bench
         var concurrent = Stopwatch.StartNew();
         await Parallel.ForAsync(0, n, new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (i, _) => await store.CreateMissionAsync(New(SmallOrg, i)));
         Report("store: 64 concurrent callers (group commit)", n, concurrent.Elapsed, sequentialRate);
-    }
-
-    /// <summary>The cost of the descriptor-driven validator (protovalidate included) per request.</summary>
-    public static void Validation()
-    {
-        const int n = 200_000;
-        Console.WriteLine($"\n## Validate CreateMissionRequest ({n:N0} times)");
-        var validator = new MessageValidator(MissionsReflection.Descriptor.Services);
-        var request = new CreateMissionRequest
-        {
-            Name = "Triage inbound calls",
-            Description = "A description",
-            Model = "gpt-4o",
-            ExecutionMode = Mission.Types.ExecutionMode.Managed,
-            Metadata = Struct.Parser.ParseJson("""{"team":"support","tags":["a","b"],"nested":{"x":1}}"""),
-        };
-        var bytes = request.ToByteArray();
-        var parse = Stopwatch.StartNew();
-        for (var i = 0; i < n; i++)
-        {
-            CreateMissionRequest.Parser.ParseFrom(bytes);
-        }
-        var parseUs = parse.Elapsed.TotalMicroseconds / n;
-        var validate = Stopwatch.StartNew();
-        for (var i = 0; i < n; i++)
-        {
-            if (validator.Validate(request).Count != 0)
-            {
-                throw new InvalidOperationException("valid request reported invalid");
-            }
-        }
-        var validateUs = validate.Elapsed.TotalMicroseconds / n;
-        Console.WriteLine($"baseline: protobuf parse of the request  {parseUs:F2} µs");
-        Console.WriteLine($"validate (required + protovalidate + depth)  {validateUs:F2} µs  ({validateUs / parseUs:F1}× the parse)");
     }
 
     private static LiteDbStore Open(string path) => new(

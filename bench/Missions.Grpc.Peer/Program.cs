@@ -8,8 +8,9 @@ using LiteDB;
 //   grpc.health.v1.Health      the gRPC ceiling: a bare host's health service (on the HTTP/2 endpoint)
 // Endpoints come from configuration as usual (Kestrel:Endpoints:Rest:Url, Kestrel:Endpoints:Grpc:Url); the
 // database file from Peer:Database.
+// Logging as a template app configures it (console; ASP.NET Core at Warning), like the service: not switched off.
 var builder = WebApplication.CreateSlimBuilder(args);
-builder.Logging.ClearProviders();
+builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 builder.Services.AddGrpc();
 builder.Services.AddGrpcHealthChecks();
 var app = builder.Build();
@@ -47,4 +48,5 @@ app.MapPost("/v2/ai/missions", async (HttpRequest request) =>
         statusCode: StatusCodes.Status201Created);
 });
 app.MapGrpcHealthChecksService();
+app.MapHealthChecks("/healthz"); // for the bench's start-up wait
 app.Run();

@@ -6,23 +6,6 @@ using Missions.Grpc.Rest;
 
 namespace Missions.Grpc.Auth;
 
-/// <summary>The authentication scheme of this API and the claims it issues.</summary>
-public static class ApiKeyDefaults
-{
-    /// <summary><c>Authorization: Bearer &lt;API key&gt;</c>.</summary>
-    public const string Scheme = "Bearer";
-
-    /// <summary>The organization the key acts for: every read and write is scoped to it.</summary>
-    public const string OrganizationClaim = "missions:organization";
-
-    /// <summary>A name for the key that is not the key (<c>key-0</c>, …): the rate limiter's partition, safe to log.</summary>
-    public const string KeyIdClaim = "missions:key_id";
-
-    public const string NotAuthenticated = "Not authenticated: send Authorization: Bearer <API key>";
-    public const string InvalidScheme = "Invalid authorization scheme: expected Bearer";
-    public const string InvalidKey = "Invalid API key";
-}
-
 /// <summary>
 /// ASP.NET Core authentication for the bearer API key: a known key becomes a principal with the
 /// organization and key id as claims; a missing header is no result, a wrong scheme or unknown key a failure

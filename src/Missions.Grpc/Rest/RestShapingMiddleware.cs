@@ -77,7 +77,22 @@ public sealed class RestShapingMiddleware(
         byte[]? body = null;
         if (method.HasBody)
         {
-            body = await ReadBodyAsync(context, limits.MaxRequestBodyBytes);
+            try
+            {
+                body = await ReadBodyAsync(context, limits.MaxRequestBodyBytes);
+            }
+            catch (BadHttpRequestException error) when (error.StatusCode != StatusCodes.Status413PayloadTooLarge)
+            {
+                // The body ended early or broke HTTP framing (often a client that went away mid-request): the
+                // caller's problem, answered in the API's shape if anyone is still listening, never an error log.
+                logger.LogDebug(error, "Request body could not be read");
+                await RestErrors.WriteDetailAsync(context.Response, error.StatusCode, "The request body could not be read: " + error.Message);
+                return;
+            }
+            catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+            {
+                return; // the client is gone
+            }
             if (body is null)
             {
                 await RestErrors.WriteDetailAsync(context.Response, StatusCodes.Status413PayloadTooLarge,

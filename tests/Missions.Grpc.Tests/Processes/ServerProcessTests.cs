@@ -109,6 +109,31 @@ public sealed class ServerProcessTests
     }
 
     [Fact]
+    public async Task A_client_that_goes_away_mid_body_is_not_a_server_error()
+    {
+        using var db = new TempDatabase();
+        await using var server = await ServerProcess.StartAsync(db.Path);
+        var uri = new Uri(server.RestUrl);
+
+        for (var i = 0; i < 5; i++)
+        {
+            using var socket = new System.Net.Sockets.TcpClient();
+            await socket.ConnectAsync(uri.Host, uri.Port);
+            var stream = socket.GetStream();
+            await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(
+                $"POST /v2/ai/missions HTTP/1.1\r\nHost: {uri.Authority}\r\nAuthorization: Bearer {TestKeys.KeyA}\r\n" +
+                "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"name\":"));
+            await stream.FlushAsync();
+            await Task.Delay(50);
+        } // closed with 90 bytes of the body never sent
+        var (status, _, _) = await Rest(server).PostAsync("/v2/ai/missions", """{"name":"after"}""");
+
+        Assert.Equal(HttpStatusCode.Created, status);
+        await Task.Delay(500);
+        Assert.Empty(server.ErrorLines());
+    }
+
+    [Fact]
     public async Task Acknowledged_creates_survive_a_killed_process()
     {
         using var db = new TempDatabase();
