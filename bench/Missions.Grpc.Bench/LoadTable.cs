@@ -100,6 +100,10 @@ internal static partial class LoadTable
         var grpcCeilingMux = await Row("ceiling", d => H2loadAsync("gRPC no-op (bare host Health/Check), 8×16", $"{peer.GrpcUrl}/grpc.health.v1.Health/Check", health, null, 8, d, streams: 16));
         var ownHealth = await Row("service", d => H2loadAsync($"service gRPC Health/Check, {connections}×1", $"{service.GrpcUrl}/grpc.health.v1.Health/Check", health, null, connections, d));
         var ownHealthMux = await Row("service", d => H2loadAsync("service gRPC Health/Check, 8×16", $"{service.GrpcUrl}/grpc.health.v1.Health/Check", health, null, 8, d, streams: 16));
+        // Reads first, on the seeded store (the create rows add several hundred thousand missions).
+        var getRow = await Row("service", d => WrkAsync("service REST get mission by id", $"{service.RestUrl}/v2/ai/missions/{mission}", readLua, connections, d));
+        var total = await TotalMissionsAsync(http, service.RestUrl);
+        var listRow = await Row("service", d => WrkAsync($"service REST list page of 20 ({total / 1000:N0}k missions)", $"{service.RestUrl}/v2/ai/missions?page%5Bsize%5D=20", readLua, connections, d));
         var peerCreate = await Row("peer", d => WrkAsync("hand-written create (peer: JsonNode + LiteDB)", $"{peer.RestUrl}/v2/ai/missions", createLua, connections, d));
         var restCreate = await Row("service", d => WrkAsync("service REST create", $"{service.RestUrl}/v2/ai/missions", createLua, connections, d));
         async Task<Figure> GrpcCreate(string name, int clients, int streams, TimeSpan d)
@@ -115,12 +119,13 @@ internal static partial class LoadTable
         }
         var grpcCreateRow = await Row("service", d => GrpcCreate($"service gRPC create, {connections}×1", connections, 1, d));
         var grpcCreateMux = await Row("service", d => GrpcCreate("service gRPC create, 8×16", 8, 16, d));
-        var getRow = await Row("service", d => WrkAsync("service REST get mission by id", $"{service.RestUrl}/v2/ai/missions/{mission}", readLua, connections, d));
-        var total = await TotalMissionsAsync(http, service.RestUrl);
-        var listRow = await Row("service", d => WrkAsync($"service REST list page of 20 ({total / 1000:N0}k missions)", $"{service.RestUrl}/v2/ai/missions?page%5Bsize%5D=20", readLua, connections, d));
         var eventRow = await Row("service", d => WrkAsync("service REST log event", $"{runsBase}/{runs[0]}/events", eventLua, connections, d));
         var transitionRow = await Row("service", d => WrkAsync("service REST run transition (PATCH status)", $"{service.RestUrl}/", transitionLua, connections, d));
-        var errors = service.ErrorLines();
+        // grpc-dotnet logs a call whose HTTP/2 stream is aborted while its request is read (h2load stopping with calls
+        // in flight) as an error of the handler; those are the load generator's, every other error line fails the run.
+        var handlerErrors = service.ErrorLines().Where(l => l.Contains("ServerCallHandler[6]", StringComparison.Ordinal)).ToList();
+        var aborted = handlerErrors.Count <= CountOccurrences(service.Output, "The request stream was aborted") ? handlerErrors.Count : 0;
+        var errors = service.ErrorLines().Where(l => aborted == 0 || !l.Contains("ServerCallHandler[6]", StringComparison.Ordinal)).ToList();
         foreach (var line in errors.Take(10))
         {
             Console.WriteLine($"  server error: {line}");
@@ -161,7 +166,7 @@ internal static partial class LoadTable
             report.AppendLine($"| {target} | {figure} | {(met ? "yes" : "**no**")} |");
         }
         report.AppendLine();
-        report.AppendLine(Invariant, $"Other ratios: REST create / REST ceiling {100 * restCreate.Rps / restCeiling.Rps:F0}%, gRPC create / gRPC ceiling {100 * grpcCreateMux.Rps / grpcCeilingMux.Rps:F0}% (8×16), {100 * grpcCreateRow.Rps / grpcCeiling.Rps:F0}% ({connections}×1), service health / bare host {100 * ownHealth.Rps / grpcCeiling.Rps:F0}% ({connections}×1), log event / peer create {eventRow.Rps / peerCreate.Rps:F2}×, run transition / peer create {transitionRow.Rps / peerCreate.Rps:F2}×. Server error log lines during the run: {errors.Count}.");
+        report.AppendLine(Invariant, $"Other ratios: REST create / REST ceiling {100 * restCreate.Rps / restCeiling.Rps:F0}%, gRPC create / gRPC ceiling {100 * grpcCreateMux.Rps / grpcCeilingMux.Rps:F0}% (8×16), {100 * grpcCreateRow.Rps / grpcCeiling.Rps:F0}% ({connections}×1), service health / bare host {100 * ownHealth.Rps / grpcCeiling.Rps:F0}% ({connections}×1), log event / peer create {eventRow.Rps / peerCreate.Rps:F2}×, run transition / peer create {transitionRow.Rps / peerCreate.Rps:F2}×. Server error log lines during the run: {errors.Count} (besides {aborted} calls aborted mid-request by h2load stopping, which grpc-dotnet logs as handler errors).");
         report.AppendLine();
         report.Append(micro.Markdown);
         Console.WriteLine();
@@ -236,6 +241,16 @@ internal static partial class LoadTable
         {
             File.Delete(log);
         }
+    }
+
+    private static int CountOccurrences(string text, string value)
+    {
+        var count = 0;
+        for (var at = text.IndexOf(value, StringComparison.Ordinal); at >= 0; at = text.IndexOf(value, at + value.Length, StringComparison.Ordinal))
+        {
+            count++;
+        }
+        return count;
     }
 
     private static double Percentile(double[] sorted, double p) =>
