@@ -1,42 +1,12 @@
 using Grpc.Core;
-using Grpc.Core.Interceptors;
+using Missions.Grpc.Hosting;
 
 namespace Missions.Grpc.Auth;
 
 /// <summary>Raises the refusal <see cref="GrpcAuthorizationResultHandler"/> let through, before anything else runs.</summary>
-public sealed class AuthorizationInterceptor : Interceptor
+internal sealed class AuthorizationInterceptor : CallGuardInterceptor
 {
-    public override Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
-        TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
-    {
-        Refuse(context);
-        return continuation(request, context);
-    }
-
-    public override Task ServerStreamingServerHandler<TRequest, TResponse>(
-        TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context,
-        ServerStreamingServerMethod<TRequest, TResponse> continuation)
-    {
-        Refuse(context);
-        return continuation(request, responseStream, context);
-    }
-
-    public override Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(
-        IAsyncStreamReader<TRequest> requestStream, ServerCallContext context, ClientStreamingServerMethod<TRequest, TResponse> continuation)
-    {
-        Refuse(context);
-        return continuation(requestStream, context);
-    }
-
-    public override Task DuplexStreamingServerHandler<TRequest, TResponse>(
-        IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context,
-        DuplexStreamingServerMethod<TRequest, TResponse> continuation)
-    {
-        Refuse(context);
-        return continuation(requestStream, responseStream, context);
-    }
-
-    private static void Refuse(ServerCallContext context)
+    protected override void Check(ServerCallContext context)
     {
         if (context.GetHttpContext().Features.Get<RefusedCall>() is { } refused)
         {
