@@ -50,7 +50,11 @@ internal static class LoadRun
         var lost = 0;
         foreach (var id in acknowledged)
         {
-            if (await store.GetMissionAsync(Org, id) is null)
+            try
+            {
+                await store.GetMissionAsync(Org, id);
+            }
+            catch (ResourceNotFoundException)
             {
                 lost++;
             }

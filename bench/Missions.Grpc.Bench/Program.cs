@@ -82,8 +82,8 @@ internal static class Bench
         var seed = Stopwatch.StartNew();
         using (var store = Open(path))
         {
-            await SeedAsync(store, SmallOrg, small);
-            await SeedAsync(store, LargeOrg, large);
+            await SeedAsync(store.Missions, SmallOrg, small);
+            await SeedAsync(store.Missions, LargeOrg, large);
         }
         Console.WriteLine($"seeded {small + large:N0} missions in {seed.Elapsed.TotalSeconds:F1} s ({(small + large) / seed.Elapsed.TotalSeconds:N0}/s through the group-commit writer)");
 
@@ -148,20 +148,20 @@ internal static class Bench
                      ("one mission, status=running", m => new RunFilter(m, RunStatus.Running)),
                  })
         {
-            var baseline = await MeasureAsync(() => store.ListRunsAsync(SmallOrg, filter(smallMission), 0, 20), 2000);
-            var measured = await MeasureAsync(() => store.ListRunsAsync(LargeOrg, filter(largeMission), 0, 20), 2000);
+            var baseline = await MeasureAsync(() => store.Runs.ListRunsAsync(SmallOrg, filter(smallMission), 0, 20), 2000);
+            var measured = await MeasureAsync(() => store.Runs.ListRunsAsync(LargeOrg, filter(largeMission), 0, 20), 2000);
             Row(label, small, baseline, null);
             Row(label, large, measured, baseline);
         }
     }
 
     /// <summary>Seeds <paramref name="count"/> runs over 10 missions of <paramref name="org"/>; returns one of the missions.</summary>
-    private static async Task<Guid> SeedRunsAsync(LiteDbStore store, string org, int count)
+    private static async Task<Guid> SeedRunsAsync(LiteDbBackend store, string org, int count)
     {
         var missions = new List<Guid>();
         for (var i = 0; i < 10; i++)
         {
-            missions.Add(Guid.Parse((await store.CreateMissionAsync(New(org, i))).Id));
+            missions.Add(Guid.Parse((await store.Missions.CreateMissionAsync(New(org, i))).Id));
         }
         const int window = 1024;
         for (var start = 0; start < count; start += window)
@@ -169,10 +169,10 @@ internal static class Bench
             await Task.WhenAll(Enumerable.Range(start, Math.Min(window, count - start)).Select(async i =>
             {
                 var mission = missions[i % missions.Count];
-                var run = await store.CreateRunAsync(org, mission, new NewRun("""{"objective":"bench"}""", null));
+                var run = await store.Runs.CreateRunAsync(org, mission, new NewRun("""{"objective":"bench"}""", null));
                 if (i % 100 == 0)
                 {
-                    await store.ChangeRunAsync(org, mission, Guid.Parse(run.Id), new RunChange(RunTransition.To(RunStatus.Running)));
+                    await store.Runs.ChangeRunAsync(org, mission, Guid.Parse(run.Id), new RunChange(RunTransition.To(RunStatus.Running)));
                 }
             }));
         }
@@ -200,17 +200,17 @@ internal static class Bench
         var sequential = Stopwatch.StartNew();
         for (var i = 0; i < n / 4; i++)
         {
-            await store.CreateMissionAsync(New(LargeOrg, i));
+            await store.Missions.CreateMissionAsync(New(LargeOrg, i));
         }
         var sequentialRate = Report("store: 1 caller (batches of 1)", n / 4, sequential.Elapsed, null);
         var concurrent = Stopwatch.StartNew();
-        await Parallel.ForAsync(0, n, new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (i, _) => await store.CreateMissionAsync(New(SmallOrg, i)));
+        await Parallel.ForAsync(0, n, new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (i, _) => await store.Missions.CreateMissionAsync(New(SmallOrg, i)));
         Report("store: 64 concurrent callers (group commit)", n, concurrent.Elapsed, sequentialRate);
     }
 
-    private static LiteDbStore Open(string path) => new(
+    private static LiteDbBackend Open(string path) => new(
         Options.Create(new StorageOptions { LiteDb = new LiteDbOptions { Path = path } }),
-        NullLogger<LiteDbStore>.Instance);
+        NullLogger<LiteDbBackend>.Instance);
 
     private static NewMission New(string org, int i) => new(org, $"mission {i}", "bench", null, null, "external", """{"i":1}""");
 

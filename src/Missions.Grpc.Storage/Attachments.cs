@@ -47,8 +47,8 @@ public interface IAttachmentStore
     /// <summary>The mission's items of one kind, in creation order.</summary>
     Task<IReadOnlyList<AttachmentDocument>> ListAttachmentsAsync(string organization, Guid missionId, AttachmentKind kind, CancellationToken cancellationToken = default);
 
-    /// <summary>The mission with every item, by kind, read together (mission GET); null when there is no such mission.</summary>
-    Task<MissionWithAttachments?> GetMissionWithAttachmentsAsync(string organization, Guid missionId, CancellationToken cancellationToken = default);
+    /// <summary>The mission with every item, by kind, read together (mission GET).</summary>
+    Task<MissionWithAttachments> GetMissionWithAttachmentsAsync(string organization, Guid missionId, CancellationToken cancellationToken = default);
 
     /// <summary>Stores an item under <paramref name="itemId"/>, or a generated id when null; a taken id is a <see cref="ConflictException"/>.</summary>
     Task<AttachmentDocument> CreateAttachmentAsync(string organization, Guid missionId, AttachmentKind kind, string? itemId, string definitionJson, CancellationToken cancellationToken = default);

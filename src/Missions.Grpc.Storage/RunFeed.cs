@@ -25,8 +25,11 @@ public sealed record RunRemoved(string RunId) : RunFeedItem;
 /// </summary>
 public interface IRunFeed
 {
-    /// <summary>Starts buffering the run's changes; dispose the subscription to stop.</summary>
-    RunSubscription Subscribe(string organization, Guid runId, int capacity);
+    /// <summary>
+    /// Starts buffering the run's changes committed from now on; dispose the subscription to stop. Completes once the
+    /// subscription is in place (a networked backend reads where the run's changes stand).
+    /// </summary>
+    ValueTask<RunSubscription> SubscribeAsync(string organization, Guid runId, int capacity, CancellationToken cancellationToken = default);
 }
 
 /// <summary>One reader's view of a run's live changes.</summary>
@@ -77,6 +80,9 @@ public sealed class RunFeedHub : IRunFeed
 {
     private readonly ConcurrentDictionary<string, RunSubscription[]> _byRun = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
+
+    public ValueTask<RunSubscription> SubscribeAsync(string organization, Guid runId, int capacity, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(Subscribe(organization, runId, capacity));
 
     public RunSubscription Subscribe(string organization, Guid runId, int capacity)
     {

@@ -40,11 +40,18 @@ public static class StepStatus
     public static bool IsDone(string status) => status is Completed or Skipped or Failed;
 }
 
-/// <summary>An entry of a run's audit trail. Event ids are UUIDv7, so id order is commit order.</summary>
+/// <summary>An entry of a run's audit trail.</summary>
 public sealed record EventDocument
 {
     public required string Id { get; init; }
     public required string RunId { get; init; }
+
+    /// <summary>
+    /// The event's position in its run, in commit order (1, 2, …): how watchers order and de-duplicate what they are
+    /// sent. Ids are UUIDv7 made by whichever server stored the event, so across servers id order is not commit order.
+    /// 0 for events an embedded database stored before positions were kept (their ids are in commit order).
+    /// </summary>
+    public long Sequence { get; init; }
 
     /// <summary>The spec's EventType string.</summary>
     public required string Type { get; init; }

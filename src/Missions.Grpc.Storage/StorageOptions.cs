@@ -5,7 +5,9 @@ public sealed class StorageOptions
 {
     public const string SectionName = "Storage";
 
-    /// <summary>Backend: <c>LiteDb</c> (embedded, the default).</summary>
+    public const string LiteDbProvider = "litedb";
+
+    /// <summary>Backend: <c>LiteDb</c> (embedded, the default). Case does not matter.</summary>
     public string Provider { get; set; } = "LiteDb";
 
     public LiteDbOptions LiteDb { get; set; } = new();

@@ -8,6 +8,10 @@ internal sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
     public ValidateOptionsResult Validate(string? name, StorageOptions options)
     {
         var failures = new List<string>();
+        if (options.Provider.ToLowerInvariant() is not StorageOptions.LiteDbProvider)
+        {
+            return ValidateOptionsResult.Fail($"Storage:Provider '{options.Provider}' is not a storage backend: use LiteDb.");
+        }
         var liteDb = options.LiteDb;
         if (string.IsNullOrWhiteSpace(liteDb.Path))
         {

@@ -9,36 +9,35 @@ namespace Missions.Grpc.Storage;
 public static class StorageServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers the backend named by <c>Storage:Provider</c> as every store interface (<see cref="IMissionStore"/>,
-    /// <see cref="IRunStore"/>, …). The backend opens when first resolved; <c>OpenMissionStorage</c> does that at start.
+    /// Registers the backend named by <c>Storage:Provider</c> (<see cref="IStorageBackend"/>) and every store interface from
+    /// it (<see cref="IMissionStore"/>, <see cref="IRunStore"/>, …). The backend opens when first resolved;
+    /// <c>OpenMissionStorage</c> does that at start.
     /// </summary>
     public static IServiceCollection AddMissionStorage(this IServiceCollection services, IConfiguration configuration)
     {
-        var section = configuration.GetSection(StorageOptions.SectionName);
-        services.AddOptions<StorageOptions>().Bind(section).ValidateOnStart();
+        services.AddOptions<StorageOptions>().Bind(configuration.GetSection(StorageOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>();
-        var provider = section.GetValue<string>(nameof(StorageOptions.Provider)) ?? "LiteDb";
-        switch (provider.ToLowerInvariant())
+        services.AddSingleton<IStorageBackend>(sp =>
         {
-            case "litedb":
-                services.AddSingleton(sp => new LiteDbStore(
-                    sp.GetRequiredService<IOptions<StorageOptions>>(),
-                    sp.GetRequiredService<ILogger<LiteDbStore>>(),
+            var options = sp.GetRequiredService<IOptions<StorageOptions>>();
+            return options.Value.Provider.ToLowerInvariant() switch
+            {
+                StorageOptions.LiteDbProvider => new LiteDbBackend(
+                    options,
+                    sp.GetRequiredService<ILogger<LiteDbBackend>>(),
                     sp.GetService<TimeProvider>(),
-                    sp.GetService<IStorageFileOpener>() ?? FileSystemFileOpener.Instance));
-                services.AddSingleton<IMissionStore>(sp => sp.GetRequiredService<LiteDbStore>());
-                services.AddSingleton<IRunStore>(sp => sp.GetRequiredService<LiteDbStore>());
-                services.AddSingleton<IPlanStore>(sp => sp.GetRequiredService<LiteDbStore>());
-                services.AddSingleton<IEventStore>(sp => sp.GetRequiredService<LiteDbStore>());
-                services.AddSingleton<IAgentLinkStore>(sp => sp.GetRequiredService<LiteDbStore>());
-                services.AddSingleton<IAttachmentStore>(sp => sp.GetRequiredService<LiteDbStore>());
-                services.AddSingleton<IRunFeed>(sp => sp.GetRequiredService<LiteDbStore>());
-                services.AddSingleton<IStorageHealth>(sp => sp.GetRequiredService<LiteDbStore>());
-                break;
-            default:
-                throw new InvalidOperationException(
-                    $"Unknown Storage:Provider '{provider}'. Supported: LiteDb.");
-        }
+                    sp.GetService<IStorageFileOpener>() ?? FileSystemFileOpener.Instance),
+                var other => throw new InvalidOperationException($"Unknown Storage:Provider '{other}'"), // refused by the validator first
+            };
+        });
+        services.AddSingleton(sp => sp.GetRequiredService<IStorageBackend>().Missions);
+        services.AddSingleton(sp => sp.GetRequiredService<IStorageBackend>().Runs);
+        services.AddSingleton(sp => sp.GetRequiredService<IStorageBackend>().Plans);
+        services.AddSingleton(sp => sp.GetRequiredService<IStorageBackend>().Events);
+        services.AddSingleton(sp => sp.GetRequiredService<IStorageBackend>().AgentLinks);
+        services.AddSingleton(sp => sp.GetRequiredService<IStorageBackend>().Attachments);
+        services.AddSingleton(sp => sp.GetRequiredService<IStorageBackend>().Feed);
+        services.AddSingleton(sp => sp.GetRequiredService<IStorageBackend>().Health);
         return services;
     }
 }

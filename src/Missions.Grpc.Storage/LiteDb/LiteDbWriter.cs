@@ -264,6 +264,30 @@ internal sealed class LiteDbWriter : IDisposable
     /// <summary>The counter changes of the running batch (writer thread only): commands add to it, the commit writes it.</summary>
     public BatchCounters Counters { get; } = new();
 
+    /// <summary>A counter as the running batch sees it (what is stored and what the batch changed so far).</summary>
+    public int Count(LiteDatabase db, string key) =>
+        Counters.Read(key, k => db.GetCollection<CounterRecord>(LiteDbSchema.Counters).FindById(k)?.Count ?? 0);
+
+    /// <summary>Applies the batch's counter changes, in its transaction; a counter that reaches zero is removed.</summary>
+    private void FlushCounters(LiteDatabase db)
+    {
+        var counters = db.GetCollection<CounterRecord>(LiteDbSchema.Counters);
+        foreach (var (key, delta) in Counters.Changes)
+        {
+            var counter = counters.FindById(key) ?? new CounterRecord { Id = key };
+            counter.Count += delta;
+            if (counter.Count == 0)
+            {
+                counters.Delete(key);
+            }
+            else
+            {
+                counters.Upsert(counter);
+            }
+        }
+        Counters.Clear();
+    }
+
     /// <summary>One attempt at one batch: see the class remarks for what each outcome guarantees.</summary>
     private BatchResult Commit(IReadOnlyList<IWriteCommand> batch)
     {
@@ -286,7 +310,7 @@ internal sealed class LiteDbWriter : IDisposable
                 batch[running].Run(db);
             }
             running = -1;
-            Counters.Flush(db);
+            FlushCounters(db);
             LiteDbSchema.WriteCommitSequence(db, sequence);
         }
         catch (Exception error) when (error is not OutOfMemoryException)

@@ -36,36 +36,26 @@ public sealed class MissionsServiceImpl(IMissionStore store, IAttachmentStore at
 
     public override async Task<GetMissionResponse> GetMission(GetMissionRequest request, ServerCallContext context)
     {
-        var found = await attachments.GetMissionWithAttachmentsAsync(caller.Organization, UuidText.Parse(request.MissionId), context.CancellationToken)
-            ?? throw MissionNotFound();
+        var found = await attachments.GetMissionWithAttachmentsAsync(caller.Organization, UuidText.Parse(request.MissionId), context.CancellationToken);
         return new GetMissionResponse { Data = found.Mission.ToDetailsProto(found.Attachments) };
     }
 
     public override async Task<MissionResponse> UpdateMission(UpdateMissionRequest request, ServerCallContext context)
     {
-        var updated = await store.UpdateMissionAsync(
-                caller.Organization, UuidText.Parse(request.MissionId), request.ToChanges(), context.CancellationToken)
-            ?? throw MissionNotFound();
+        var updated = await store.UpdateMissionAsync(caller.Organization, UuidText.Parse(request.MissionId), request.ToChanges(), context.CancellationToken);
         return new MissionResponse { Data = updated.ToProto() };
     }
 
     public override async Task<Empty> DeleteMission(DeleteMissionRequest request, ServerCallContext context)
     {
-        if (!await store.DeleteMissionAsync(caller.Organization, UuidText.Parse(request.MissionId), context.CancellationToken))
-        {
-            throw MissionNotFound();
-        }
+        await store.DeleteMissionAsync(caller.Organization, UuidText.Parse(request.MissionId), context.CancellationToken);
         return new Empty();
     }
 
     public override async Task<MissionResponse> CloneMission(CloneMissionRequest request, ServerCallContext context)
     {
         // The spec types this path id as a plain string: anything that names no mission is 404.
-        var clone = UuidText.TryParse(request.MissionId, out var id)
-            ? await store.CloneMissionAsync(caller.Organization, id, context.CancellationToken)
-            : null;
-        return new MissionResponse { Data = (clone ?? throw MissionNotFound()).ToProto() };
+        var id = UuidText.TryParse(request.MissionId, out var parsed) ? parsed : throw NotFound.Mission();
+        return new MissionResponse { Data = (await store.CloneMissionAsync(caller.Organization, id, context.CancellationToken)).ToProto() };
     }
-
-    private static ResourceNotFoundException MissionNotFound() => new("Mission");
 }

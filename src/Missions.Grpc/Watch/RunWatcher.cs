@@ -22,7 +22,8 @@ public sealed class WatchOptions
 /// <summary>
 /// How a run is watched: subscribe to the run's live feed first, then replay the stored events after the
 /// cursor in batches, then send the run as it is, then the live updates — skipping what the replay or the
-/// snapshot already covered (event ids and <c>updated_at</c> only grow), so there is no gap and no
+/// snapshot already covered (an event's <see cref="EventDocument.Sequence"/> and a run's <c>updated_at</c> only grow),
+/// so there is no gap and no
 /// duplicate. Ends after a terminal run status, when the run is removed, or when the reader falls behind
 /// (a final <c>resume</c> update names the cursor to watch again from).
 /// </summary>
@@ -32,9 +33,10 @@ public sealed class RunWatcher(IRunFeed feed, IEventStore events, IRunStore runs
         string organization, Guid missionId, Guid runId, string? afterEventId, Func<RunUpdate, Task> write, CancellationToken cancellationToken)
     {
         var limits = options.Value;
-        using var live = feed.Subscribe(organization, runId, limits.BufferSize);
+        using var live = await feed.SubscribeAsync(organization, runId, limits.BufferSize, cancellationToken);
 
         var lastEvent = afterEventId;
+        var lastSequence = 0L; // events are sent in their run's commit order (Sequence), each once
         while (true)
         {
             var batch = await events.EventsAfterAsync(organization, missionId, runId, lastEvent, limits.ReplayBatchSize, cancellationToken);
@@ -42,6 +44,7 @@ public sealed class RunWatcher(IRunFeed feed, IEventStore events, IRunStore runs
             {
                 await write(new RunUpdate { Event = stored.ToProto() });
                 lastEvent = stored.Id;
+                lastSequence = stored.Sequence;
             }
             if (batch.Count < limits.ReplayBatchSize)
             {
@@ -78,9 +81,10 @@ public sealed class RunWatcher(IRunFeed feed, IEventStore events, IRunStore runs
             var item = reader.Current;
             switch (item)
             {
-                case EventCommitted { Event: var e } when lastEvent is null || string.CompareOrdinal(e.Id, lastEvent) > 0:
+                case EventCommitted { Event: var e } when e.Sequence > lastSequence:
                     await write(new RunUpdate { Event = e.ToProto() });
                     lastEvent = e.Id;
+                    lastSequence = e.Sequence;
                     break;
                 case RunChanged { Run: var changed } when changed.UpdatedAt > runVersion:
                     await write(new RunUpdate { Run = changed.ToProto() });

@@ -155,12 +155,12 @@ public sealed class ServerProcessTests
             Assert.Equal(HttpStatusCode.Created, status);
             await restarted.KillAsync();
         }
-        using var store = new LiteDbStore(
+        using var store = new LiteDbBackend(
             Options.Create(new StorageOptions { LiteDb = new LiteDbOptions { Path = db.Path } }),
-            NullLogger<LiteDbStore>.Instance);
+            NullLogger<LiteDbBackend>.Instance);
         foreach (var id in acknowledged)
         {
-            Assert.NotNull(await store.GetMissionAsync(TestKeys.OrgA, id));
+            await store.Missions.GetMissionAsync(TestKeys.OrgA, id); // throws when missing
         }
     }
 

@@ -1,3 +1,4 @@
+using Missions.Grpc.Storage;
 using System.Net;
 using System.Net.Http.Headers;
 using Missions.Grpc.Tests.Infrastructure;
@@ -74,9 +75,9 @@ public sealed class AuthRestTests : AppTest
         var idA = Guid.Parse((string)a!["data"]!["mission_id"]!);
         var idB = Guid.Parse((string)b!["data"]!["mission_id"]!);
 
-        Assert.NotNull(await App.Store.GetMissionAsync(TestKeys.OrgA, idA));
-        Assert.Null(await App.Store.GetMissionAsync(TestKeys.OrgB, idA));
-        Assert.NotNull(await App.Store.GetMissionAsync(TestKeys.OrgB, idB));
-        Assert.Null(await App.Store.GetMissionAsync(TestKeys.OrgA, idB));
+        Assert.Equal("a", (await App.Store.GetMissionAsync(TestKeys.OrgA, idA)).Name);
+        await Assert.ThrowsAsync<ResourceNotFoundException>(() => App.Store.GetMissionAsync(TestKeys.OrgB, idA));
+        Assert.Equal("b", (await App.Store.GetMissionAsync(TestKeys.OrgB, idB)).Name);
+        await Assert.ThrowsAsync<ResourceNotFoundException>(() => App.Store.GetMissionAsync(TestKeys.OrgA, idB));
     }
 }

@@ -18,9 +18,9 @@ public sealed class CommitFaultSweepTests(ITestOutputHelper output)
     private const string Org = TestKeys.OrgA;
     private const int Rounds = 5;
 
-    internal static LiteDbStore Open(string path, FaultyDisk disk, long checkpointLogBytes = 8 << 20) => new(
+    internal static LiteDbBackend Open(string path, FaultyDisk disk, long checkpointLogBytes = 8 << 20) => new(
         Options.Create(new StorageOptions { LiteDb = new LiteDbOptions { Path = path, CheckpointLogBytes = checkpointLogBytes, MinFreeBytes = 0 } }),
-        NullLogger<LiteDbStore>.Instance, null, disk);
+        NullLogger<LiteDbBackend>.Instance, null, disk);
 
     /// <summary>
     /// What one sweep case did: each write's name and whether its caller was told it was stored; and how many writes
@@ -50,12 +50,12 @@ public sealed class CommitFaultSweepTests(ITestOutputHelper output)
             using (var store = Open(db.Path, disk))
             {
                 (mission, run) = await SetUpAsync(store);
-                using var watcher = store.Subscribe(Org, run, capacity: 100);
+                using var watcher = store.Published.Subscribe(Org, run, capacity: 100);
                 disk.FailLogWrites(skip, fault, errno: skip % 2 == 0 ? FaultyDisk.Eio : FaultyDisk.Enospc);
                 told = await WriteSequenceAsync(store, disk, mission, run);
 
                 // Reads go on while writes fail, and show exactly what was acknowledged.
-                var listed = (await store.ListMissionsAsync(Org, 0, 100)).Items.Select(m => m.Name).ToHashSet();
+                var listed = (await store.Missions.ListMissionsAsync(Org, 0, 100)).Items.Select(m => m.Name).ToHashSet();
                 Assert.Equal(told.Missions.Where(m => m.Stored).Select(m => m.Name).Append("setup").Order(), listed.Order());
                 watched = Drain(watcher);
             }
@@ -63,9 +63,9 @@ public sealed class CommitFaultSweepTests(ITestOutputHelper output)
             disk.Lift();
             using (var reopened = Open(db.Path, disk))
             {
-                var stored = (await reopened.ListMissionsAsync(Org, 0, 100)).Items.Select(m => m.Name).ToList();
+                var stored = (await reopened.Missions.ListMissionsAsync(Org, 0, 100)).Items.Select(m => m.Name).ToList();
                 Assert.Equal(told.Missions.Where(m => m.Stored).Select(m => m.Name).Append("setup").Order(), stored.Order()); // once each, nothing refused
-                var events = (await reopened.ListRunEventsAsync(Org, mission, run, new EventFilter(), 0, 100)).Items.Select(e => e.Summary).ToList();
+                var events = (await reopened.Events.ListRunEventsAsync(Org, mission, run, new EventFilter(), 0, 100)).Items.Select(e => e.Summary).ToList();
                 var acknowledgedEvents = told.Events.Where(e => e.Stored).Select(e => e.Summary).ToList();
                 Assert.Equal(acknowledgedEvents, events);
                 Assert.Equal(acknowledgedEvents, watched);
@@ -99,23 +99,23 @@ public sealed class CommitFaultSweepTests(ITestOutputHelper output)
         return disk.LogWrites - before;
     }
 
-    private static async Task<(Guid Mission, Guid Run)> SetUpAsync(LiteDbStore store)
+    private static async Task<(Guid Mission, Guid Run)> SetUpAsync(LiteDbBackend store)
     {
-        var mission = Guid.Parse((await store.CreateMissionAsync(new NewMission(Org, "setup", null, null, null, "external", null))).Id);
-        var run = Guid.Parse((await store.CreateRunAsync(Org, mission, new NewRun(null, null))).Id);
+        var mission = Guid.Parse((await store.Missions.CreateMissionAsync(new NewMission(Org, "setup", null, null, null, "external", null))).Id);
+        var run = Guid.Parse((await store.Runs.CreateRunAsync(Org, mission, new NewRun(null, null))).Id);
         return (mission, run);
     }
 
     /// <summary>Missions and events one after the other (one batch each), recording what each caller was told.</summary>
-    private static async Task<Told> WriteSequenceAsync(LiteDbStore store, FaultyDisk disk, Guid mission, Guid run)
+    private static async Task<Told> WriteSequenceAsync(LiteDbBackend store, FaultyDisk disk, Guid mission, Guid run)
     {
         var told = new Told([], []);
         for (var i = 0; i < Rounds; i++)
         {
             var name = $"mission {i}";
-            told.Missions.Add((name, await StoredAsync(told, disk, () => store.CreateMissionAsync(new NewMission(Org, name, null, null, null, "external", null)))));
+            told.Missions.Add((name, await StoredAsync(told, disk, () => store.Missions.CreateMissionAsync(new NewMission(Org, name, null, null, null, "external", null)))));
             var summary = $"event {i}";
-            told.Events.Add((summary, await StoredAsync(told, disk, () => store.LogEventAsync(Org, mission, run, new NewEvent("message", summary, null, null, null, null)))));
+            told.Events.Add((summary, await StoredAsync(told, disk, () => store.Events.LogEventAsync(Org, mission, run, new NewEvent("message", summary, null, null, null, null)))));
         }
         return told;
     }

@@ -28,8 +28,8 @@ public sealed class CommitOutcomeTests
 
             var refused = await Assert.ThrowsAsync<StorageUnavailableException>(() => LogAsync(store, mission, run, "cut from the log"));
             Assert.False(refused.OutcomeUnknown);
-            Assert.Equal(StorageHealthStatus.Unavailable, store.Check().Status);
-            await Assert.ThrowsAsync<StorageUnavailableException>(() => store.GetMissionAsync(Org, mission)); // reads: at once, not after a wait
+            Assert.Equal(StorageHealthStatus.Unavailable, store.Health.Check().Status);
+            await Assert.ThrowsAsync<StorageUnavailableException>(() => store.Missions.GetMissionAsync(Org, mission)); // reads: at once, not after a wait
 
             disk.Lift();
             await Task.Delay(TimeSpan.FromSeconds(1.1)); // the next attempt is due
@@ -49,7 +49,7 @@ public sealed class CommitOutcomeTests
         using (var store = CommitFaultSweepTests.Open(db.Path, disk))
         {
             (mission, run) = await NewRunWithProbesAsync(store);
-            using var watcher = store.Subscribe(Org, run, capacity: 100);
+            using var watcher = store.Published.Subscribe(Org, run, capacity: 100);
             disk.FailLogWrites(skip: await LogWritesOfThirdEventAsync("stored after all") - 1, WriteFault.After, count: 1);
             disk.FailDataOpens = true;
             disk.FailTruncates = true;
@@ -72,10 +72,10 @@ public sealed class CommitOutcomeTests
     }
 
     /// <summary>A mission with a run holding two events, "probe 1" and "probe 2".</summary>
-    private static async Task<(Guid Mission, Guid Run)> NewRunWithProbesAsync(LiteDbStore store)
+    private static async Task<(Guid Mission, Guid Run)> NewRunWithProbesAsync(LiteDbBackend store)
     {
-        var mission = Guid.Parse((await store.CreateMissionAsync(new NewMission(Org, "outcomes", null, null, null, "external", null))).Id);
-        var run = Guid.Parse((await store.CreateRunAsync(Org, mission, new NewRun(null, null))).Id);
+        var mission = Guid.Parse((await store.Missions.CreateMissionAsync(new NewMission(Org, "outcomes", null, null, null, "external", null))).Id);
+        var run = Guid.Parse((await store.Runs.CreateRunAsync(Org, mission, new NewRun(null, null))).Id);
         await LogAsync(store, mission, run, "probe 1");
         await LogAsync(store, mission, run, "probe 2");
         return (mission, run);
@@ -96,9 +96,9 @@ public sealed class CommitOutcomeTests
         return disk.LogWrites - before;
     }
 
-    private static Task<LoggedEvent> LogAsync(LiteDbStore store, Guid mission, Guid run, string summary) =>
-        store.LogEventAsync(Org, mission, run, new NewEvent("message", summary, null, null, null, null)).WaitAsync(TimeSpan.FromSeconds(30));
+    private static Task<LoggedEvent> LogAsync(LiteDbBackend store, Guid mission, Guid run, string summary) =>
+        store.Events.LogEventAsync(Org, mission, run, new NewEvent("message", summary, null, null, null, null)).WaitAsync(TimeSpan.FromSeconds(30));
 
-    private static async Task<List<string>> SummariesAsync(LiteDbStore store, Guid mission, Guid run) =>
-        (await store.ListRunEventsAsync(Org, mission, run, new EventFilter(), 0, 100)).Items.Select(e => e.Summary).ToList();
+    private static async Task<List<string>> SummariesAsync(LiteDbBackend store, Guid mission, Guid run) =>
+        (await store.Events.ListRunEventsAsync(Org, mission, run, new EventFilter(), 0, 100)).Items.Select(e => e.Summary).ToList();
 }

@@ -28,7 +28,7 @@ public sealed class StorageStartTests
         {
             for (var i = 0; i < 20; i++)
             {
-                await store.CreateMissionAsync(new NewMission(TestKeys.OrgA, $"kept {i}", null, null, null, "external", null));
+                await store.Missions.CreateMissionAsync(new NewMission(TestKeys.OrgA, $"kept {i}", null, null, null, "external", null));
             }
             disk.FailDataWrites = true; // the checkpoint at shutdown fails: the log keeps committed writes
         }
@@ -55,7 +55,7 @@ public sealed class StorageStartTests
 
         disk.Lift();
         using var started = CommitFaultSweepTests.Open(db.Path, disk);
-        Assert.Equal(20, (await started.ListMissionsAsync(TestKeys.OrgA, 0, 100)).TotalResults);
+        Assert.Equal(20, (await started.Missions.ListMissionsAsync(TestKeys.OrgA, 0, 100)).TotalResults);
     }
 
     [Fact]

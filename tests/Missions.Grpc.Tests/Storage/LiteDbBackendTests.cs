@@ -8,11 +8,11 @@ using Missions.Grpc.Tests.Infrastructure;
 namespace Missions.Grpc.Tests.Storage;
 
 /// <summary>The embedded store: concurrency, durability across restarts, start-up guards.</summary>
-public sealed class LiteDbStoreTests
+public sealed class LiteDbBackendTests
 {
-    private static LiteDbStore Open(string path) => new(
+    private static LiteDbBackend Open(string path) => new(
         Options.Create(new StorageOptions { LiteDb = new LiteDbOptions { Path = path } }),
-        NullLogger<LiteDbStore>.Instance);
+        NullLogger<LiteDbBackend>.Instance);
 
     private static NewMission Mission(string name, string org = TestKeys.OrgA) =>
         new(org, name, null, null, null, "external", null);
@@ -66,7 +66,7 @@ public sealed class LiteDbStoreTests
         var created = new List<string>();
         for (var i = 0; i < 500; i++)
         {
-            created.Add((await store.CreateMissionAsync(Mission($"m{i}"))).Id);
+            created.Add((await store.Missions.CreateMissionAsync(Mission($"m{i}"))).Id);
         }
         Assert.Equal(created.Order(StringComparer.Ordinal), created);
         Assert.Equal(created.Count, created.Distinct().Count());
@@ -95,16 +95,16 @@ public sealed class LiteDbStoreTests
     {
         using var db = new TempDatabase();
         using var store = Open(db.Path);
-        var upper = await store.CreateMissionAsync(Mission("secret of Acme", "Acme"));
-        var lower = await store.CreateMissionAsync(Mission("of acme", "acme"));
+        var upper = await store.Missions.CreateMissionAsync(Mission("secret of Acme", "Acme"));
+        var lower = await store.Missions.CreateMissionAsync(Mission("of acme", "acme"));
 
-        var acmeUpper = await store.ListMissionsAsync("Acme", 0, 10);
-        var acmeLower = await store.ListMissionsAsync("acme", 0, 10);
+        var acmeUpper = await store.Missions.ListMissionsAsync("Acme", 0, 10);
+        var acmeLower = await store.Missions.ListMissionsAsync("acme", 0, 10);
         Assert.Equal([upper.Id], acmeUpper.Items.Select(m => m.Id));
         Assert.Equal(1, acmeUpper.TotalResults);
         Assert.Equal([lower.Id], acmeLower.Items.Select(m => m.Id));
         Assert.Equal(1, acmeLower.TotalResults);
-        Assert.Null(await store.GetMissionAsync("acme", Guid.Parse(upper.Id)));
+        await Assert.ThrowsAsync<ResourceNotFoundException>(() => store.Missions.GetMissionAsync("acme", Guid.Parse(upper.Id)));
     }
 
     [Fact]
@@ -112,10 +112,10 @@ public sealed class LiteDbStoreTests
     {
         using var db = new TempDatabase();
         using var store = Open(db.Path);
-        var created = await store.CreateMissionAsync(Mission("mine"));
-        Assert.NotNull(await store.GetMissionAsync(TestKeys.OrgA, Guid.Parse(created.Id)));
-        Assert.Null(await store.GetMissionAsync(TestKeys.OrgB, Guid.Parse(created.Id)));
-        Assert.Null(await store.GetMissionAsync(TestKeys.OrgA, Guid.NewGuid()));
+        var created = await store.Missions.CreateMissionAsync(Mission("mine"));
+        Assert.Equal(created.Id, (await store.Missions.GetMissionAsync(TestKeys.OrgA, Guid.Parse(created.Id))).Id);
+        await Assert.ThrowsAsync<ResourceNotFoundException>(() => store.Missions.GetMissionAsync(TestKeys.OrgB, Guid.Parse(created.Id)));
+        await Assert.ThrowsAsync<ResourceNotFoundException>(() => store.Missions.GetMissionAsync(TestKeys.OrgA, Guid.NewGuid()));
     }
 
     [Fact]
@@ -123,12 +123,12 @@ public sealed class LiteDbStoreTests
     {
         using var db = new TempDatabase();
         using var store = Open(db.Path);
-        var mission = Guid.Parse((await store.CreateMissionAsync(Mission("races"))).Id);
+        var mission = Guid.Parse((await store.Missions.CreateMissionAsync(Mission("races"))).Id);
         var runs = new List<Guid>();
         for (var i = 0; i < 20; i++)
         {
-            var run = Guid.Parse((await store.CreateRunAsync(TestKeys.OrgA, mission, new NewRun(null, null))).Id);
-            await store.ChangeRunAsync(TestKeys.OrgA, mission, run, new RunChange(RunTransition.To(RunStatus.Running)));
+            var run = Guid.Parse((await store.Runs.CreateRunAsync(TestKeys.OrgA, mission, new NewRun(null, null))).Id);
+            await store.Runs.ChangeRunAsync(TestKeys.OrgA, mission, run, new RunChange(RunTransition.To(RunStatus.Running)));
             runs.Add(run);
         }
 
@@ -139,7 +139,7 @@ public sealed class LiteDbStoreTests
         {
             try
             {
-                return (a.run, (await store.ChangeRunAsync(TestKeys.OrgA, mission, a.run, a.change)).Status);
+                return (a.run, (await store.Runs.ChangeRunAsync(TestKeys.OrgA, mission, a.run, a.change)).Status);
             }
             catch (ConflictException)
             {
@@ -150,7 +150,7 @@ public sealed class LiteDbStoreTests
         var byStatus = new Dictionary<string, int>();
         foreach (var run in runs)
         {
-            var final = await store.GetRunAsync(TestKeys.OrgA, mission, run);
+            var final = await store.Runs.GetRunAsync(TestKeys.OrgA, mission, run);
             var wins = outcomes.Where(o => o.run == run && o.Item2 is not null).Select(o => o.Item2!).ToList();
             // A pause may be followed by a cancel or a failure (both allowed from paused); never two terminal wins.
             Assert.Contains(final.Status, new[] { RunStatus.Paused, RunStatus.Cancelled, RunStatus.Failed });
@@ -161,14 +161,14 @@ public sealed class LiteDbStoreTests
         }
         foreach (var status in RunStatus.All)
         {
-            var listed = await store.ListRunsAsync(TestKeys.OrgA, new RunFilter(Status: status), 0, 100);
-            var ofMission = await store.ListRunsAsync(TestKeys.OrgA, new RunFilter(mission, status), 0, 100);
+            var listed = await store.Runs.ListRunsAsync(TestKeys.OrgA, new RunFilter(Status: status), 0, 100);
+            var ofMission = await store.Runs.ListRunsAsync(TestKeys.OrgA, new RunFilter(mission, status), 0, 100);
             Assert.Equal(byStatus.GetValueOrDefault(status), listed.TotalResults);
             Assert.Equal(listed.TotalResults, listed.Items.Count);
             Assert.Equal(listed.TotalResults, ofMission.TotalResults);
             Assert.All(listed.Items, r => Assert.Equal(status, r.Status));
         }
-        Assert.Equal(20, (await store.ListRunsAsync(TestKeys.OrgA, new RunFilter(), 0, 100)).TotalResults);
+        Assert.Equal(20, (await store.Runs.ListRunsAsync(TestKeys.OrgA, new RunFilter(), 0, 100)).TotalResults);
     }
 
     [Fact]
@@ -179,31 +179,31 @@ public sealed class LiteDbStoreTests
         Guid mission;
         using (var store = Open(db.Path))
         {
-            mission = Guid.Parse((await store.CreateMissionAsync(Mission("durable runs"))).Id);
-            var run = Guid.Parse((await store.CreateRunAsync(TestKeys.OrgA, mission, new NewRun("""{"a":1}""", null))).Id);
-            finished = await store.ChangeRunAsync(TestKeys.OrgA, mission, run,
+            mission = Guid.Parse((await store.Missions.CreateMissionAsync(Mission("durable runs"))).Id);
+            var run = Guid.Parse((await store.Runs.CreateRunAsync(TestKeys.OrgA, mission, new NewRun("""{"a":1}""", null))).Id);
+            finished = await store.Runs.ChangeRunAsync(TestKeys.OrgA, mission, run,
                 new RunChange(RunTransition.To(RunStatus.Failed), Error: "boom"));
         }
         using var reopened = Open(db.Path);
 
-        var stored = await reopened.GetRunAsync(TestKeys.OrgA, mission, Guid.Parse(finished.Id));
+        var stored = await reopened.Runs.GetRunAsync(TestKeys.OrgA, mission, Guid.Parse(finished.Id));
         Assert.Equal(finished, stored);
-        Assert.Equal(1, (await reopened.ListRunsAsync(TestKeys.OrgA, new RunFilter(Status: RunStatus.Failed), 0, 10)).TotalResults);
+        Assert.Equal(1, (await reopened.Runs.ListRunsAsync(TestKeys.OrgA, new RunFilter(Status: RunStatus.Failed), 0, 10)).TotalResults);
     }
     [Fact]
     public async Task Counters_changed_by_commands_of_one_batch_are_read_and_written_as_one()
     {
         using var db = new TempDatabase();
         using var store = Open(db.Path);
-        var mission = Guid.Parse((await store.CreateMissionAsync(Mission("batched"))).Id);
-        var run = Guid.Parse((await store.CreateRunAsync(TestKeys.OrgA, mission, new NewRun(null, null))).Id);
+        var mission = Guid.Parse((await store.Missions.CreateMissionAsync(Mission("batched"))).Id);
+        var run = Guid.Parse((await store.Runs.CreateRunAsync(TestKeys.OrgA, mission, new NewRun(null, null))).Id);
 
         // Concurrent commands share batches: the writer folds their counter changes, and each still sees the others'.
         var plans = await Task.WhenAll(Enumerable.Range(0, 20).Select(async i =>
         {
             try
             {
-                await store.AddStepsAsync(TestKeys.OrgA, mission, run, [new NewStep($"s{i}", "step", 1, null, null)], initialPlan: true);
+                await store.Plans.AddStepsAsync(TestKeys.OrgA, mission, run, [new NewStep($"s{i}", "step", 1, null, null)], initialPlan: true);
                 return "created";
             }
             catch (ConflictException conflict)
@@ -212,14 +212,14 @@ public sealed class LiteDbStoreTests
             }
         }));
         await Task.WhenAll(Enumerable.Range(0, 64).Select(i =>
-            store.LogEventAsync(TestKeys.OrgA, mission, run, new NewEvent(i % 2 == 0 ? "message" : "custom", $"e{i}", null, null, null, null))));
+            store.Events.LogEventAsync(TestKeys.OrgA, mission, run, new NewEvent(i % 2 == 0 ? "message" : "custom", $"e{i}", null, null, null, null))));
 
         Assert.Equal(1, plans.Count(p => p == "created")); // one plan; every other create saw it within the batch
         Assert.All(plans.Where(p => p != "created"), p => Assert.Equal("PLAN_EXISTS", p));
-        Assert.Single(await store.GetPlanAsync(TestKeys.OrgA, mission, run));
-        Assert.Equal(64, (await store.ListRunEventsAsync(TestKeys.OrgA, mission, run, new EventFilter(null, null, null), 0, 1)).TotalResults);
-        Assert.Equal(32, (await store.ListRunEventsAsync(TestKeys.OrgA, mission, run, new EventFilter("message", null, null), 0, 1)).TotalResults);
-        Assert.Equal(64, (await store.ListRecentEventsAsync(TestKeys.OrgA, null, 0, 1)).TotalResults);
+        Assert.Single(await store.Plans.GetPlanAsync(TestKeys.OrgA, mission, run));
+        Assert.Equal(64, (await store.Events.ListRunEventsAsync(TestKeys.OrgA, mission, run, new EventFilter(null, null, null), 0, 1)).TotalResults);
+        Assert.Equal(32, (await store.Events.ListRunEventsAsync(TestKeys.OrgA, mission, run, new EventFilter("message", null, null), 0, 1)).TotalResults);
+        Assert.Equal(64, (await store.Events.ListRecentEventsAsync(TestKeys.OrgA, null, 0, 1)).TotalResults);
     }
 
     [Fact]
@@ -229,13 +229,13 @@ public sealed class LiteDbStoreTests
         Guid kept, legacy, clone;
         using (var store = Open(db.Path))
         {
-            kept = Guid.Parse((await store.CreateMissionAsync(Mission("kept"))).Id);
-            await store.CreateAttachmentAsync(TestKeys.OrgA, kept, AttachmentKind.Tool, "t1", "{}");
-            await store.CreateAttachmentAsync(TestKeys.OrgA, kept, AttachmentKind.McpServer, "m1", "{}");
-            await store.DeleteAttachmentAsync(TestKeys.OrgA, kept, AttachmentKind.Tool, "t1");
-            clone = Guid.Parse((await store.CloneMissionAsync(TestKeys.OrgA, kept))!.Id);
-            legacy = Guid.Parse((await store.CreateMissionAsync(Mission("stored before counts"))).Id);
-            await store.CreateAttachmentAsync(TestKeys.OrgA, legacy, AttachmentKind.KnowledgeBase, "k1", "{}");
+            kept = Guid.Parse((await store.Missions.CreateMissionAsync(Mission("kept"))).Id);
+            await store.Attachments.CreateAttachmentAsync(TestKeys.OrgA, kept, AttachmentKind.Tool, "t1", "{}");
+            await store.Attachments.CreateAttachmentAsync(TestKeys.OrgA, kept, AttachmentKind.McpServer, "m1", "{}");
+            await store.Attachments.DeleteAttachmentAsync(TestKeys.OrgA, kept, AttachmentKind.Tool, "t1");
+            clone = Guid.Parse((await store.Missions.CloneMissionAsync(TestKeys.OrgA, kept))!.Id);
+            legacy = Guid.Parse((await store.Missions.CreateMissionAsync(Mission("stored before counts"))).Id);
+            await store.Attachments.CreateAttachmentAsync(TestKeys.OrgA, legacy, AttachmentKind.KnowledgeBase, "k1", "{}");
         }
         using (var raw = new LiteDB.LiteDatabase(new LiteDB.ConnectionString { Filename = db.Path, Connection = LiteDB.ConnectionType.Direct }))
         {
@@ -248,12 +248,12 @@ public sealed class LiteDbStoreTests
         }
         using (var store = Open(db.Path))
         {
-            Assert.Equal(["m1"], (await store.GetMissionWithAttachmentsAsync(TestKeys.OrgA, kept))!.Attachments[AttachmentKind.McpServer].Select(a => a.ItemId));
-            Assert.Empty((await store.GetMissionWithAttachmentsAsync(TestKeys.OrgA, kept))!.Attachments[AttachmentKind.Tool]);
-            Assert.Single((await store.GetMissionWithAttachmentsAsync(TestKeys.OrgA, clone))!.Attachments[AttachmentKind.McpServer]);
-            Assert.Equal(["k1"], (await store.GetMissionWithAttachmentsAsync(TestKeys.OrgA, legacy))!.Attachments[AttachmentKind.KnowledgeBase].Select(a => a.ItemId));
-            await store.DeleteAttachmentAsync(TestKeys.OrgA, kept, AttachmentKind.McpServer, "m1");
-            Assert.All((await store.GetMissionWithAttachmentsAsync(TestKeys.OrgA, kept))!.Attachments.Values, Assert.Empty);
+            Assert.Equal(["m1"], (await store.Attachments.GetMissionWithAttachmentsAsync(TestKeys.OrgA, kept))!.Attachments[AttachmentKind.McpServer].Select(a => a.ItemId));
+            Assert.Empty((await store.Attachments.GetMissionWithAttachmentsAsync(TestKeys.OrgA, kept))!.Attachments[AttachmentKind.Tool]);
+            Assert.Single((await store.Attachments.GetMissionWithAttachmentsAsync(TestKeys.OrgA, clone))!.Attachments[AttachmentKind.McpServer]);
+            Assert.Equal(["k1"], (await store.Attachments.GetMissionWithAttachmentsAsync(TestKeys.OrgA, legacy))!.Attachments[AttachmentKind.KnowledgeBase].Select(a => a.ItemId));
+            await store.Attachments.DeleteAttachmentAsync(TestKeys.OrgA, kept, AttachmentKind.McpServer, "m1");
+            Assert.All((await store.Attachments.GetMissionWithAttachmentsAsync(TestKeys.OrgA, kept))!.Attachments.Values, Assert.Empty);
         }
     }
 }
@@ -270,25 +270,25 @@ public sealed class LiteDbQueryCacheTests
     public async Task Reading_many_different_ranges_compiles_no_new_query_expressions()
     {
         using var db = new TempDatabase();
-        using var store = new LiteDbStore(
-            Options.Create(new StorageOptions { LiteDb = new LiteDbOptions { Path = db.Path } }), NullLogger<LiteDbStore>.Instance);
+        using var store = new LiteDbBackend(
+            Options.Create(new StorageOptions { LiteDb = new LiteDbOptions { Path = db.Path } }), NullLogger<LiteDbBackend>.Instance);
         var missions = new List<Guid>();
         for (var i = 0; i < 30; i++)
         {
-            var mission = Guid.Parse((await store.CreateMissionAsync(new NewMission(TestKeys.OrgA, $"m{i}", null, null, null, "external", null))).Id);
-            await store.CreateRunAsync(TestKeys.OrgA, mission, new NewRun(null, null));
+            var mission = Guid.Parse((await store.Missions.CreateMissionAsync(new NewMission(TestKeys.OrgA, $"m{i}", null, null, null, "external", null))).Id);
+            await store.Runs.CreateRunAsync(TestKeys.OrgA, mission, new NewRun(null, null));
             missions.Add(mission);
         }
         async Task ReadAllAsync(IEnumerable<Guid> ids)
         {
             foreach (var id in ids)
             {
-                await store.GetMissionWithAttachmentsAsync(TestKeys.OrgA, id);
-                await store.ListRunsAsync(TestKeys.OrgA, new RunFilter(id), 0, 20);
+                await store.Attachments.GetMissionWithAttachmentsAsync(TestKeys.OrgA, id);
+                await store.Runs.ListRunsAsync(TestKeys.OrgA, new RunFilter(id), 0, 20);
             }
             for (var offset = 0; offset < 30; offset += 3)
             {
-                await store.ListMissionsAsync(TestKeys.OrgA, offset, 3);
+                await store.Missions.ListMissionsAsync(TestKeys.OrgA, offset, 3);
             }
         }
         await ReadAllAsync(missions.Take(2)); // every query shape once
