@@ -48,6 +48,9 @@ internal sealed class LiteDbConnection : IDisposable
     /// <summary>The session open now; null between a close and a successful open.</summary>
     public LiteDbSession? Session => _session;
 
+    /// <summary>A session was closed after a fault and the writer has not yet tried to open the next: reads wait for it.</summary>
+    public bool Reopening => _session is null && !_opened.IsSet;
+
     /// <summary>A read met a storage fault in this session (raised on the reader's thread); the writer reopens.</summary>
     public event Action<LiteDbSession>? ReadFaulted;
 

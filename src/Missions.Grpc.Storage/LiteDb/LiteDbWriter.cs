@@ -105,9 +105,14 @@ internal sealed class LiteDbWriter : IDisposable
     /// <summary>How storage is doing, from what the writer last saw (no I/O).</summary>
     public StorageHealthReport Health()
     {
+        if (_connection.Reopening)
+        {
+            // A swap in progress (milliseconds): reads wait for it, so the service is degraded, not down.
+            return new(StorageHealthStatus.Degraded, "storage files are being reopened after a fault; reads wait for them" + (_writes is { } w ? $": {w.Describe()}" : ""));
+        }
         if (_connection.Session is null)
         {
-            return new(StorageHealthStatus.Unavailable, "storage files are closed after a fault and are being reopened" + (_writes is { } w ? $": {w.Describe()}" : ""));
+            return new(StorageHealthStatus.Unavailable, "storage files are closed after a fault and cannot be opened yet; the writer tries again" + (_writes is { } w ? $": {w.Describe()}" : ""));
         }
         if (_writes is { } writes)
         {

@@ -42,6 +42,12 @@ internal sealed class FaultyDisk : IStorageFileOpener
     /// <summary>Opening the data file fails with EIO: the database cannot be opened (its log still can).</summary>
     public bool FailDataOpens { get; set; }
 
+    /// <summary>When set, opening the data file waits until it is signalled (a reopen caught in the middle).</summary>
+    public ManualResetEventSlim? HoldDataOpens { get; set; }
+
+    /// <summary>Signalled when an open of the data file starts waiting on <see cref="HoldDataOpens"/>.</summary>
+    public ManualResetEventSlim DataOpenHeld { get; } = new(false);
+
     /// <summary>Shrinking a file fails with EIO.</summary>
     public bool FailTruncates { get; set; }
 
@@ -90,6 +96,11 @@ internal sealed class FaultyDisk : IStorageFileOpener
 
     public Stream Open(string path, LiteDbFileRole role)
     {
+        if (role == LiteDbFileRole.Data && HoldDataOpens is { } hold)
+        {
+            DataOpenHeld.Set();
+            hold.Wait();
+        }
         lock (_gate)
         {
             if (FailDataOpens && role == LiteDbFileRole.Data)

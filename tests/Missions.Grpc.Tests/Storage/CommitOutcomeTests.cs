@@ -71,6 +71,37 @@ public sealed class CommitOutcomeTests
         Assert.Equal(["probe 1", "probe 2", "stored after all", "after"], await SummariesAsync(reopened, mission, run));
     }
 
+    [Fact]
+    public async Task While_the_files_are_being_reopened_after_a_fault_storage_is_degraded_not_down()
+    {
+        using var db = new TempDatabase();
+        var disk = new FaultyDisk();
+        using var store = CommitFaultSweepTests.Open(db.Path, disk);
+        var (mission, run) = await NewRunWithProbesAsync(store);
+        using var hold = new ManualResetEventSlim(false);
+        disk.HoldDataOpens = hold;
+        disk.FailLogWrites(skip: 0, WriteFault.Before, count: 1);
+
+        var refused = LogAsync(store, mission, run, "refused"); // answered once the reopened files tell its outcome
+        try
+        {
+            Assert.True(disk.DataOpenHeld.Wait(TimeSpan.FromSeconds(10)), "the writer reopens the files");
+            // Reads wait for the swap rather than fail: the health report must not say Unavailable (an error line per probe).
+            var report = store.Health.Check();
+            Assert.Equal(StorageHealthStatus.Degraded, report.Status);
+            Assert.Contains("being reopened", report.Description);
+            var read = Task.Run(() => store.Missions.GetMissionAsync(Org, mission));
+            hold.Set();
+            Assert.Equal(mission.ToString(), (await read).Id);
+            await Assert.ThrowsAsync<StorageUnavailableException>(() => refused);
+        }
+        finally
+        {
+            disk.HoldDataOpens = null;
+            hold.Set();
+        }
+    }
+
     /// <summary>A mission with a run holding two events, "probe 1" and "probe 2".</summary>
     private static async Task<(Guid Mission, Guid Run)> NewRunWithProbesAsync(LiteDbBackend store)
     {
