@@ -8,6 +8,9 @@ public enum StorageFaultKind
 
     /// <summary>The device or the storage engine failed (an I/O error, a file that cannot be read back).</summary>
     IoError,
+
+    /// <summary>The database server cannot be reached, or went away mid-operation (a network failure, a restart).</summary>
+    Unreachable,
 }
 
 /// <summary>Tells storage faults (the disk, not the request) from everything else.</summary>
@@ -38,6 +41,7 @@ public static class StorageFaults
     public static string Describe(StorageFaultKind kind) => kind switch
     {
         StorageFaultKind.OutOfSpace => "out of space",
+        StorageFaultKind.Unreachable => "database unreachable",
         _ => "I/O error",
     };
 }

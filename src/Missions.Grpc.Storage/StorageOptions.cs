@@ -7,10 +7,27 @@ public sealed class StorageOptions
 
     public const string LiteDbProvider = "litedb";
 
-    /// <summary>Backend: <c>LiteDb</c> (embedded, the default). Case does not matter.</summary>
+    public const string PostgresProvider = "postgres";
+
+    /// <summary>Backend: <c>LiteDb</c> (embedded, the default) or <c>Postgres</c>. Case does not matter.</summary>
     public string Provider { get; set; } = "LiteDb";
 
     public LiteDbOptions LiteDb { get; set; } = new();
+
+    public PostgresOptions Postgres { get; set; } = new();
+}
+
+/// <summary>Configuration section <c>Storage:Postgres</c>.</summary>
+public sealed class PostgresOptions
+{
+    /// <summary>
+    /// An Npgsql connection string, e.g. <c>Host=db;Port=5432;Database=missions;Username=missions;Password=…</c>
+    /// (<c>Search Path=</c> puts the tables in a schema of their own). Without <c>Timeout</c>, connecting gives up after 5 s.
+    /// </summary>
+    public string ConnectionString { get; set; } = "";
+
+    /// <summary>Most queued writes of one replica committed in one transaction (group commit).</summary>
+    public int MaxBatchSize { get; set; } = 256;
 }
 
 /// <summary>Configuration section <c>Storage:LiteDb</c>.</summary>

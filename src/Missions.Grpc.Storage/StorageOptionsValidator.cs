@@ -8,9 +8,33 @@ internal sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
     public ValidateOptionsResult Validate(string? name, StorageOptions options)
     {
         var failures = new List<string>();
-        if (options.Provider.ToLowerInvariant() is not StorageOptions.LiteDbProvider)
+        switch (options.Provider.ToLowerInvariant())
         {
-            return ValidateOptionsResult.Fail($"Storage:Provider '{options.Provider}' is not a storage backend: use LiteDb.");
+            case StorageOptions.LiteDbProvider:
+                break;
+            case StorageOptions.PostgresProvider:
+                if (string.IsNullOrWhiteSpace(options.Postgres.ConnectionString))
+                {
+                    failures.Add("Storage:Postgres:ConnectionString is required with Storage:Provider=Postgres (e.g. Host=db;Database=missions;Username=…;Password=…).");
+                }
+                else
+                {
+                    try
+                    {
+                        _ = new Npgsql.NpgsqlConnectionStringBuilder(options.Postgres.ConnectionString);
+                    }
+                    catch (ArgumentException error)
+                    {
+                        failures.Add($"Storage:Postgres:ConnectionString is not a valid connection string: {error.Message}");
+                    }
+                }
+                if (options.Postgres.MaxBatchSize is < 1 or > 10_000)
+                {
+                    failures.Add("Storage:Postgres:MaxBatchSize must be between 1 and 10000.");
+                }
+                return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+            default:
+                return ValidateOptionsResult.Fail($"Storage:Provider '{options.Provider}' is not a storage backend: use LiteDb or Postgres.");
         }
         var liteDb = options.LiteDb;
         if (string.IsNullOrWhiteSpace(liteDb.Path))

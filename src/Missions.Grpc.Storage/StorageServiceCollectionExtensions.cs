@@ -27,6 +27,10 @@ public static class StorageServiceCollectionExtensions
                     sp.GetRequiredService<ILogger<LiteDbBackend>>(),
                     sp.GetService<TimeProvider>(),
                     sp.GetService<IStorageFileOpener>() ?? FileSystemFileOpener.Instance),
+                StorageOptions.PostgresProvider => new Postgres.PostgresBackend(
+                    options,
+                    sp.GetRequiredService<ILogger<Postgres.PostgresBackend>>(),
+                    sp.GetService<TimeProvider>()),
                 var other => throw new InvalidOperationException($"Unknown Storage:Provider '{other}'"), // refused by the validator first
             };
         });

@@ -51,13 +51,21 @@ public sealed class StorageUnavailableException(StorageFaultKind kind, TimeSpan 
     public bool OutcomeUnknown { get; } = outcomeUnknown;
 
     /// <summary>Machine-readable reason in UPPER_SNAKE_CASE (gRPC <c>google.rpc.ErrorInfo.reason</c>).</summary>
-    public string Reason => OutcomeUnknown ? "WRITE_OUTCOME_UNKNOWN" : Kind == StorageFaultKind.OutOfSpace ? "STORAGE_FULL" : "STORAGE_IO_ERROR";
+    public string Reason => OutcomeUnknown ? "WRITE_OUTCOME_UNKNOWN" : Kind switch
+    {
+        StorageFaultKind.OutOfSpace => "STORAGE_FULL",
+        StorageFaultKind.Unreachable => "STORAGE_UNREACHABLE",
+        _ => "STORAGE_IO_ERROR",
+    };
 
     private static string DetailOf(StorageFaultKind kind, bool outcomeUnknown) => outcomeUnknown
         ? "Storage failed while this write was being committed and cannot tell yet whether it was stored: read it back before retrying."
-        : kind == StorageFaultKind.OutOfSpace
-            ? "Storage is out of space: nothing was changed. Retry after the time in Retry-After."
-            : "Storage failed with an I/O error: nothing was changed. Retry after the time in Retry-After.";
+        : kind switch
+        {
+            StorageFaultKind.OutOfSpace => "Storage is out of space: nothing was changed. Retry after the time in Retry-After.",
+            StorageFaultKind.Unreachable => "Storage is unreachable: nothing was changed. Retry after the time in Retry-After.",
+            _ => "Storage failed with an I/O error: nothing was changed. Retry after the time in Retry-After.",
+        };
 }
 
 /// <summary>

@@ -43,10 +43,24 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>An HTTP client of the REST face with <paramref name="key"/> as bearer token.</summary>
+    public HttpClient Rest(string key = TestKeys.KeyA, int timeoutSeconds = 30) => new()
+    {
+        BaseAddress = new Uri(RestUrl),
+        Timeout = TimeSpan.FromSeconds(timeoutSeconds),
+        DefaultRequestHeaders = { Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key) },
+    };
+
     public int ExitCode => _process.ExitCode;
 
     /// <summary>Repository root (the folder holding Missions.Grpc.sln).</summary>
     public static string RepoRoot { get; } = FindRepoRoot();
+
+    /// <summary>Starts the server on <paramref name="database"/> (the test assembly's backend), as <see cref="StartAsync(string, bool, bool, IReadOnlyDictionary{string, string}?, string?)"/>.</summary>
+    public static Task<ServerProcess> StartAsync(
+        TempDatabase database, bool withKeys = true, bool waitUntilHealthy = true, IReadOnlyDictionary<string, string>? settings = null, string? serverDll = null) =>
+        StartAsync(database.Path, withKeys, waitUntilHealthy, database.Settings.Concat(settings ?? new Dictionary<string, string>())
+            .GroupBy(kv => kv.Key).ToDictionary(g => g.Key, g => g.Last().Value), serverDll);
 
     /// <summary>
     /// Starts the server (this tree's build, or <paramref name="serverDll"/>) and waits until /healthz answers (or the
@@ -121,8 +135,16 @@ public sealed class ServerProcess : IAsyncDisposable
     }
 
     /// <summary>Error-level lines the server logged ("fail:" / "crit:" in the simple console format).</summary>
-    public IReadOnlyList<string> ErrorLines() =>
-        Output.Split('\n').Where(l => l.StartsWith("fail:", StringComparison.Ordinal) || l.StartsWith("crit:", StringComparison.Ordinal)).ToList();
+    /// <summary>Each error or critical log entry: its header line and the first line of its message.</summary>
+    public IReadOnlyList<string> ErrorLines()
+    {
+        var lines = Output.Split('\n');
+        return lines
+            .Select((line, i) => (line, i))
+            .Where(l => l.line.StartsWith("fail:", StringComparison.Ordinal) || l.line.StartsWith("crit:", StringComparison.Ordinal))
+            .Select(l => l.i + 1 < lines.Length ? $"{l.line.TrimEnd()} {lines[l.i + 1].Trim()}" : l.line)
+            .ToList();
+    }
 
     public async ValueTask DisposeAsync()
     {

@@ -1,6 +1,10 @@
 namespace Missions.Grpc.Tests.Infrastructure;
 
-/// <summary>A database path of the test's own, in a folder removed when the test ends.</summary>
+/// <summary>
+/// A database of the test's own, on the assembly's backend (<see cref="TestBackend"/>): a LiteDB file in a folder removed
+/// when the test ends, or a PostgreSQL schema of the shared test cluster, dropped when the test ends. Servers started on
+/// it (in memory or as processes) take <see cref="Settings"/>; two servers on one TempDatabase share the data.
+/// </summary>
 public sealed class TempDatabase : IDisposable
 {
     public TempDatabase()
@@ -8,14 +12,32 @@ public sealed class TempDatabase : IDisposable
         Directory = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "missions-tests", Guid.NewGuid().ToString("N"));
         System.IO.Directory.CreateDirectory(Directory);
         Path = System.IO.Path.Combine(Directory, "missions.db");
+        Schema = "t_" + Guid.NewGuid().ToString("N");
     }
 
     public string Directory { get; }
 
+    /// <summary>The LiteDB file (LiteDB backend).</summary>
     public string Path { get; }
+
+    /// <summary>The PostgreSQL schema (PostgreSQL backend).</summary>
+    public string Schema { get; }
+
+    /// <summary>The storage configuration of a server on this database (configuration keys as in README).</summary>
+    public IReadOnlyDictionary<string, string> Settings => TestBackend.IsPostgres
+        ? new Dictionary<string, string>
+        {
+            ["Storage:Provider"] = "Postgres",
+            ["Storage:Postgres:ConnectionString"] = PostgresCluster.Shared.ConnectionString(Schema),
+        }
+        : new Dictionary<string, string> { ["Storage:LiteDb:Path"] = Path };
 
     public void Dispose()
     {
+        if (TestBackend.IsPostgres)
+        {
+            PostgresCluster.Shared.DropSchema(Schema);
+        }
         try
         {
             System.IO.Directory.Delete(Directory, recursive: true);

@@ -189,10 +189,3 @@ public sealed class ServerProcessTests
         Assert.False(first.HasExited);
     }
 }
-
-/// <summary>Server processes are started one test at a time (2 cores).</summary>
-[CollectionDefinition(Name, DisableParallelization = true)]
-public sealed class ServerProcessCollection
-{
-    public const string Name = "server processes";
-}

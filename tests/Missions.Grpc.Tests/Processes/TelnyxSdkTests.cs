@@ -18,7 +18,7 @@ public sealed class TelnyxSdkTests(Xunit.Abstractions.ITestOutputHelper output)
     public async Task Sdk_creates_missions_and_sees_422_and_401_as_typed_errors()
     {
         using var db = new TempDatabase();
-        await using var server = await ServerProcess.StartAsync(db.Path);
+        await using var server = await ServerProcess.StartAsync(db);
         var result = await RunHarnessAsync("create-mission.mjs", server);
 
         var full = result["full"]!["data"]!;
@@ -47,7 +47,7 @@ public sealed class TelnyxSdkTests(Xunit.Abstractions.ITestOutputHelper output)
     public async Task Sdk_pages_retrieves_updates_clones_and_deletes_missions()
     {
         using var db = new TempDatabase();
-        await using var server = await ServerProcess.StartAsync(db.Path);
+        await using var server = await ServerProcess.StartAsync(db);
         var result = await RunHarnessAsync("missions-resource.mjs", server);
 
         // The auto-pager returns every mission exactly once, newest first.
@@ -80,7 +80,7 @@ public sealed class TelnyxSdkTests(Xunit.Abstractions.ITestOutputHelper output)
     public async Task Sdk_drives_a_run_through_its_lifecycle_and_409s_are_not_retried()
     {
         using var db = new TempDatabase();
-        await using var server = await ServerProcess.StartAsync(db.Path);
+        await using var server = await ServerProcess.StartAsync(db);
         var result = await RunHarnessAsync("runs.mjs", server);
 
         var bare = result["bare"]!;
@@ -124,7 +124,7 @@ public sealed class TelnyxSdkTests(Xunit.Abstractions.ITestOutputHelper output)
     public async Task Sdk_records_a_whole_run_while_a_grpc_client_watches_every_change_live_in_order()
     {
         using var db = new TempDatabase();
-        await using var server = await ServerProcess.StartAsync(db.Path);
+        await using var server = await ServerProcess.StartAsync(db);
         using var rest = new HttpClient { BaseAddress = new Uri(server.RestUrl) };
         rest.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", TestKeys.KeyA);
         var missionId = await rest.NewMissionAsync("recorded by the SDK");
@@ -200,7 +200,7 @@ public sealed class TelnyxSdkTests(Xunit.Abstractions.ITestOutputHelper output)
     public async Task Sdk_runs_all_fifteen_attachment_operations()
     {
         using var db = new TempDatabase();
-        await using var server = await ServerProcess.StartAsync(db.Path);
+        await using var server = await ServerProcess.StartAsync(db);
         var result = await RunHarnessAsync("attachments.mjs", server);
         var missionId = (string)result["missionId"]!;
 
@@ -237,7 +237,7 @@ public sealed class TelnyxSdkTests(Xunit.Abstractions.ITestOutputHelper output)
     public async Task Sdk_full_surface_suite_passes_all_41_operations()
     {
         using var db = new TempDatabase();
-        await using var server = await ServerProcess.StartAsync(db.Path);
+        await using var server = await ServerProcess.StartAsync(db);
         var result = await RunHarnessAsync("full-surface.mjs", server);
 
         output.WriteLine((string)result["summary"]!);

@@ -54,6 +54,25 @@ public sealed partial class CreateMissionRestTests : AppTest
     }
 
     [Fact]
+    public async Task Text_holding_nul_and_noncharacters_is_stored_exactly()
+    {
+        // JSON strings may hold U+0000; PostgreSQL text cannot (it answered 500 before its text was escaped).
+        const string body = """{"name":"a\u0000b","description":"\uffff0\uffff\u0000","instructions":"x\u00000"}""";
+        var (status, created, _) = await App.Rest().PostAsync("/v2/ai/missions", body);
+        var id = (string)created!["data"]!["mission_id"]!;
+        var (_, read, _) = await App.Rest().SendAsync(HttpMethod.Get, $"/v2/ai/missions/{id}");
+        var (_, listed, _) = await App.Rest().SendAsync(HttpMethod.Get, "/v2/ai/missions");
+
+        Assert.Equal(HttpStatusCode.Created, status);
+        foreach (var mission in new[] { created["data"]!, read!["data"]!, listed!["data"]![0]! })
+        {
+            Assert.Equal("a\u0000b", (string?)mission["name"]);
+            Assert.Equal("\uffff0\uffff\u0000", (string?)mission["description"]);
+            Assert.Equal("x\u00000", (string?)mission["instructions"]);
+        }
+    }
+
+    [Fact]
     public async Task Empty_name_is_accepted_and_nulls_and_unknown_keys_mean_absent()
     {
         var (status, json, _) = await Client.PostAsync(Path,

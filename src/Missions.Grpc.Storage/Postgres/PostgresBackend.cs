@@ -1,0 +1,132 @@
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Missions.Grpc.Storage.Postgres;
+
+/// <summary>
+/// The PostgreSQL backend, for deployments that outgrow one machine: any number of stateless replicas share one
+/// database. One store per resource over this context: an <see cref="NpgsqlDataSource"/>, the replica's group-commit
+/// writer (<see cref="PostgresWriter"/>), the watch feed across replicas (<see cref="PostgresFeed"/>) and health. The
+/// domain rules are the core's; every statement is scoped by organization; every decision is taken under a row lock
+/// in the transaction that applies it, so replicas never both win a race.
+/// </summary>
+public sealed partial class PostgresBackend : IStorageBackend
+{
+    private readonly PostgresHealth _health;
+    private readonly PostgresFeed _feed;
+
+    public PostgresBackend(IOptions<StorageOptions> options, ILogger<PostgresBackend> logger, TimeProvider? time = null)
+    {
+        var settings = options.Value.Postgres;
+        var connection = new NpgsqlConnectionStringBuilder(settings.ConnectionString);
+        if (!connection.ContainsKey("Timeout"))
+        {
+            connection.Timeout = 5; // an unreachable server answers 503 within seconds, not after the 15 s default
+        }
+        Where = $"{connection.Host}:{connection.Port}/{connection.Database}";
+        Data = NpgsqlDataSource.Create(connection.ConnectionString);
+        try
+        {
+            PostgresSchema.MigrateAsync(Data).GetAwaiter().GetResult();
+        }
+        catch (Exception error) when (error is not StorageStartException)
+        {
+            Data.Dispose();
+            throw new StorageStartException(
+                $"PostgreSQL at {Where} cannot be used: {error.Message} Check Storage:Postgres:ConnectionString (and that the server runs); nothing was changed.",
+                error);
+        }
+        catch
+        {
+            Data.Dispose();
+            throw;
+        }
+        Clock = new StoreClock(time);
+        Ids = new UuidV7Generator(Clock.Time);
+        var channel = Channel(connection.SearchPath);
+        _health = new PostgresHealth(Data, logger);
+        Writer = new PostgresWriter(Data, settings.MaxBatchSize, channel, _health, logger);
+        _feed = new PostgresFeed(Data, channel, logger);
+        Missions = new PostgresMissionStore(this);
+        Runs = new PostgresRunStore(this);
+        Plans = new PostgresPlanStore(this);
+        Events = new PostgresEventStore(this);
+        AgentLinks = new PostgresAgentLinkStore(this);
+        Attachments = new PostgresAttachmentStore(this);
+        logger.LogInformation("PostgreSQL storage at {Where}, schema version {Version}", Where, PostgresSchema.Latest);
+    }
+
+    public IMissionStore Missions { get; }
+
+    public IRunStore Runs { get; }
+
+    public IPlanStore Plans { get; }
+
+    public IEventStore Events { get; }
+
+    public IAgentLinkStore AgentLinks { get; }
+
+    public IAttachmentStore Attachments { get; }
+
+    public IRunFeed Feed => _feed;
+
+    public IStorageHealth Health => _health;
+
+    /// <summary>Host, port and database, for messages (never the password).</summary>
+    internal string Where { get; }
+
+    internal NpgsqlDataSource Data { get; }
+
+    internal PostgresWriter Writer { get; }
+
+    internal StoreClock Clock { get; }
+
+    internal UuidV7Generator Ids { get; }
+
+    private int _disposed;
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+        Writer.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        _feed.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        _health.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        Data.Dispose();
+    }
+
+    /// <summary>Runs a read on a pooled connection; an unreachable database is a 503 (nothing to settle: reads change nothing).</summary>
+    internal async Task<T> ReadAsync<T>(Func<NpgsqlConnection, CancellationToken, Task<T>> read, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var connection = await Data.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            return await read(connection, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception error) when (PostgresFaults.IsUnreachable(error) && !cancellationToken.IsCancellationRequested)
+        {
+            _health.Failed(error);
+            throw PostgresFaults.Unreachable(TimeSpan.FromSeconds(2));
+        }
+    }
+
+    /// <summary>Runs <paramref name="command"/> in this replica's next write batch; returns what it found, or throws its error.</summary>
+    internal Task<T> WriteAsync<T>(Func<PgBatch, CancellationToken, Task<Outcome<T>>> command, CancellationToken cancellationToken) =>
+        Writer.ExecuteAsync(command, cancellationToken);
+
+    /// <summary>The notification channel: one per schema, so deployments sharing a database do not hear each other.</summary>
+    private static string Channel(string? searchPath)
+    {
+        var schema = searchPath?.Split(',')[0].Trim();
+        var suffix = string.IsNullOrEmpty(schema) ? "public" : Unsafe().Replace(schema.ToLowerInvariant(), "_");
+        var channel = "missions_changes_" + suffix;
+        return channel.Length <= 63 ? channel : channel[..63];
+    }
+
+    [GeneratedRegex("[^a-z0-9_]")]
+    private static partial Regex Unsafe();
+}

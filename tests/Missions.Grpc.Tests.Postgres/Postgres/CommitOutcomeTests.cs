@@ -1,0 +1,71 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Missions.Grpc.Storage;
+using Missions.Grpc.Storage.Postgres;
+using Missions.Grpc.Tests.Infrastructure;
+using Npgsql;
+
+namespace Missions.Grpc.Tests.Postgres;
+
+/// <summary>
+/// The connection to PostgreSQL cut around a write's <c>COMMIT</c> (<see cref="CommitCutProxy"/>): before it, the write
+/// is refused as not written and is not stored; after it (committed, the answer lost), the write is acknowledged, and
+/// stored once: the writer asks the database, it never runs the batch again.
+/// </summary>
+[Collection(ServerProcessCollection.Name)]
+public sealed class CommitOutcomeTests
+{
+    private const string Org = "org";
+
+    [Fact]
+    public async Task A_connection_cut_before_COMMIT_answers_not_written_and_stores_nothing()
+    {
+        using var db = new TempDatabase();
+        using var proxy = new CommitCutProxy(PostgresCluster.Shared.Port);
+        using var backend = Open(db, proxy);
+
+        proxy.Arm(CommitCut.BeforeCommit);
+        var refused = await Assert.ThrowsAsync<StorageUnavailableException>(() => backend.Missions.CreateMissionAsync(Mission("cut before")));
+        await proxy.Cut.Task;
+
+        Assert.False(refused.OutcomeUnknown);
+        Assert.Equal("STORAGE_UNREACHABLE", refused.Reason);
+        Assert.Equal(0, (await backend.Missions.ListMissionsAsync(Org, 0, 10)).TotalResults);
+        Assert.Equal(0, await StoredAsync(db));
+    }
+
+    [Fact]
+    public async Task A_COMMIT_whose_answer_is_lost_is_acknowledged_once_and_stored_once()
+    {
+        using var db = new TempDatabase();
+        using var proxy = new CommitCutProxy(PostgresCluster.Shared.Port);
+        using var backend = Open(db, proxy);
+
+        proxy.Arm(CommitCut.AfterCommit);
+        var created = await backend.Missions.CreateMissionAsync(Mission("answer lost"));
+        await proxy.Cut.Task;
+
+        Assert.Equal("answer lost", (await backend.Missions.GetMissionAsync(Org, Guid.Parse(created.Id))).Name);
+        Assert.Equal(1, (await backend.Missions.ListMissionsAsync(Org, 0, 10)).TotalResults);
+        Assert.Equal(1, await StoredAsync(db));
+    }
+
+    private static NewMission Mission(string name) => new(Org, name, null, null, null, "external", null);
+
+    private static PostgresBackend Open(TempDatabase db, CommitCutProxy proxy)
+    {
+        var connection = new NpgsqlConnectionStringBuilder(db.Settings["Storage:Postgres:ConnectionString"]) { Port = proxy.Port };
+        return new PostgresBackend(
+            Options.Create(new StorageOptions { Provider = "Postgres", Postgres = new PostgresOptions { ConnectionString = connection.ConnectionString } }),
+            NullLogger<PostgresBackend>.Instance);
+    }
+
+    /// <summary>Missions in the schema, counted directly (not through the counters the backend keeps).</summary>
+    private static async Task<long> StoredAsync(TempDatabase db)
+    {
+        await using var connection = new NpgsqlConnection(db.Settings["Storage:Postgres:ConnectionString"]);
+        await connection.OpenAsync();
+        await using var count = new NpgsqlCommand("SELECT count(*) FROM missions", connection);
+        return (long)(await count.ExecuteScalarAsync())!;
+    }
+}
