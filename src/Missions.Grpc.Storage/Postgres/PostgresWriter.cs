@@ -82,8 +82,8 @@ internal sealed class PostgresWriter : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly Channel<IPgCommand> _queue = Channel.CreateUnbounded<IPgCommand>(new UnboundedChannelOptions { SingleReader = true });
     private readonly BatchCounters _counters = new();
-    private readonly Guid _writer = Guid.NewGuid();
-    private bool _markerCreated;
+    private readonly List<Task> _settling = [];
+    private long _nextMarkerSweep;
     private readonly Task _loop;
 
     public PostgresWriter(NpgsqlDataSource data, int maxBatch, string channel, PostgresHealth health, ILogger logger)
@@ -110,18 +110,12 @@ internal sealed class PostgresWriter : IAsyncDisposable
     {
         _queue.Writer.TryComplete();
         await _loop.ConfigureAwait(false);
-        if (_markerCreated)
+        Task[] settling;
+        lock (_settling)
         {
-            try
-            {
-                await using var connection = await _data.OpenConnectionAsync().ConfigureAwait(false);
-                await Pg.ExecuteAsync(connection, "DELETE FROM write_markers WHERE writer = $1", CancellationToken.None, _writer).ConfigureAwait(false);
-            }
-            catch (Exception error) when (PostgresFaults.IsUnreachable(error))
-            {
-                // left behind; removed by another replica after 30 days
-            }
+            settling = [.. _settling];
         }
+        await Task.WhenAll(settling).ConfigureAwait(false);
     }
 
     private async Task RunAsync()
@@ -153,7 +147,7 @@ internal sealed class PostgresWriter : IAsyncDisposable
     {
         for (var races = 0; batch.Count > 0;)
         {
-            var (kind, failedIndex, error) = await TryCommitAsync(batch).ConfigureAwait(false);
+            var (kind, failedIndex, error, token) = await TryCommitAsync(batch).ConfigureAwait(false);
             switch (kind)
             {
                 case Result.Committed:
@@ -172,47 +166,80 @@ internal sealed class PostgresWriter : IAsyncDisposable
                 case Result.Race when ++races < MaxRaceRetries:
                     await Task.Delay(Random.Shared.Next(5, 50)).ConfigureAwait(false);
                     continue;
-                default:
-                    var unknown = kind == Result.Unknown;
-                    _health.Failed(error!, batch.Count);
-                    // The outage itself is logged once (health); only an outcome the database could not tell is worth a line each.
-                    _logger.Log(unknown ? LogLevel.Warning : LogLevel.Debug, "PostgreSQL unreachable: a write batch of {Count} was {Outcome} ({Reason})",
-                        batch.Count, unknown ? "perhaps committed (outcome unknown)" : "not written", error?.Message);
-                    var refusal = PostgresFaults.Unreachable(RetryAfter, outcomeUnknown: unknown);
-                    foreach (var command in batch)
+                case Result.Settle:
+                    // Settled beside the writer: later batches go on meanwhile (and are refused at once while the
+                    // database is away) instead of queueing behind the question for seconds.
+                    var settling = batch.ToList();
+                    var settle = SettleBatchAsync(settling, token, error!);
+                    lock (_settling)
                     {
-                        command.Fail(refusal);
+                        _settling.Add(settle);
                     }
+                    _ = settle.ContinueWith(done => { lock (_settling) { _settling.Remove(done); } }, TaskScheduler.Default);
+                    return;
+                default:
+                    Refuse(batch, kind, error!);
                     return;
             }
+        }
+    }
+
+    private async Task SettleBatchAsync(List<IPgCommand> batch, Guid token, Exception error)
+    {
+        Result kind;
+        Exception? settled;
+        try
+        {
+            (kind, _, settled) = await SettleAsync(token, error).ConfigureAwait(false);
+        }
+        catch (Exception unexpected) when (unexpected is not OutOfMemoryException)
+        {
+            _logger.LogError(unexpected, "A failed COMMIT could not be settled");
+            (kind, settled) = (Result.Unknown, error);
+        }
+        if (kind != Result.Committed)
+        {
+            Refuse(batch, kind, settled!);
+            return;
+        }
+        foreach (var command in batch)
+        {
+            command.Succeed();
+        }
+    }
+
+    private void Refuse(List<IPgCommand> batch, Result kind, Exception error)
+    {
+        var unknown = kind == Result.Unknown;
+        _health.Failed(error, batch.Count);
+        // The outage itself is logged once (health); only an outcome the database could not tell is worth a line each.
+        _logger.Log(unknown ? LogLevel.Warning : LogLevel.Debug, "PostgreSQL unreachable: a write batch of {Count} was {Outcome} ({Reason})",
+            batch.Count, unknown ? "perhaps committed (outcome unknown)" : "not written", error.Message);
+        var refusal = PostgresFaults.Unreachable(RetryAfter, outcomeUnknown: unknown);
+        foreach (var command in batch)
+        {
+            command.Fail(refusal);
         }
     }
 
     private enum Result
     {
         Committed,
+        Settle,
         CommandFailed,
         Race,
         NotCommitted,
         Unknown,
     }
 
-    private async Task<(Result Kind, int FailedIndex, Exception? Error)> TryCommitAsync(List<IPgCommand> batch)
+    /// <summary>One attempt at the batch; <see cref="Result.Settle"/> when COMMIT failed (the batch's marker token to settle with).</summary>
+    private async Task<(Result Kind, int FailedIndex, Exception? Error, Guid Token)> TryCommitAsync(List<IPgCommand> batch)
     {
         var token = Guid.NewGuid();
         var committing = false;
         try
         {
             await using var connection = await _data.OpenConnectionAsync().ConfigureAwait(false);
-            if (!_markerCreated)
-            {
-                // This writer's marker row exists before any batch sets it, so a settle's FOR SHARE always has a row to wait on.
-                await Pg.ExecuteAsync(connection, "INSERT INTO write_markers (writer, token) VALUES ($1, $1) ON CONFLICT (writer) DO NOTHING",
-                    CancellationToken.None, _writer).ConfigureAwait(false);
-                await Pg.ExecuteAsync(connection, "DELETE FROM write_markers WHERE written_at < now() - interval '30 days'", // crashed replicas'
-                    CancellationToken.None).ConfigureAwait(false);
-                _markerCreated = true;
-            }
             await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.ReadCommitted).ConfigureAwait(false);
             _counters.Clear();
             var context = new PgBatch(connection, _counters, _channel);
@@ -224,36 +251,33 @@ internal sealed class PostgresWriter : IAsyncDisposable
                 }
                 catch (Exception error) when (!PostgresFaults.IsUnreachable(error) && !PostgresFaults.IsRetryable(error))
                 {
-                    return (Result.CommandFailed, i, error); // the transaction is rolled back when disposed
+                    return (Result.CommandFailed, i, error, token); // the transaction is rolled back when disposed
                 }
             }
-            if (!await FinishAsync(connection, context, token).ConfigureAwait(false))
-            {
-                _markerCreated = false; // removed as stale (a writer idle for weeks): created again, the batch runs again
-                return (Result.Race, -1, new InvalidOperationException("This replica's write marker was removed; the batch runs again."));
-            }
+            await FinishAsync(connection, context, token).ConfigureAwait(false);
             committing = true;
             await transaction.CommitAsync().ConfigureAwait(false);
-            return (Result.Committed, -1, null);
+            return (Result.Committed, -1, null, token);
         }
         catch (Exception error) when (committing && error is not OutOfMemoryException)
         {
-            return await SettleAsync(token, error).ConfigureAwait(false);
+            return (Result.Settle, -1, error, token);
         }
         catch (Exception error) when (PostgresFaults.IsRetryable(error))
         {
-            return (Result.Race, -1, error);
+            return (Result.Race, -1, error, token);
         }
         catch (Exception error) when (PostgresFaults.IsUnreachable(error))
         {
-            return (Result.NotCommitted, -1, error); // before COMMIT: the database rolls the transaction back
+            return (Result.NotCommitted, -1, error, token); // before COMMIT: the database rolls the transaction back
         }
     }
 
     /// <summary>
-    /// <c>COMMIT</c> failed or its answer was lost: reads this writer's marker over a new connection, once any transaction
-    /// still holding it has ended. The batch's token there means committed; anything else, not. Unknown only when the
-    /// database cannot be asked for several seconds.
+    /// <c>COMMIT</c> failed or its answer was lost: over a new connection, tries to insert the batch's marker itself (and
+    /// rolls that back). The unique index makes the insert wait while the batch's transaction is still running, then fail
+    /// if it committed or go through if it did not: committed or not, certainly, whatever else commits meanwhile. Unknown
+    /// only when the database cannot be asked for several seconds.
     /// </summary>
     private async Task<(Result, int, Exception?)> SettleAsync(Guid token, Exception error)
     {
@@ -262,17 +286,22 @@ internal sealed class PostgresWriter : IAsyncDisposable
             try
             {
                 await using var connection = await _data.OpenConnectionAsync().ConfigureAwait(false);
-                await using var read = Pg.Command(connection, "SELECT token FROM write_markers WHERE writer = $1 FOR SHARE", _writer);
-                read.CommandTimeout = SettleWaitSeconds; // a COMMIT still running on a live server ends well within this
-                var marked = await read.ExecuteScalarAsync().ConfigureAwait(false) as Guid?;
-                if (marked == token)
+                await using var transaction = await connection.BeginTransactionAsync().ConfigureAwait(false);
+                await using var probe = Pg.Command(connection, "INSERT INTO write_markers (token) VALUES ($1)", token);
+                probe.CommandTimeout = SettleWaitSeconds; // a COMMIT still running on a live server ends well within this
+                try
+                {
+                    await probe.ExecuteNonQueryAsync().ConfigureAwait(false);
+                }
+                catch (PostgresException committed) when (committed.SqlState == PostgresErrorCodes.UniqueViolation)
                 {
                     _logger.LogWarning("A COMMIT answered with an error ({Reason}) but the transaction committed: its writes are acknowledged", error.Message);
                     return (Result.Committed, -1, null);
                 }
+                await transaction.RollbackAsync().ConfigureAwait(false);
                 return (Result.NotCommitted, -1, error);
             }
-            catch (Exception probe) when (PostgresFaults.IsUnreachable(probe))
+            catch (Exception unreachable) when (PostgresFaults.IsUnreachable(unreachable))
             {
                 // not reachable yet
             }
@@ -285,13 +314,18 @@ internal sealed class PostgresWriter : IAsyncDisposable
     /// The batch's tail, one round trip: its marker; its counter changes, one statement in key order (so concurrent
     /// replicas never deadlock on them), counters that reach zero removed; its notifications (sent by the database at commit).
     /// </summary>
-    /// <returns>False when this writer's marker row is gone.</returns>
-    private async Task<bool> FinishAsync(NpgsqlConnection connection, PgBatch context, Guid token)
+    private async Task FinishAsync(NpgsqlConnection connection, PgBatch context, Guid token)
     {
         await using var statements = new NpgsqlBatch(connection)
         {
-            BatchCommands = { Pg.BatchCommand("UPDATE write_markers SET token = $2, written_at = now() WHERE writer = $1", _writer, token) },
+            BatchCommands = { Pg.BatchCommand("INSERT INTO write_markers (token) VALUES ($1)", token) },
         };
+        if (Environment.TickCount64 >= _nextMarkerSweep)
+        {
+            // Markers are needed only while a settle may ask about them (seconds): old ones go, once a minute.
+            statements.BatchCommands.Add(Pg.BatchCommand("DELETE FROM write_markers WHERE written_at < now() - interval '10 minutes'"));
+            _nextMarkerSweep = Environment.TickCount64 + 60_000;
+        }
         var changes = _counters.Changes.ToList();
         if (changes.Count > 0)
         {
@@ -310,7 +344,6 @@ internal sealed class PostgresWriter : IAsyncDisposable
         }
         await statements.ExecuteNonQueryAsync().ConfigureAwait(false);
         _counters.Clear();
-        return statements.BatchCommands[0].RecordsAffected == 1;
     }
 
     private interface IPgCommand

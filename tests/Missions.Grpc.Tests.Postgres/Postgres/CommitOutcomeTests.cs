@@ -42,12 +42,16 @@ public sealed class CommitOutcomeTests
         using var backend = Open(db, proxy);
 
         proxy.Arm(CommitCut.AfterCommit);
-        var created = await backend.Missions.CreateMissionAsync(Mission("answer lost"));
+        var cut = backend.Missions.CreateMissionAsync(Mission("answer lost"));
+        // Queued behind it: the writer commits these while the lost answer is being settled.
+        var others = Enumerable.Range(0, 8).Select(i => backend.Missions.CreateMissionAsync(Mission($"next {i}"))).ToList();
+        var created = await cut;
         await proxy.Cut.Task;
+        await Task.WhenAll(others);
 
         Assert.Equal("answer lost", (await backend.Missions.GetMissionAsync(Org, Guid.Parse(created.Id))).Name);
-        Assert.Equal(1, (await backend.Missions.ListMissionsAsync(Org, 0, 10)).TotalResults);
-        Assert.Equal(1, await StoredAsync(db));
+        Assert.Equal(9, (await backend.Missions.ListMissionsAsync(Org, 0, 10)).TotalResults);
+        Assert.Equal(9, await StoredAsync(db));
     }
 
     private static NewMission Mission(string name) => new(Org, name, null, null, null, "external", null);

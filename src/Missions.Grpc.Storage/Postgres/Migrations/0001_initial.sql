@@ -125,11 +125,12 @@ CREATE TABLE run_changes (
     FOREIGN KEY (organization, run_id) REFERENCES runs (organization, id) ON DELETE CASCADE
 );
 
--- One row per replica's writer: every write batch sets its token in the batch's own transaction. When a COMMIT's
--- answer is lost, the writer reads its row (FOR SHARE: after any transaction still holding it ends) and knows whether
--- the batch committed: unambiguous, unlike transaction ids, which a database restarted from its log can hand out again.
+-- One row per write batch, inserted in the batch's own transaction. When a COMMIT's answer is lost, the writer inserts
+-- the same token over another connection: the primary key makes that wait for the batch's transaction, then fail if it
+-- committed (unique violation) or succeed if not (then rolled back). Unambiguous, unlike transaction ids, which a
+-- database restarted from its log hands out again. Rows older than a few minutes are swept by the writers.
 CREATE TABLE write_markers (
-    writer     uuid        PRIMARY KEY,
-    token      uuid        NOT NULL,
+    token      uuid        PRIMARY KEY,
     written_at timestamptz NOT NULL DEFAULT now()
 );
+CREATE INDEX write_markers_age ON write_markers (written_at);
