@@ -108,9 +108,9 @@ internal static partial class LoadTable
         var restCreate = await Row("service", d => WrkAsync("service REST create", $"{service.RestUrl}/v2/ai/missions", createLua, connections, d));
         async Task<Figure> GrpcCreate(string name, int clients, int streams, TimeSpan d)
         {
-            var start = await TotalMissionsAsync(http, service.RestUrl);
+            var start = await SettledTotalMissionsAsync(http, service.RestUrl);
             var figure = await H2loadAsync(name, grpcCreateUrl, grpcCreate, TestKeys.KeyA, clients, d, streams: streams);
-            var added = await TotalMissionsAsync(http, service.RestUrl) - start;
+            var added = await SettledTotalMissionsAsync(http, service.RestUrl) - start;
             // h2load counts HTTP statuses (a gRPC error is a 200 too): storage is the check. Acknowledged but not stored
             // is a failure; stored but not acknowledged is allowed only for the calls in flight when h2load stopped.
             var lost = Math.Max(0, figure.Requests - added);
@@ -133,7 +133,7 @@ internal static partial class LoadTable
         if (errors.Count > 0)
         {
             var output = service.Output;
-            var first = output.IndexOf(errors[0], StringComparison.Ordinal);
+            var first = output.IndexOf(errors[0][..(errors[0].IndexOf(']', StringComparison.Ordinal) + 1)], StringComparison.Ordinal);
             Console.WriteLine(output.Substring(first, Math.Min(4000, output.Length - first)));
         }
 
@@ -326,7 +326,7 @@ internal static partial class LoadTable
     /// fewer than N requests are in flight (32 connections, 512 runs); running→running or paused→paused, where a phase
     /// restarts, answers 200 unchanged.
     /// </summary>
-    private static string TransitionLua(string folder, string mission, IReadOnlyList<string> runs)
+    private static string TransitionLua(string folder, string mission, IReadOnlyList<string> runs, string file = "transition.lua")
     {
         var lua = $$"""
             local runs = { {{string.Join(", ", runs.Select(r => $"\"{r}\""))}} }
@@ -339,7 +339,7 @@ internal static partial class LoadTable
               return wrk.format("PATCH", "/v2/ai/missions/{{mission}}/runs/" .. run, headers, '{"status":"' .. status .. '"}')
             end
             """;
-        var path = Path.Combine(folder, "transition.lua");
+        var path = Path.Combine(folder, file);
         File.WriteAllText(path, lua);
         return path;
     }
@@ -368,6 +368,25 @@ internal static partial class LoadTable
         return response.StatusCode == expected
             ? JsonNode.Parse(text)
             : throw new InvalidOperationException($"{method} {url}: {(int)response.StatusCode} {text}");
+    }
+
+    /// <summary>
+    /// The total once calls still in flight from a load generator that just stopped have committed (two reads 300 ms
+    /// apart agree): what a count before or after a measurement must be.
+    /// </summary>
+    private static async Task<long> SettledTotalMissionsAsync(HttpClient http, string restUrl)
+    {
+        var total = await TotalMissionsAsync(http, restUrl);
+        while (true)
+        {
+            await Task.Delay(300);
+            var again = await TotalMissionsAsync(http, restUrl);
+            if (again == total)
+            {
+                return total;
+            }
+            total = again;
+        }
     }
 
     private static async Task<long> TotalMissionsAsync(HttpClient http, string restUrl) =>

@@ -14,32 +14,41 @@ internal sealed class PostgresEventStore(PostgresBackend backend) : IEventStore
     public Task<LoggedEvent> LogEventAsync(string organization, Guid missionId, Guid runId, NewEvent newEvent, CancellationToken cancellationToken = default) =>
         backend.WriteAsync<LoggedEvent>(async (batch, ct) =>
         {
-            // Takes the run's next change number and holds the run until the commit (the event's place in the trail).
-            var seq = await Pg.FirstAsync(batch.Connection,
-                "UPDATE runs SET change_seq = change_seq + 1 WHERE organization = $1 AND id = $2 AND mission_id = $3 RETURNING change_seq",
-                r => (long?)r.GetInt64(0), ct, organization, runId, missionId).ConfigureAwait(false);
-            if (seq is not { } taken)
+            // One statement: takes the run's next change number (holding the run until the commit: the event's place in
+            // the trail) and inserts the event with it, unless its idempotency key is taken (the number is then unused:
+            // watchers read numbers in order, gaps included).
+            var stored = EventRules.Create(newEvent, backend.Ids.NewId().ToString(), runId.ToString(), 0, backend.Clock.Now());
+            var fingerprint = newEvent.IdempotencyKey is null ? null : EventRules.Fingerprint(newEvent);
+            var (taken, inserted) = await Pg.FirstAsync(batch.Connection,
+                """
+                WITH run AS (
+                    UPDATE runs SET change_seq = change_seq + 1 WHERE organization = $1 AND id = $2 AND mission_id = $12 RETURNING change_seq
+                ), inserted AS (
+                    INSERT INTO events (organization, run_id, seq, id, type, summary, occurred_at, step_id, agent_id, idempotency_key, payload_json, fingerprint)
+                    SELECT $1, $2, change_seq, $3, $4, $5, $6, $7, $8, $9, $10, $11 FROM run
+                    ON CONFLICT (organization, run_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+                    RETURNING seq
+                )
+                SELECT (SELECT change_seq FROM run), (SELECT seq FROM inserted)
+                """,
+                r => (Taken: r.IsDBNull(0) ? (long?)null : r.GetInt64(0), Inserted: !r.IsDBNull(1)), ct,
+                organization, runId, Guid.Parse(stored.Id), stored.Type, stored.Summary, stored.Timestamp, stored.StepId, stored.AgentId,
+                stored.IdempotencyKey, stored.PayloadJson, fingerprint, missionId).ConfigureAwait(false);
+            if (taken is not { } seq)
             {
                 return Outcome<LoggedEvent>.Fail(NotFound.RunOrMission(
                     await PostgresLookups.MissionExistsAsync(batch.Connection, organization, missionId, "", ct).ConfigureAwait(false)));
             }
-            var stored = EventRules.Create(newEvent, backend.Ids.NewId().ToString(), runId.ToString(), taken, backend.Clock.Now());
-            var fingerprint = newEvent.IdempotencyKey is null ? null : EventRules.Fingerprint(newEvent);
-            var inserted = await Pg.ExecuteAsync(batch.Connection,
-                "INSERT INTO events (organization, run_id, seq, id, type, summary, occurred_at, step_id, agent_id, idempotency_key, payload_json, fingerprint) " +
-                "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) " +
-                "ON CONFLICT (organization, run_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING",
-                ct, organization, runId, taken, Guid.Parse(stored.Id), stored.Type, stored.Summary, stored.Timestamp, stored.StepId, stored.AgentId,
-                stored.IdempotencyKey, stored.PayloadJson, fingerprint).ConfigureAwait(false);
-            if (inserted == 0)
+            if (!inserted)
             {
                 var earlier = await Pg.FirstAsync(batch.Connection,
                     $"SELECT {EventColumns} FROM events WHERE organization = $1 AND run_id = $2 AND idempotency_key = $3",
                     r => (Event: Event(r), Fingerprint: Fingerprint(r)), ct, organization, runId, newEvent.IdempotencyKey).ConfigureAwait(false);
                 return EventRules.Retry(earlier.Event, earlier.Fingerprint, newEvent);
             }
+            stored = stored with { Sequence = seq };
             batch.Count(+1, CounterKeys.Of(organization, stored));
-            batch.Notified(organization, runId.ToString(), taken, PostgresFeed.EventChange);
+            batch.Notified(organization, runId.ToString(), seq, PostgresFeed.EventChange);
             return new LoggedEvent(stored, Replayed: false);
         }, cancellationToken);
 

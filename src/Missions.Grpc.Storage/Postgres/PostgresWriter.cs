@@ -26,28 +26,19 @@ internal sealed class PgBatch(NpgsqlConnection connection, BatchCounters counter
     }
 
     /// <summary>
-    /// Takes the run's next change number (locking the run's row until the batch commits, so numbers follow commit order
-    /// across replicas) and tells watchers on every replica once the batch commits. Null when there is no such run.
+    /// Records a run or step change in the run's change log (what other replicas' watchers read back), under the run's
+    /// next change number, in one statement; watchers are told once the batch commits.
     /// </summary>
-    public async Task<long?> NextChangeAsync(string organization, Guid runId, string kind, CancellationToken cancellationToken)
-    {
-        var seq = await Pg.FirstAsync(connection,
-            "UPDATE runs SET change_seq = change_seq + 1 WHERE organization = $1 AND id = $2 RETURNING change_seq",
-            r => (long?)r.GetInt64(0), cancellationToken, organization, runId).ConfigureAwait(false);
-        if (seq is { } taken)
-        {
-            Notify(organization, runId.ToString(), taken, kind);
-        }
-        return seq;
-    }
-
-    /// <summary>Records a run or step change in the run's change log (what other replicas' watchers read back).</summary>
     public async Task RecordChangeAsync(string organization, Guid runId, string kind, string body, CancellationToken cancellationToken)
     {
-        var seq = await NextChangeAsync(organization, runId, kind, cancellationToken).ConfigureAwait(false)
+        var seq = await Pg.FirstAsync(connection,
+            """
+            WITH run AS (UPDATE runs SET change_seq = change_seq + 1 WHERE organization = $1 AND id = $2 RETURNING change_seq)
+            INSERT INTO run_changes (organization, run_id, seq, kind, body) SELECT $1, $2, change_seq, $3, $4 FROM run RETURNING seq
+            """,
+            r => (long?)r.GetInt64(0), cancellationToken, organization, runId, kind, body).ConfigureAwait(false)
             ?? throw new InvalidOperationException("The run of a change must exist and be locked by its command.");
-        await Pg.ExecuteAsync(connection, "INSERT INTO run_changes (organization, run_id, seq, kind, body) VALUES ($1, $2, $3, $4, $5)",
-            cancellationToken, organization, runId, seq, kind, body).ConfigureAwait(false);
+        Notify(organization, runId.ToString(), seq, kind);
     }
 
     /// <summary>Tells watchers, once the batch commits, about a change that took <paramref name="seq"/> (an event).</summary>

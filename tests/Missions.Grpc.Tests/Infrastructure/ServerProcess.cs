@@ -134,8 +134,10 @@ public sealed class ServerProcess : IAsyncDisposable
         return await WaitForExitAsync(timeout);
     }
 
-    /// <summary>Error-level lines the server logged ("fail:" / "crit:" in the simple console format).</summary>
-    /// <summary>Each error or critical log entry: its header line and the first line of its message.</summary>
+    /// <summary>
+    /// Each error-level entry the server logged ("fail:" / "crit:" in the simple console format): its header line and
+    /// the first line of its message.
+    /// </summary>
     public IReadOnlyList<string> ErrorLines()
     {
         var lines = Output.Split('\n');
