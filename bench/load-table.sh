@@ -5,16 +5,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-missing=()
-command -v wrk >/dev/null || missing+=(wrk)
-command -v h2load >/dev/null || missing+=(nghttp2-client)
-if ((${#missing[@]})); then
-  echo "== installing ${missing[*]} (apt-get)"
-  sudo=""
-  [[ $EUID -eq 0 ]] || sudo="sudo"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
+bench/install-tools.sh
 
 dotnet build -c Release bench/Missions.Grpc.Bench -v q -nologo
 dotnet bench/Missions.Grpc.Bench/bin/Release/net10.0/Missions.Grpc.Bench.dll table --results bench/RESULTS.md "$@"
