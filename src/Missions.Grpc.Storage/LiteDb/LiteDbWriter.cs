@@ -97,9 +97,9 @@ internal sealed class LiteDbWriter : IDisposable
             throw outage.Refusal();
         }
         var command = new WriteCommand<T>(work, afterCommit);
+        command.CancelWith(cancellationToken); // withdrawn if cancelled (a deadline) before the writer takes it
         await _queue.Writer.WriteAsync(command, cancellationToken).ConfigureAwait(false);
-        // Once queued the write goes ahead; cancellation only stops the caller from waiting for it.
-        return await command.Completion.WaitAsync(cancellationToken).ConfigureAwait(false);
+        return await command.Completion.ConfigureAwait(false);
     }
 
     /// <summary>How storage is doing, from what the writer last saw (no I/O).</summary>
@@ -141,7 +141,7 @@ internal sealed class LiteDbWriter : IDisposable
         {
             while (batch.Count < _maxBatch && reader.TryRead(out var command))
             {
-                if (command is not Wake)
+                if (command is not Wake && command.TryStart()) // a write its caller gave up on while queued is not run
                 {
                     batch.Add(command);
                 }
@@ -602,6 +602,7 @@ internal sealed class LiteDbWriter : IDisposable
 
     private interface IWriteCommand
     {
+        bool TryStart();
         void Run(LiteDatabase db);
         void AfterCommit();
         void Succeed();
@@ -612,6 +613,8 @@ internal sealed class LiteDbWriter : IDisposable
     private sealed class Wake : IWriteCommand
     {
         public static readonly Wake Instance = new();
+
+        public bool TryStart() => true;
 
         public void Run(LiteDatabase db)
         {
@@ -630,19 +633,16 @@ internal sealed class LiteDbWriter : IDisposable
         }
     }
 
-    private sealed class WriteCommand<T>(Func<LiteDatabase, T> work, Action<T>? afterCommit) : IWriteCommand
+    private sealed class WriteCommand<T>(Func<LiteDatabase, T> work, Action<T>? afterCommit) : QueuedWrite<T>, IWriteCommand
     {
-        private readonly TaskCompletionSource<T> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private T _result = default!;
-
-        public Task<T> Completion => _completion.Task;
 
         public void Run(LiteDatabase db) => _result = work(db);
 
         public void AfterCommit() => afterCommit?.Invoke(_result);
 
-        public void Succeed() => _completion.TrySetResult(_result);
+        public void Succeed() => Complete(_result);
 
-        public void Fail(Exception error) => _completion.TrySetException(error);
+        public void Fail(Exception error) => Complete(error);
     }
 }

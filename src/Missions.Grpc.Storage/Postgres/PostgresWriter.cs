@@ -90,11 +90,12 @@ internal sealed class PostgresWriter : IAsyncDisposable
     public async Task<T> ExecuteAsync<T>(Func<PgBatch, CancellationToken, Task<Outcome<T>>> work, CancellationToken cancellationToken)
     {
         var command = new PgCommand<T>(work);
+        command.CancelWith(cancellationToken); // withdrawn if cancelled (a deadline) before the writer takes it
         if (!_queue.Writer.TryWrite(command))
         {
             throw new ObjectDisposedException(nameof(PostgresWriter));
         }
-        return (await command.Completion.WaitAsync(cancellationToken).ConfigureAwait(false)).Unwrap();
+        return (await command.Completion.ConfigureAwait(false)).Unwrap();
     }
 
     public async ValueTask DisposeAsync()
@@ -116,7 +117,14 @@ internal sealed class PostgresWriter : IAsyncDisposable
         {
             while (batch.Count < _maxBatch && _queue.Reader.TryRead(out var command))
             {
-                batch.Add(command);
+                if (command.TryStart()) // a write its caller gave up on while queued is not run
+                {
+                    batch.Add(command);
+                }
+            }
+            if (batch.Count == 0)
+            {
+                continue;
             }
             try
             {
@@ -339,6 +347,8 @@ internal sealed class PostgresWriter : IAsyncDisposable
 
     private interface IPgCommand
     {
+        bool TryStart();
+
         Task RunAsync(PgBatch batch);
 
         void Succeed();
@@ -346,17 +356,14 @@ internal sealed class PostgresWriter : IAsyncDisposable
         void Fail(Exception error);
     }
 
-    private sealed class PgCommand<T>(Func<PgBatch, CancellationToken, Task<Outcome<T>>> work) : IPgCommand
+    private sealed class PgCommand<T>(Func<PgBatch, CancellationToken, Task<Outcome<T>>> work) : QueuedWrite<Outcome<T>>, IPgCommand
     {
-        private readonly TaskCompletionSource<Outcome<T>> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private Outcome<T> _result;
-
-        public Task<Outcome<T>> Completion => _completion.Task;
 
         public async Task RunAsync(PgBatch batch) => _result = await work(batch, CancellationToken.None).ConfigureAwait(false);
 
-        public void Succeed() => _completion.TrySetResult(_result);
+        public void Succeed() => Complete(_result);
 
-        public void Fail(Exception error) => _completion.TrySetException(error);
+        public void Fail(Exception error) => Complete(error);
     }
 }

@@ -23,6 +23,7 @@ public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : Interce
     {
         try
         {
+            ThrowIfPastDeadline(context);
             return await continuation(request, context);
         }
         catch (Exception error) when (error is not RpcException)
@@ -37,11 +38,26 @@ public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : Interce
     {
         try
         {
+            ThrowIfPastDeadline(context);
             await continuation(request, responseStream, context);
         }
         catch (Exception error) when (error is not RpcException)
         {
             throw ToRpcException(error, context);
+        }
+    }
+
+    private const string DeadlineDetail = "Deadline exceeded: the call was not carried out";
+
+    /// <summary>
+    /// A call whose deadline (<c>grpc-timeout</c>) has passed before its handler starts does nothing, including one shorter
+    /// than grpc-dotnet keeps (<see cref="GrpcTimeout"/>), which used to run and answer OK to a caller that had given up.
+    /// </summary>
+    private static void ThrowIfPastDeadline(ServerCallContext context)
+    {
+        if (context.Deadline <= DateTime.UtcNow || GrpcTimeout.ExpiredOnArrival(context.GetHttpContext().Request.Headers[GrpcTimeout.Header]))
+        {
+            throw new RpcException(new global::Grpc.Core.Status(StatusCode.DeadlineExceeded, DeadlineDetail));
         }
     }
 
@@ -103,6 +119,9 @@ public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : Interce
                 }.ToRpcException();
             case StorageUnavailableException unavailable:
                 return Unavailable(unavailable);
+            case OperationCanceledException when context.Deadline <= DateTime.UtcNow:
+                // The work still queued was withdrawn: nothing of this call was carried out.
+                return new RpcException(new global::Grpc.Core.Status(StatusCode.DeadlineExceeded, DeadlineDetail));
             case OperationCanceledException when context.CancellationToken.IsCancellationRequested:
                 return new RpcException(new global::Grpc.Core.Status(StatusCode.Cancelled, "The call was cancelled"));
             default:

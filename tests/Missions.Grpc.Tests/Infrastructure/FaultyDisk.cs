@@ -48,6 +48,12 @@ internal sealed class FaultyDisk : IStorageFileOpener
     /// <summary>Signalled when an open of the data file starts waiting on <see cref="HoldDataOpens"/>.</summary>
     public ManualResetEventSlim DataOpenHeld { get; } = new(false);
 
+    /// <summary>When set, every write to the log waits until it is signalled (the writer caught mid-commit).</summary>
+    public ManualResetEventSlim? HoldLogWrites { get; set; }
+
+    /// <summary>Signalled when a log write starts waiting on <see cref="HoldLogWrites"/>.</summary>
+    public ManualResetEventSlim LogWriteHeld { get; } = new(false);
+
     /// <summary>Shrinking a file fails with EIO.</summary>
     public bool FailTruncates { get; set; }
 
@@ -159,6 +165,11 @@ internal sealed class FaultyDisk : IStorageFileOpener
     {
         public override void Write(byte[] buffer, int offset, int count)
         {
+            if (role == LiteDbFileRole.Log && disk.HoldLogWrites is { } hold)
+            {
+                disk.LogWriteHeld.Set();
+                hold.Wait();
+            }
             var (written, error) = disk.Decide(role, path, inner.Length, inner.Position, count);
             if (written > 0)
             {
