@@ -15,7 +15,7 @@ public sealed class ApiKeyAuthenticator
     public ApiKeyAuthenticator(IOptions<AuthOptions> options)
     {
         _keys = options.Value.ApiKeys
-            .Select((k, i) => (SHA256.HashData(Encoding.UTF8.GetBytes(k.Key)), new ApiKeyIdentity(k.Organization, $"key-{i}")))
+            .Select((k, i) => (k.Digest()!, new ApiKeyIdentity(k.Organization, $"key-{i}"))) // validated at start: every entry has one
             .ToArray();
     }
 

@@ -5,15 +5,32 @@ public sealed class AuthOptions
 {
     public const string SectionName = "Auth";
 
-    /// <summary><c>Auth:ApiKeys:N:Key</c> and <c>Auth:ApiKeys:N:Organization</c>.</summary>
+    /// <summary><c>Auth:ApiKeys:N:Key</c> (or <c>:KeySha256</c>) and <c>Auth:ApiKeys:N:Organization</c>.</summary>
     public List<ApiKeyEntry> ApiKeys { get; set; } = [];
 }
 
 public sealed class ApiKeyEntry
 {
+    /// <summary>The key itself.</summary>
     public string Key { get; set; } = "";
 
+    /// <summary>
+    /// Instead of <see cref="Key"/>: the SHA-256 digest of the key's UTF-8 bytes, 64 hex digits
+    /// (<c>printf %s "$KEY" | sha256sum</c>), so that the key itself need not sit in configuration.
+    /// </summary>
+    public string KeySha256 { get; set; } = "";
+
     public string Organization { get; set; } = "";
+
+    /// <summary>The digest callers' keys are compared with; null when the entry holds neither form validly.</summary>
+    public byte[]? Digest()
+    {
+        if (!string.IsNullOrEmpty(KeySha256))
+        {
+            return KeySha256.Length == 64 && KeySha256.All(Uri.IsHexDigit) ? Convert.FromHexString(KeySha256) : null;
+        }
+        return string.IsNullOrWhiteSpace(Key) ? null : System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(Key));
+    }
 }
 
 /// <summary>Refuses to start without usable keys (the message says what to set); never prints a key.</summary>
@@ -33,9 +50,18 @@ public sealed class AuthOptionsValidator : Microsoft.Extensions.Options.IValidat
         var errors = new List<string>();
         for (var i = 0; i < options.ApiKeys.Count; i++)
         {
-            if (string.IsNullOrWhiteSpace(options.ApiKeys[i].Key))
+            var entry = options.ApiKeys[i];
+            if (!string.IsNullOrEmpty(entry.Key) && !string.IsNullOrEmpty(entry.KeySha256))
             {
-                errors.Add($"Auth:ApiKeys:{i}:Key is empty.");
+                errors.Add($"Auth:ApiKeys:{i} sets both Key and KeySha256: set one.");
+            }
+            else if (!string.IsNullOrEmpty(entry.KeySha256) && entry.Digest() is null)
+            {
+                errors.Add($"Auth:ApiKeys:{i}:KeySha256 must be 64 hex digits (the SHA-256 of the key: printf %s \"$KEY\" | sha256sum).");
+            }
+            else if (entry.Digest() is null)
+            {
+                errors.Add($"Auth:ApiKeys:{i}:Key is empty (set Key, or KeySha256).");
             }
             var organization = options.ApiKeys[i].Organization;
             if (string.IsNullOrWhiteSpace(organization))
@@ -48,7 +74,7 @@ public sealed class AuthOptionsValidator : Microsoft.Extensions.Options.IValidat
                 errors.Add($"Auth:ApiKeys:{i}:Organization must be at most {MaxOrganizationLength} characters, without control characters.");
             }
         }
-        if (options.ApiKeys.Where(k => !string.IsNullOrEmpty(k.Key)).GroupBy(k => k.Key).Any(g => g.Count() > 1))
+        if (options.ApiKeys.Select(k => k.Digest()).OfType<byte[]>().GroupBy(Convert.ToHexString).Any(g => g.Count() > 1))
         {
             errors.Add("The same key is configured more than once under Auth:ApiKeys.");
         }

@@ -13,7 +13,8 @@ public static class TestKeys
     [
         new("Auth:ApiKeys:0:Key", KeyA),
         new("Auth:ApiKeys:0:Organization", OrgA),
-        new("Auth:ApiKeys:1:Key", KeyB),
+        // Key B is configured by its digest (keys at rest): every test that calls as organization B proves that form.
+        new("Auth:ApiKeys:1:KeySha256", Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(KeyB)))),
         new("Auth:ApiKeys:1:Organization", OrgB),
     ];
 }
