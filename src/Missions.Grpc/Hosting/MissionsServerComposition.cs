@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Grpc.AspNetCore.Server;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
@@ -85,7 +86,17 @@ public static class MissionsServerComposition
         services.AddMissionsReflection();
         // gRPC health answers from the last published report (the check runs once a second, not once per call);
         // /healthz runs the check per request. The first report is published before the server listens.
-        services.AddGrpcHealthChecks(options => options.UseHealthChecksCache = true).AddCheck<StorageHealthCheck>("storage");
+        // grpc.health.v1: "" is the server (storage and readiness); each API service by its full name is readiness.
+        services.AddGrpcHealthChecks(options =>
+            {
+                options.UseHealthChecksCache = true;
+                foreach (var service in ApiFiles.SelectMany(f => f.Services))
+                {
+                    options.Services.Map(service.FullName, check => check.Tags.Contains(ReadinessHealthCheck.Tag));
+                }
+            })
+            .AddCheck<StorageHealthCheck>(StorageHealthCheck.Name, tags: [StorageHealthCheck.Name])
+            .AddCheck<ReadinessHealthCheck>(ReadinessHealthCheck.Tag, tags: [ReadinessHealthCheck.Tag]);
         services.Configure<HealthCheckPublisherOptions>(options =>
         {
             options.Delay = TimeSpan.Zero;
@@ -134,7 +145,15 @@ public static class MissionsServerComposition
         }
         app.MapGrpcReflectionService().AllowAnonymous();
         app.MapGrpcHealthChecksService().AllowAnonymous();
-        app.MapHealthChecks("/healthz").AllowAnonymous();
+        // /healthz: storage as it is (200 Healthy or Degraded, 503 Unhealthy); /healthz/live: the process answers;
+        // /healthz/ready: started, not draining, storage serving (for Kubernetes probes and load balancers).
+        app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = check => check.Tags.Contains(StorageHealthCheck.Name) }).AllowAnonymous();
+        app.MapHealthChecks("/healthz/live", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
+        app.MapHealthChecks("/healthz/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains(ReadinessHealthCheck.Tag) }).AllowAnonymous();
+        // Readiness changes at these two moments: published at once, not at the next period.
+        var lifetime = app.Services.GetRequiredService<IHostApplicationLifetime>();
+        lifetime.ApplicationStarted.Register(() => PublishHealth(app.Services));
+        lifetime.ApplicationStopping.Register(() => PublishHealth(app.Services));
         return app;
     }
 

@@ -10,6 +10,8 @@ namespace Missions.Grpc.Hosting;
 /// </summary>
 public sealed class StorageHealthCheck(IStorageHealth storage) : IHealthCheck
 {
+    public const string Name = "storage";
+
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         var report = storage.Check();
