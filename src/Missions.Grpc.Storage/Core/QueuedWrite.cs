@@ -1,10 +1,13 @@
+using System.Diagnostics;
+
 namespace Missions.Grpc.Storage;
 
 /// <summary>
 /// A write waiting in a writer's queue (both backends' group commit), which its caller may give up on — a deadline, a
 /// client gone — until the writer takes it: given up before it starts, it is never run and the caller's task is
 /// cancelled; once started, it runs to its outcome and the caller is told that outcome (a committed write is never
-/// reported as anything else, and never half done).
+/// reported as anything else, and never half done). Each write is a span (a child of its caller's) and is counted by
+/// operation and outcome (<see cref="StorageTelemetry"/>).
 /// </summary>
 internal abstract class QueuedWrite<T>
 {
@@ -13,8 +16,23 @@ internal abstract class QueuedWrite<T>
     private const int Abandoned = 2;
 
     private readonly TaskCompletionSource<T> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly string _operation;
+    private readonly Activity? _activity;
     private CancellationTokenRegistration _registration;
     private int _state;
+    private int _batch;
+
+    protected QueuedWrite(string operation)
+    {
+        _operation = StorageTelemetry.Operation(operation);
+        var caller = Activity.Current;
+        _activity = StorageTelemetry.Source.StartActivity("storage write " + _operation);
+        Activity.Current = caller; // the span ends on the writer's thread: it must not stay current in the caller's flow
+        StorageTelemetry.Queued(+1);
+    }
+
+    /// <summary>The size of the batch the writer is committing this write in (a tag on its span).</summary>
+    public void InBatchOf(int size) => _batch = size;
 
     /// <summary>What the caller awaits: the outcome, or cancelled when it gave up before the writer took the write.</summary>
     public Task<T> Completion => _completion.Task;
@@ -33,26 +51,60 @@ internal abstract class QueuedWrite<T>
     {
         var started = Interlocked.CompareExchange(ref _state, Started, Queued) == Queued;
         _registration.Unregister();
+        if (started)
+        {
+            StorageTelemetry.Queued(-1);
+        }
         return started;
     }
 
     protected void Complete(T result)
     {
         _registration.Unregister();
-        _completion.TrySetResult(result);
+        if (_completion.TrySetResult(result))
+        {
+            Finish("committed", null);
+        }
     }
 
     protected void Complete(Exception error)
     {
         _registration.Unregister();
-        _completion.TrySetException(error);
+        if (Interlocked.CompareExchange(ref _state, Started, Queued) == Queued)
+        {
+            StorageTelemetry.Queued(-1); // refused before a writer took it (an outage)
+        }
+        if (_completion.TrySetException(error))
+        {
+            Finish("failed", error);
+        }
+    }
+
+    private void Finish(string outcome, Exception? error)
+    {
+        StorageTelemetry.Writes.Add(1, new("operation", _operation), new("outcome", outcome));
+        if (_activity is { } activity)
+        {
+            if (_batch > 0)
+            {
+                activity.SetTag("missions.storage.batch_size", _batch);
+            }
+            activity.SetTag("missions.storage.outcome", outcome);
+            if (error is not null)
+            {
+                activity.SetStatus(ActivityStatusCode.Error, error.GetType().Name);
+            }
+            activity.Dispose();
+        }
     }
 
     private void Abandon(CancellationToken token)
     {
         if (Interlocked.CompareExchange(ref _state, Abandoned, Queued) == Queued)
         {
+            StorageTelemetry.Queued(-1);
             _completion.TrySetCanceled(token);
+            Finish("withdrawn", null);
         }
     }
 }

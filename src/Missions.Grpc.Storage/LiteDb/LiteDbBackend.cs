@@ -82,10 +82,15 @@ public sealed class LiteDbBackend : IStorageBackend, IStorageHealth
     }
 
     /// <summary>Runs a read on the open database (see <see cref="LiteDbConnection.Read{T}"/>), as a completed task.</summary>
-    internal Task<T> Read<T>(Func<LiteDbCollections, T> read) => Task.FromResult(Connection.Read(read));
+    internal Task<T> Read<T>(Func<LiteDbCollections, T> read, [System.Runtime.CompilerServices.CallerMemberName] string operation = "")
+    {
+        using var span = StorageTelemetry.StartRead(operation);
+        return Task.FromResult(Connection.Read(read));
+    }
 
     /// <summary>Runs <paramref name="command"/> in the writer's next batch and returns what it found (or throws its error).</summary>
-    internal async Task<T> WriteAsync<T>(Func<LiteDatabase, Outcome<T>> command, CancellationToken cancellationToken, Action<T>? afterCommit = null)
+    internal async Task<T> WriteAsync<T>(Func<LiteDatabase, Outcome<T>> command, CancellationToken cancellationToken, Action<T>? afterCommit = null,
+        [System.Runtime.CompilerServices.CallerMemberName] string operation = "")
     {
         var outcome = await Writer.ExecuteAsync(
             command,
@@ -96,7 +101,8 @@ public sealed class LiteDbBackend : IStorageBackend, IStorageHealth
                     afterCommit(done.Value!);
                 }
             },
-            cancellationToken).ConfigureAwait(false);
+            cancellationToken,
+            operation).ConfigureAwait(false);
         return outcome.Unwrap();
     }
 

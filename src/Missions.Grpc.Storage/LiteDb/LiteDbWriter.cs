@@ -89,14 +89,14 @@ internal sealed class LiteDbWriter : IDisposable
     /// (how committed changes are published to watchers in order). It must not block or throw. While writes
     /// fail, the task fails at once with <see cref="StorageUnavailableException"/>.
     /// </summary>
-    public async Task<T> ExecuteAsync<T>(Func<LiteDatabase, T> work, Action<T>? afterCommit, CancellationToken cancellationToken)
+    public async Task<T> ExecuteAsync<T>(Func<LiteDatabase, T> work, Action<T>? afterCommit, CancellationToken cancellationToken, string operation = "write")
     {
         if (_writes is { IsDue: false } outage)
         {
             outage.Refused(1);
             throw outage.Refusal();
         }
-        var command = new WriteCommand<T>(work, afterCommit);
+        var command = new WriteCommand<T>(work, afterCommit, operation);
         command.CancelWith(cancellationToken); // withdrawn if cancelled (a deadline) before the writer takes it
         await _queue.Writer.WriteAsync(command, cancellationToken).ConfigureAwait(false);
         return await command.Completion.ConfigureAwait(false);
@@ -227,10 +227,13 @@ internal sealed class LiteDbWriter : IDisposable
                 FailAll(batch, refusing.Refusal());
                 return;
             }
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
             var result = Commit(batch);
             switch (result.Kind)
             {
                 case BatchResultKind.Committed:
+                    StorageTelemetry.BatchSize.Record(batch.Count, Backend);
+                    StorageTelemetry.CommitDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds, Backend);
                     if (_writes is { } recovered)
                     {
                         _writes = null;
@@ -239,6 +242,7 @@ internal sealed class LiteDbWriter : IDisposable
                     }
                     foreach (var command in batch)
                     {
+                        command.InBatchOf(batch.Count);
                         Committed(command);
                     }
                     return;
@@ -600,9 +604,12 @@ internal sealed class LiteDbWriter : IDisposable
         public string Describe() => $"{StorageFaults.Describe(kind)} ({cause}) for {Elapsed.TotalSeconds:F0} s";
     }
 
+    private static readonly KeyValuePair<string, object?> Backend = new("backend", "litedb");
+
     private interface IWriteCommand
     {
         bool TryStart();
+        void InBatchOf(int size);
         void Run(LiteDatabase db);
         void AfterCommit();
         void Succeed();
@@ -615,6 +622,10 @@ internal sealed class LiteDbWriter : IDisposable
         public static readonly Wake Instance = new();
 
         public bool TryStart() => true;
+
+        public void InBatchOf(int size)
+        {
+        }
 
         public void Run(LiteDatabase db)
         {
@@ -633,7 +644,7 @@ internal sealed class LiteDbWriter : IDisposable
         }
     }
 
-    private sealed class WriteCommand<T>(Func<LiteDatabase, T> work, Action<T>? afterCommit) : QueuedWrite<T>, IWriteCommand
+    private sealed class WriteCommand<T>(Func<LiteDatabase, T> work, Action<T>? afterCommit, string operation) : QueuedWrite<T>(operation), IWriteCommand
     {
         private T _result = default!;
 

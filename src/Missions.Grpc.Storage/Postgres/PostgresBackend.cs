@@ -100,8 +100,10 @@ public sealed partial class PostgresBackend : IStorageBackend
     }
 
     /// <summary>Runs a read on a pooled connection; an unreachable database is a 503 (nothing to settle: reads change nothing).</summary>
-    internal async Task<T> ReadAsync<T>(Func<NpgsqlConnection, CancellationToken, Task<T>> read, CancellationToken cancellationToken)
+    internal async Task<T> ReadAsync<T>(Func<NpgsqlConnection, CancellationToken, Task<T>> read, CancellationToken cancellationToken,
+        [System.Runtime.CompilerServices.CallerMemberName] string operation = "")
     {
+        using var span = StorageTelemetry.StartRead(operation);
         try
         {
             await using var connection = await Data.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
@@ -115,8 +117,9 @@ public sealed partial class PostgresBackend : IStorageBackend
     }
 
     /// <summary>Runs <paramref name="command"/> in this replica's next write batch; returns what it found, or throws its error.</summary>
-    internal Task<T> WriteAsync<T>(Func<PgBatch, CancellationToken, Task<Outcome<T>>> command, CancellationToken cancellationToken) =>
-        Writer.ExecuteAsync(command, cancellationToken);
+    internal Task<T> WriteAsync<T>(Func<PgBatch, CancellationToken, Task<Outcome<T>>> command, CancellationToken cancellationToken,
+        [System.Runtime.CompilerServices.CallerMemberName] string operation = "") =>
+        Writer.ExecuteAsync(command, cancellationToken, operation);
 
     /// <summary>The notification channel: one per schema, so deployments sharing a database do not hear each other.</summary>
     private static string Channel(string? searchPath)

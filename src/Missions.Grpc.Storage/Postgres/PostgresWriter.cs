@@ -87,9 +87,9 @@ internal sealed class PostgresWriter : IAsyncDisposable
         _loop = Task.Run(RunAsync);
     }
 
-    public async Task<T> ExecuteAsync<T>(Func<PgBatch, CancellationToken, Task<Outcome<T>>> work, CancellationToken cancellationToken)
+    public async Task<T> ExecuteAsync<T>(Func<PgBatch, CancellationToken, Task<Outcome<T>>> work, CancellationToken cancellationToken, string operation = "write")
     {
-        var command = new PgCommand<T>(work);
+        var command = new PgCommand<T>(work, operation);
         command.CancelWith(cancellationToken); // withdrawn if cancelled (a deadline) before the writer takes it
         if (!_queue.Writer.TryWrite(command))
         {
@@ -146,13 +146,17 @@ internal sealed class PostgresWriter : IAsyncDisposable
     {
         for (var races = 0; batch.Count > 0;)
         {
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
             var (kind, failedIndex, error, token) = await TryCommitAsync(batch).ConfigureAwait(false);
             switch (kind)
             {
                 case Result.Committed:
                     _health.Succeeded();
+                    StorageTelemetry.BatchSize.Record(batch.Count, Backend);
+                    StorageTelemetry.CommitDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds, Backend);
                     foreach (var command in batch)
                     {
+                        command.InBatchOf(batch.Count);
                         command.Succeed();
                     }
                     return;
@@ -345,9 +349,13 @@ internal sealed class PostgresWriter : IAsyncDisposable
         _counters.Clear();
     }
 
+    private static readonly KeyValuePair<string, object?> Backend = new("backend", "postgres");
+
     private interface IPgCommand
     {
         bool TryStart();
+
+        void InBatchOf(int size);
 
         Task RunAsync(PgBatch batch);
 
@@ -356,7 +364,7 @@ internal sealed class PostgresWriter : IAsyncDisposable
         void Fail(Exception error);
     }
 
-    private sealed class PgCommand<T>(Func<PgBatch, CancellationToken, Task<Outcome<T>>> work) : QueuedWrite<Outcome<T>>, IPgCommand
+    private sealed class PgCommand<T>(Func<PgBatch, CancellationToken, Task<Outcome<T>>> work, string operation) : QueuedWrite<Outcome<T>>(operation), IPgCommand
     {
         private Outcome<T> _result;
 

@@ -28,6 +28,7 @@ public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : Interce
         }
         catch (Exception error) when (error is not RpcException)
         {
+            CountInvalid<TRequest>(error);
             throw ToRpcException(error, context);
         }
     }
@@ -43,7 +44,16 @@ public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : Interce
         }
         catch (Exception error) when (error is not RpcException)
         {
+            CountInvalid<TRequest>(error);
             throw ToRpcException(error, context);
+        }
+    }
+
+    private static void CountInvalid<TRequest>(Exception error)
+    {
+        if (error is RequestValidationException or InvalidReferenceException)
+        {
+            Telemetry.ApiTelemetry.Invalid(typeof(TRequest).Name);
         }
     }
 

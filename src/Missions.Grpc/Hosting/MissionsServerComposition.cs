@@ -13,6 +13,7 @@ using Missions.Grpc.Rest;
 using Missions.Grpc.Services;
 using Missions.Grpc.Storage;
 using Missions.Grpc.Validation;
+using Missions.Grpc.Telemetry;
 using Missions.Grpc.Watch;
 using Missions.Grpc.V1;
 using ProtoValidate;
@@ -38,6 +39,7 @@ public static class MissionsServerComposition
         services.AddOptions<ValidationOptions>().BindConfiguration(ValidationOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<WatchOptions>().BindConfiguration(WatchOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddMissionStorage(builder.Configuration);
+        builder.AddMissionsTelemetry();
         services.PostConfigure<StorageOptions>(o =>
             o.LiteDb.Path = Path.GetFullPath(o.LiteDb.Path, builder.Environment.ContentRootPath));
 
@@ -144,6 +146,7 @@ public static class MissionsServerComposition
             api.Map(app);
         }
         app.MapGrpcReflectionService().AllowAnonymous();
+        app.MapMissionsMetrics();
         app.MapGrpcHealthChecksService().AllowAnonymous();
         // /healthz: storage as it is (200 Healthy or Degraded, 503 Unhealthy); /healthz/live: the process answers;
         // /healthz/ready: started, not draining, storage serving (for Kubernetes probes and load balancers).

@@ -49,6 +49,7 @@ public sealed class KeyRateLimiter : IDisposable
         if (!lease.IsAcquired)
         {
             var seconds = RetryAfterSeconds(lease);
+            Telemetry.ApiTelemetry.RateLimited.Add(1, new KeyValuePair<string, object?>("face", "grpc"));
             throw new RpcException(
                 new Status(StatusCode.ResourceExhausted, Refusal(seconds)),
                 new Metadata { { "retry-after", seconds } });
@@ -59,6 +60,7 @@ public sealed class KeyRateLimiter : IDisposable
     public Task RejectRestAsync(HttpContext context, RateLimitLease lease)
     {
         var seconds = RetryAfterSeconds(lease);
+        Telemetry.ApiTelemetry.RateLimited.Add(1, new KeyValuePair<string, object?>("face", "rest"));
         context.Response.Headers.RetryAfter = seconds;
         return RestErrors.WriteDetailAsync(context.Response, StatusCodes.Status429TooManyRequests, Refusal(seconds));
     }

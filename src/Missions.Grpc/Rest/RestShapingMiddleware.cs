@@ -108,6 +108,7 @@ public sealed class RestShapingMiddleware(
             : [];
         if (violations.Any(v => v.Path.Count == 0 || v.Type == "json_invalid"))
         {
+            Telemetry.ApiTelemetry.Invalid(input.Name);
             await RestErrors.WriteValidationAsync(context.Response, violations, request.Locate); // the body as a whole: nothing else to say
             return;
         }
@@ -118,6 +119,7 @@ public sealed class RestShapingMiddleware(
         }
         if (violations.Count > 0)
         {
+            Telemetry.ApiTelemetry.Invalid(input.Name);
             await RestErrors.WriteValidationAsync(context.Response, RestRequest.Merge(violations, validator.Validate(message), input), request.Locate);
             return;
         }

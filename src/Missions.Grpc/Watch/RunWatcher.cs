@@ -33,6 +33,21 @@ public sealed class RunWatcher(IRunFeed feed, IEventStore events, IRunStore runs
         string organization, Guid missionId, Guid runId, string? afterEventId, Func<RunUpdate, Task> write, CancellationToken cancellationToken)
     {
         var limits = options.Value;
+        using var span = Telemetry.ApiTelemetry.Source.StartActivity("watch run");
+        Telemetry.ApiTelemetry.LiveWatches.Add(1);
+        try
+        {
+            await WatchCoreAsync(organization, missionId, runId, afterEventId, write, limits, cancellationToken);
+        }
+        finally
+        {
+            Telemetry.ApiTelemetry.LiveWatches.Add(-1);
+        }
+    }
+
+    private async Task WatchCoreAsync(
+        string organization, Guid missionId, Guid runId, string? afterEventId, Func<RunUpdate, Task> write, WatchOptions limits, CancellationToken cancellationToken)
+    {
         using var live = await feed.SubscribeAsync(organization, runId, limits.BufferSize, cancellationToken);
 
         var lastEvent = afterEventId;
@@ -75,6 +90,7 @@ public sealed class RunWatcher(IRunFeed feed, IEventStore events, IRunStore runs
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {
+                Telemetry.ApiTelemetry.WatchResumes.Add(1, new KeyValuePair<string, object?>("reason", "shutdown"));
                 await write(new RunUpdate { Resume = Resume(lastEvent, "The server is shutting down; watch again with after_event_id to continue") });
                 return;
             }
@@ -106,6 +122,7 @@ public sealed class RunWatcher(IRunFeed feed, IEventStore events, IRunStore runs
 
         if (live.Overflowed)
         {
+            Telemetry.ApiTelemetry.WatchResumes.Add(1, new KeyValuePair<string, object?>("reason", "behind"));
             await write(new RunUpdate
             {
                 Resume = Resume(lastEvent, $"The watcher fell more than {limits.BufferSize} updates behind; watch again with after_event_id to continue"),
