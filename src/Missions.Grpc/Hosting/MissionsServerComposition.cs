@@ -40,6 +40,8 @@ public static class MissionsServerComposition
         services.AddOptions<WatchOptions>().BindConfiguration(WatchOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddMissionStorage(builder.Configuration);
         builder.AddMissionsTelemetry();
+        // Log scopes carry the current trace and span ids (shown by the JSON console formatter with IncludeScopes).
+        builder.Logging.Configure(options => options.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
         services.PostConfigure<StorageOptions>(o =>
             o.LiteDb.Path = Path.GetFullPath(o.LiteDb.Path, builder.Environment.ContentRootPath));
 
@@ -122,6 +124,7 @@ public static class MissionsServerComposition
 
     public static WebApplication UseMissionsServer(this WebApplication app)
     {
+        app.UseMiddleware<FailedRequestLogging>();
         app.UseRouting();
         // REST-only middleware is not run for native gRPC calls (known after routing): grpc-dotnet answers its own
         // errors, and they have no use for status code pages or the OpenAPI document.
