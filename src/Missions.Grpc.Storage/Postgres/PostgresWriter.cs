@@ -5,15 +5,13 @@ using Npgsql;
 namespace Missions.Grpc.Storage.Postgres;
 
 /// <summary>What a write command works with: the batch's connection (in its transaction), its counters and its notifications.</summary>
-internal sealed class PgBatch(NpgsqlConnection connection, BatchCounters counters, string channel)
+internal sealed class PgBatch(NpgsqlConnection connection, BatchCounters counters)
 {
     private readonly List<string> _notices = [];
 
     public NpgsqlConnection Connection => connection;
 
     public IReadOnlyList<string> Notices => _notices;
-
-    public string Channel => channel;
 
     public void Count(int delta, params IEnumerable<string> keys) => counters.Add(delta, keys);
 
@@ -245,7 +243,7 @@ internal sealed class PostgresWriter : IAsyncDisposable
             await using var connection = await _data.OpenConnectionAsync().ConfigureAwait(false);
             await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.ReadCommitted).ConfigureAwait(false);
             _counters.Clear();
-            var context = new PgBatch(connection, _counters, _channel);
+            var context = new PgBatch(connection, _counters);
             for (var i = 0; i < batch.Count; i++)
             {
                 try

@@ -94,6 +94,26 @@ public sealed class TelemetryTests
         Assert.DoesNotMatch(new Regex("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"), series);
     }
 
+    [Fact]
+    public async Task Metrics_can_be_turned_off_or_served_only_on_their_own_port()
+    {
+        using (var off = new MissionsApp(settings: new Dictionary<string, string?> { ["Telemetry:MetricsEnabled"] = "false" }))
+        {
+            using var response = await off.Rest(key: null).GetAsync("/metrics");
+            Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        }
+        using var moved = new MissionsApp(settings: new Dictionary<string, string?> { ["Telemetry:MetricsPort"] = "9464" });
+        using (var api = await moved.Rest(key: null).GetAsync("/metrics"))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, api.StatusCode); // not on the API's endpoint
+        }
+        using var own = new HttpRequestMessage(HttpMethod.Get, "/metrics");
+        own.Headers.Host = "localhost:9464";
+        using var scraped = await moved.Rest(key: null).SendAsync(own);
+        Assert.Equal(HttpStatusCode.OK, scraped.StatusCode);
+        Assert.Contains("# TYPE", await scraped.Content.ReadAsStringAsync());
+    }
+
     private static async Task<List<Activity>> WaitForAsync(List<Activity> spans, Func<Activity, bool> match, int count)
     {
         var deadline = DateTime.UtcNow.AddSeconds(10);
