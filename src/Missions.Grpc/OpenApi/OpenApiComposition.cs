@@ -23,7 +23,9 @@ public static class OpenApiComposition
                 Title = "Telnyx AI Missions API (Missions.Grpc)",
                 Version = "2.0.0",
                 Description = "Missions, runs, plans, events, agent links and attachments, served from one gRPC contract " +
-                              "(package missions.v1) through JSON transcoding. Generated from the proto.",
+                              "(package missions.v1) through JSON transcoding. Generated from the proto: each operation's " +
+                              "description names its gRPC method, and every operation is also served over native gRPC.",
+                License = new OpenApiLicense { Name = "MIT", Url = new Uri("https://opensource.org/licenses/MIT") },
             });
             var comments = Path.Combine(AppContext.BaseDirectory, "Missions.Grpc.Contracts.xml");
             if (File.Exists(comments))
@@ -40,17 +42,22 @@ public static class OpenApiComposition
             {
                 [new OpenApiSecurityScheme { Reference = new OpenApiReference { Type = ReferenceType.SecurityScheme, Id = BearerScheme } }] = [],
             });
+            options.TagActionsBy(RestTagsDocumentFilter.TagOf);
             options.CustomSchemaIds(SchemaId);
             options.SchemaFilter<ProtoSchemaFilter>();
             options.OperationFilter<RestOperationFilter>();
             options.DocumentFilter<ValidationErrorDocumentFilter>();
+            options.DocumentFilter<RestTagsDocumentFilter>();
+            options.DocumentFilter<UnusedSchemasDocumentFilter>();
         });
         return services;
     }
 
     public static IApplicationBuilder UseMissionsOpenApi(this IApplicationBuilder app)
     {
-        app.UseSwagger();
+        // The server is the one answering: its scheme, host and path base as the caller reached it.
+        app.UseSwagger(options => options.PreSerializeFilters.Add((document, request) =>
+            document.Servers = [new OpenApiServer { Url = $"{request.Scheme}://{request.Host.Value}{request.PathBase}", Description = "This server" }]));
         app.UseSwaggerUI(options => options.SwaggerEndpoint(DocumentPath, "Missions API v1"));
         return app;
     }

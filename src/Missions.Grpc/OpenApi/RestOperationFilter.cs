@@ -22,6 +22,7 @@ public sealed class RestOperationFilter : IOperationFilter
         }
         var method = RestMethod.For(metadata.MethodDescriptor, metadata.HttpRule);
         operation.OperationId = metadata.MethodDescriptor.Service.Name + "_" + metadata.MethodDescriptor.Name;
+        Describe(operation, metadata.MethodDescriptor);
 
         if (method.SuccessStatus != StatusCodes.Status200OK && operation.Responses.Remove("200", out var success))
         {
@@ -98,6 +99,19 @@ public sealed class RestOperationFilter : IOperationFilter
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// The proto comment ("Create mission: stores a new mission …") becomes a short summary (its first sentence or
+    /// clause) and the description (the whole comment), which ends with the gRPC method behind the operation.
+    /// </summary>
+    private static void Describe(OpenApiOperation operation, Google.Protobuf.Reflection.MethodDescriptor method)
+    {
+        var comment = (operation.Summary ?? operation.Description ?? "").Trim();
+        var end = new[] { comment.IndexOf(": ", StringComparison.Ordinal), comment.IndexOf(". ", StringComparison.Ordinal), comment.IndexOf('\n', StringComparison.Ordinal) }
+            .Where(index => index > 0).DefaultIfEmpty(comment.Length).Min();
+        operation.Summary = end > 0 ? comment[..end].TrimEnd('.') : method.Name;
+        operation.Description = (comment.Length > 0 ? comment + "\n\n" : "") + $"gRPC: `{method.Service.FullName}/{method.Name}`.";
     }
 
     /// <summary>The rule of the field at a dotted JSON path (<c>page.size</c>), or null.</summary>

@@ -109,6 +109,36 @@ public sealed class OpenApiContractTests(ITestOutputHelper output) : AppTest
         Assert.Equal("text/html", response.Content.Headers.ContentType!.MediaType);
     }
 
+    [Fact]
+    public async Task The_document_names_its_server_license_and_rest_tags_and_each_operation_its_grpc_method()
+    {
+        var (_, served, _) = await App.Rest(key: null).SendAsync(HttpMethod.Get, "/swagger/v1/swagger.json");
+
+        // The server is where the document was fetched from (the test host answers as http://localhost).
+        Assert.Equal("http://localhost", (string?)served!["servers"]![0]!["url"]);
+        Assert.Equal("MIT", (string?)served["info"]!["license"]!["name"]);
+        Assert.Equal(["Missions", "Runs", "Plans", "Events", "Agents", "Attachments"], served["tags"]!.AsArray().Select(t => (string)t!["name"]!));
+        Assert.Contains("gRPC: `missions.v1.MissionRunsService`", (string?)served["tags"]![1]!["description"]);
+        Assert.Contains("gRPC: `missions.v1.RunWatchService`", (string?)served["tags"]![1]!["description"]);
+
+        var operations = served["paths"]!.AsObject().SelectMany(p => p.Value!.AsObject().Select(m => m.Value!)).ToList();
+        Assert.Equal(42, operations.Count); // the spec's 41 and the watch stream
+        Assert.All(operations, operation =>
+        {
+            var tag = (string)operation["tags"]![0]!;
+            Assert.Contains(tag, new[] { "Missions", "Runs", "Plans", "Events", "Agents", "Attachments" });
+            Assert.Matches(@"\n\ngRPC: `missions\.v1\.\w+Service/\w+`\.$", (string?)operation["description"]);
+            Assert.DoesNotContain("\n", (string?)operation["summary"]);
+        });
+        var create = served["paths"]!["/v2/ai/missions"]!["post"]!;
+        Assert.Equal("Create mission", (string?)create["summary"]);
+        Assert.EndsWith("gRPC: `missions.v1.MissionsService/CreateMission`.", (string?)create["description"]);
+        Assert.Equal("Attachments", (string?)served["paths"]!["/v2/ai/missions/{mission_id}/tools"]!["get"]!["tags"]![0]);
+        // Every component schema is used (the 204s' google.protobuf.Empty is not listed).
+        var document = served.ToJsonString();
+        Assert.All(served["components"]!["schemas"]!.AsObject(), schema => Assert.Contains($"\"#/components/schemas/{schema.Key}\"", document));
+    }
+
     private static void CompareOperation(string name, Document spec, Document served, List<string> differences)
     {
         var specSuccess = spec.Node["responses"]!.AsObject().Select(r => r.Key).Where(k => k != "422").ToList();
