@@ -18,7 +18,7 @@ public static class RunStatus
 }
 
 /// <summary>
-/// The run state machine (DESIGN.md → Decisions → Run lifecycle), the one place its rules live. PATCH,
+/// The run state machine (docs/api.md → Run lifecycle), the one place its rules live. PATCH,
 /// cancel, pause and resume each describe what they ask for as a <see cref="RunTransition"/>; the store
 /// evaluates it against the stored status inside the same atomic write that applies it.
 /// </summary>

@@ -27,7 +27,7 @@ public sealed record NewStep(string StepId, string Description, int Sequence, st
 /// <summary>A change to a step: each non-null field replaces the stored value.</summary>
 public sealed record StepChange(string? Status = null, string? MetadataJson = null);
 
-/// <summary>The spec's StepStatus values and the stamping rules of DESIGN.md → Plan.</summary>
+/// <summary>The spec's StepStatus values and the stamping rules of docs/api.md → Plan.</summary>
 public static class StepStatus
 {
     public const string Pending = "pending";

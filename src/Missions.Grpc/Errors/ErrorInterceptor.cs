@@ -9,7 +9,7 @@ using Missions.Grpc.Validation;
 namespace Missions.Grpc.Errors;
 
 /// <summary>
-/// Turns what handlers throw into gRPC statuses (DESIGN.md → Errors). The REST face reads the same
+/// Turns what handlers throw into gRPC statuses (docs/api.md → Errors). The REST face reads the same
 /// statuses back through <see cref="RestShapingMiddleware"/>, so this is the one place errors are mapped.
 /// Unexpected exceptions are logged and answered INTERNAL with no internals.
 /// </summary>

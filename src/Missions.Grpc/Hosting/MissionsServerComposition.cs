@@ -20,7 +20,7 @@ using ProtoValidate;
 
 namespace Missions.Grpc.Hosting;
 
-/// <summary>How the server is put together: services, then the request pipeline (DESIGN.md → Request path).</summary>
+/// <summary>How the server is put together: services, then the request pipeline (docs/architecture.md → A request).</summary>
 public static class MissionsServerComposition
 {
     /// <summary>The proto files of the public API: every service in them is served and validated.</summary>

@@ -6,7 +6,7 @@ using Missions.Grpc.Validation;
 namespace Missions.Grpc.Rest;
 
 /// <summary>
-/// REST error responses, one table for every endpoint (DESIGN.md → Errors): gRPC status code to HTTP
+/// REST error responses, one table for every endpoint (docs/api.md → Errors): gRPC status code to HTTP
 /// status, and the FastAPI bodies <c>{"detail": "..."}</c> and <c>{"detail": [ValidationError]}</c>.
 /// </summary>
 public static class RestErrors

@@ -10,7 +10,7 @@ namespace Missions.Grpc.Tests.Contract;
 /// The served OpenAPI document (generated from the proto) against Telnyx's spec (tests/contract, a copy of
 /// ../shared/spec/missions.openapi.yaml), operation by operation: method and path, success status, the 422,
 /// path and query parameters, request and response property names, required sets, enum values and formats.
-/// Any difference fails with a readable list. Differences DESIGN.md decides on are allowed by name below.
+/// Any difference fails with a readable list. Differences docs/api.md decides on are allowed by name below.
 /// </summary>
 public sealed class OpenApiContractTests(ITestOutputHelper output) : AppTest
 {
@@ -20,7 +20,7 @@ public sealed class OpenApiContractTests(ITestOutputHelper output) : AppTest
     private static readonly Dictionary<(string Operation, string Where), string> Allowed = new()
     {
         [("GET /v2/ai/missions/{mission_id}", "response.data.properties")] =
-            "DESIGN.md: mission GET adds tools, knowledge_bases and mcp_servers (the spec's description promises them)",
+            "docs/api.md: mission GET adds tools, knowledge_bases and mcp_servers (the spec's description promises them)",
     };
 
     [Fact]

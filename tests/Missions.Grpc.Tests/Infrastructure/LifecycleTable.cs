@@ -1,7 +1,7 @@
 namespace Missions.Grpc.Tests.Infrastructure;
 
 /// <summary>
-/// DESIGN.md → Run lifecycle, written out pair by pair for the tests (not derived from the code under
+/// docs/api.md → Run lifecycle, written out pair by pair for the tests (not derived from the code under
 /// test): the unit tests of the state machine and the REST tests of every transition share it.
 /// </summary>
 public static class LifecycleTable

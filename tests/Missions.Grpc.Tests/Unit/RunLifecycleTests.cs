@@ -4,7 +4,7 @@ using Missions.Grpc.Tests.Infrastructure;
 namespace Missions.Grpc.Tests.Unit;
 
 /// <summary>
-/// The run state machine against the lifecycle of DESIGN.md as <see cref="LifecycleTable"/> writes it out:
+/// The run state machine against the lifecycle of docs/api.md as <see cref="LifecycleTable"/> writes it out:
 /// every status update and every verb from every status.
 /// </summary>
 public sealed class RunLifecycleTests
