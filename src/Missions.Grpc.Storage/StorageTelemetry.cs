@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 
@@ -34,9 +35,20 @@ public static class StorageTelemetry
 
     internal static void Queued(int delta) => Interlocked.Add(ref _queued, delta);
 
-    /// <summary>A span for a read by <paramref name="operation"/> (a store method), or null when nobody listens.</summary>
-    internal static Activity? StartRead(string operation) => Source.StartActivity("storage read " + Operation(operation));
+    private static readonly ConcurrentDictionary<string, OperationNames> Names = new(StringComparer.Ordinal);
 
-    /// <summary>A store method's name as an operation: <c>CreateMissionAsync</c> → <c>CreateMission</c>.</summary>
-    internal static string Operation(string member) => member.EndsWith("Async", StringComparison.Ordinal) ? member[..^5] : member;
+    /// <summary>A span for a read by <paramref name="member"/> (a store method), or null when nobody listens.</summary>
+    internal static Activity? StartRead(string member) => Source.StartActivity(NamesOf(member).ReadSpan);
+
+    /// <summary>
+    /// A store method's names, made once per method (no allocation per command, listened to or not): the operation
+    /// (<c>CreateMissionAsync</c> → <c>CreateMission</c>) and its span names.
+    /// </summary>
+    internal static OperationNames NamesOf(string member) => Names.GetOrAdd(member, static member =>
+    {
+        var operation = member.EndsWith("Async", StringComparison.Ordinal) ? member[..^5] : member;
+        return new OperationNames(operation, "storage read " + operation, "storage write " + operation);
+    });
+
+    internal sealed record OperationNames(string Operation, string ReadSpan, string WriteSpan);
 }

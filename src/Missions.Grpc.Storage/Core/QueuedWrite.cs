@@ -7,7 +7,8 @@ namespace Missions.Grpc.Storage;
 /// client gone — until the writer takes it: given up before it starts, it is never run and the caller's task is
 /// cancelled; once started, it runs to its outcome and the caller is told that outcome (a committed write is never
 /// reported as anything else, and never half done). Each write is a span (a child of its caller's) and is counted by
-/// operation and outcome (<see cref="StorageTelemetry"/>).
+/// operation and outcome (<see cref="StorageTelemetry"/>): both are closed by the caller when it resumes
+/// (<see cref="OutcomeAsync"/>), never on the writer's thread, which every write waits on.
 /// </summary>
 internal abstract class QueuedWrite<T>
 {
@@ -16,7 +17,7 @@ internal abstract class QueuedWrite<T>
     private const int Abandoned = 2;
 
     private readonly TaskCompletionSource<T> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly string _operation;
+    private readonly StorageTelemetry.OperationNames _names;
     private readonly Activity? _activity;
     private CancellationTokenRegistration _registration;
     private int _state;
@@ -24,9 +25,9 @@ internal abstract class QueuedWrite<T>
 
     protected QueuedWrite(string operation)
     {
-        _operation = StorageTelemetry.Operation(operation);
+        _names = StorageTelemetry.NamesOf(operation);
         var caller = Activity.Current;
-        _activity = StorageTelemetry.Source.StartActivity("storage write " + _operation);
+        _activity = StorageTelemetry.Source.StartActivity(_names.WriteSpan);
         Activity.Current = caller; // the span ends on the writer's thread: it must not stay current in the caller's flow
         StorageTelemetry.Queued(+1);
     }
@@ -34,8 +35,21 @@ internal abstract class QueuedWrite<T>
     /// <summary>The size of the batch the writer is committing this write in (a tag on its span).</summary>
     public void InBatchOf(int size) => _batch = size;
 
-    /// <summary>What the caller awaits: the outcome, or cancelled when it gave up before the writer took the write.</summary>
-    public Task<T> Completion => _completion.Task;
+    /// <summary>
+    /// What the caller awaits: the outcome, or cancelled when it gave up before the writer took the write. Ends the
+    /// write's span and counts it, on the caller's side.
+    /// </summary>
+    public async Task<T> OutcomeAsync()
+    {
+        try
+        {
+            return await _completion.Task.ConfigureAwait(false);
+        }
+        finally
+        {
+            Finish();
+        }
+    }
 
     /// <summary>Lets <paramref name="cancellationToken"/> withdraw the write while it is still queued (call before queueing it).</summary>
     public void CancelWith(CancellationToken cancellationToken)
@@ -61,10 +75,7 @@ internal abstract class QueuedWrite<T>
     protected void Complete(T result)
     {
         _registration.Unregister();
-        if (_completion.TrySetResult(result))
-        {
-            Finish("committed", null);
-        }
+        _completion.TrySetResult(result);
     }
 
     protected void Complete(Exception error)
@@ -74,15 +85,14 @@ internal abstract class QueuedWrite<T>
         {
             StorageTelemetry.Queued(-1); // refused before a writer took it (an outage)
         }
-        if (_completion.TrySetException(error))
-        {
-            Finish("failed", error);
-        }
+        _completion.TrySetException(error);
     }
 
-    private void Finish(string outcome, Exception? error)
+    private void Finish()
     {
-        StorageTelemetry.Writes.Add(1, new("operation", _operation), new("outcome", outcome));
+        var task = _completion.Task;
+        var outcome = task.IsCompletedSuccessfully ? "committed" : task.IsCanceled ? "withdrawn" : "failed";
+        StorageTelemetry.Writes.Add(1, new("operation", _names.Operation), new("outcome", outcome));
         if (_activity is { } activity)
         {
             if (_batch > 0)
@@ -90,9 +100,9 @@ internal abstract class QueuedWrite<T>
                 activity.SetTag("missions.storage.batch_size", _batch);
             }
             activity.SetTag("missions.storage.outcome", outcome);
-            if (error is not null)
+            if (task.IsFaulted)
             {
-                activity.SetStatus(ActivityStatusCode.Error, error.GetType().Name);
+                activity.SetStatus(ActivityStatusCode.Error, task.Exception.InnerException?.GetType().Name);
             }
             activity.Dispose();
         }
@@ -104,7 +114,6 @@ internal abstract class QueuedWrite<T>
         {
             StorageTelemetry.Queued(-1);
             _completion.TrySetCanceled(token);
-            Finish("withdrawn", null);
         }
     }
 }

@@ -98,8 +98,9 @@ internal sealed class LiteDbWriter : IDisposable
         }
         var command = new WriteCommand<T>(work, afterCommit, operation);
         command.CancelWith(cancellationToken); // withdrawn if cancelled (a deadline) before the writer takes it
+        var outcome = command.OutcomeAsync(); // observed from here: a caller cancelled while the queue is full is withdrawn too
         await _queue.Writer.WriteAsync(command, cancellationToken).ConfigureAwait(false);
-        return await command.Completion.ConfigureAwait(false);
+        return await outcome.ConfigureAwait(false);
     }
 
     /// <summary>How storage is doing, from what the writer last saw (no I/O).</summary>

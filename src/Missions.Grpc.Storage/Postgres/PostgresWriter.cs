@@ -93,7 +93,7 @@ internal sealed class PostgresWriter : IAsyncDisposable
         {
             throw new ObjectDisposedException(nameof(PostgresWriter));
         }
-        return (await command.Completion.ConfigureAwait(false)).Unwrap();
+        return (await command.OutcomeAsync().ConfigureAwait(false)).Unwrap();
     }
 
     public async ValueTask DisposeAsync()

@@ -32,10 +32,13 @@ public static class MissionsTelemetry
         }
         telemetry.WithMetrics(metrics =>
         {
+            // The framework's HTTP server metrics (rate, duration, status by route or RPC) and Kestrel's connections: the
+            // two ASP.NET Core meters operators chart. Not AddAspNetCoreInstrumentation(), which on .NET 8+ adds every
+            // ASP.NET Core meter (routing, authentication, authorization, …: each recording per request).
             metrics
-                .AddAspNetCoreInstrumentation()
+                .AddMeter("Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel")
                 .AddRuntimeInstrumentation()
-                .AddMeter(StorageTelemetry.Name, ApiTelemetry.Name, "Microsoft.AspNetCore.Server.Kestrel");
+                .AddMeter(StorageTelemetry.Name, ApiTelemetry.Name);
             if (settings.MetricsEnabled)
             {
                 metrics.AddPrometheusExporter();
