@@ -10,12 +10,14 @@ try
     builder.AddMissionsServer();
 
     var app = builder.Build();
+    ListenAddresses.ThrowIfInUse(app.Configuration);
     app.OpenMissionStorage();
     app.UseMissionsServer();
     app.Run();
     return 0;
 }
-catch (Exception error) when (error is OptionsValidationException or StorageStartException or IncompatibleFrameworkException)
+catch (Exception error) when (error is OptionsValidationException or StorageStartException or IncompatibleFrameworkException
+                                   or EndpointInUseException or IOException { InnerException: Microsoft.AspNetCore.Connections.AddressInUseException })
 {
     // Configuration, storage and dependency problems the operator must fix: say what, without a stack trace.
     Console.Error.WriteLine($"Missions.Grpc cannot start: {error.Message}");

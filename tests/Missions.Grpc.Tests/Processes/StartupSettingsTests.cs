@@ -23,4 +23,22 @@ public sealed class StartupSettingsTests
         Assert.Contains(named, line);
         Assert.DoesNotContain("   at ", server.Output); // no stack trace
     }
+
+    [Fact]
+    public async Task A_listen_address_in_use_stops_the_start_in_one_line_naming_the_endpoint()
+    {
+        using var db = new TempDatabase();
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        var url = $"http://127.0.0.1:{((System.Net.IPEndPoint)taken.LocalEndpoint).Port}";
+        await using var server = await ServerProcess.StartAsync(db.Path, waitUntilHealthy: false,
+            settings: new Dictionary<string, string> { ["Kestrel:Endpoints:Grpc:Url"] = url });
+
+        Assert.Equal(1, await server.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        var line = Assert.Single(server.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+            l => l.StartsWith("Missions.Grpc cannot start:", StringComparison.Ordinal));
+        Assert.Contains($"{url} (Kestrel:Endpoints:Grpc:Url) is in use by another process", line);
+        Assert.DoesNotContain("   at ", server.Output); // no stack trace
+        Assert.DoesNotContain("fail:", server.Output);
+    }
 }
