@@ -10,7 +10,7 @@ try
     builder.AddMissionsServer();
 
     var app = builder.Build();
-    ListenAddresses.ThrowIfInUse(app.Configuration);
+    ListenAddresses.ThrowIfInUse(app);
     app.OpenMissionStorage();
     app.UseMissionsServer();
     app.Run();

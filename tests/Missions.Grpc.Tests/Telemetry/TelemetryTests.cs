@@ -49,6 +49,28 @@ public sealed class TelemetryTests
     }
 
     [Fact]
+    public async Task Sampling_follows_the_standard_variables_and_a_callers_sampled_trace_is_kept()
+    {
+        var spans = new List<Activity>();
+        using var app = new MissionsApp(
+            settings: new Dictionary<string, string?> { ["Telemetry:TracingEnabled"] = "true", ["OTEL_TRACES_SAMPLER"] = "parentbased_always_off" },
+            services: s => s.ConfigureOpenTelemetryTracerProvider(t => t.AddInMemoryExporter(spans)));
+
+        var root = app.Rest();
+        var (status, _, _) = await root.SendAsync(HttpMethod.Post, RestCalls.Missions, """{"name":"not sampled"}""");
+        Assert.Equal(HttpStatusCode.Created, status);
+        var traced = app.Rest();
+        traced.DefaultRequestHeaders.Add("traceparent", $"00-{TraceId}-{ParentSpanId}-01");
+        (status, _, _) = await traced.SendAsync(HttpMethod.Post, RestCalls.Missions, """{"name":"sampled by its caller"}""");
+        Assert.Equal(HttpStatusCode.Created, status);
+
+        var server = Assert.Single(await WaitForAsync(spans, s => s.Kind == ActivityKind.Server, 1));
+        Assert.Equal(TraceId, server.TraceId.ToHexString());
+        await Task.Delay(200); // a root span, had it been sampled, would have ended before the second call
+        Assert.All(spans, span => Assert.Equal(TraceId, span.TraceId.ToHexString()));
+    }
+
+    [Fact]
     public async Task Metrics_are_scraped_without_a_key_and_no_label_holds_an_id_a_key_or_an_organization()
     {
         using var app = new MissionsApp(settings: new Dictionary<string, string?> { ["RateLimiting:Enabled"] = "true", ["RateLimiting:TokenLimit"] = "8", ["RateLimiting:TokensPerPeriod"] = "1", ["RateLimiting:ReplenishmentSeconds"] = "60" });
