@@ -14,6 +14,7 @@ using Missions.Grpc.Services;
 using Missions.Grpc.Storage;
 using Missions.Grpc.Validation;
 using Missions.Grpc.Telemetry;
+using Missions.Grpc.Tls;
 using Missions.Grpc.Watch;
 using Missions.Grpc.V1;
 using ProtoValidate;
@@ -40,6 +41,7 @@ public static class MissionsServerComposition
         services.AddOptions<WatchOptions>().BindConfiguration(WatchOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddMissionStorage(builder.Configuration);
         builder.AddMissionsTelemetry();
+        builder.AddMissionsTls();
         // Log scopes carry the current trace and span ids (shown by the JSON console formatter with IncludeScopes).
         builder.Logging.Configure(options => options.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
         services.PostConfigure<StorageOptions>(o =>
