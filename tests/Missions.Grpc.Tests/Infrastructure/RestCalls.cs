@@ -12,7 +12,12 @@ public static class RestCalls
     public static async Task<(HttpStatusCode Status, JsonNode? Json, HttpResponseMessage Response)> SendAsync(
         this HttpClient client, HttpMethod method, string path, string? body = null)
     {
-        using var request = new HttpRequestMessage(method, path) { Content = body is null ? null : Json.Body(body) };
+        using var request = new HttpRequestMessage(method, path)
+        {
+            Content = body is null ? null : Json.Body(body),
+            Version = client.DefaultRequestVersion,
+            VersionPolicy = client.DefaultVersionPolicy,
+        };
         var response = await client.SendAsync(request);
         var text = await response.Content.ReadAsStringAsync();
         return (response.StatusCode, text.Length == 0 ? null : JsonNode.Parse(text), response);

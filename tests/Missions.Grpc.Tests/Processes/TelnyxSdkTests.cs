@@ -247,12 +247,19 @@ public sealed class TelnyxSdkTests(Xunit.Abstractions.ITestOutputHelper output)
     }
 
     /// <summary>Runs a harness script of tests/sdk against <paramref name="server"/>; its one JSON result.</summary>
-    private static async Task<JsonNode> RunHarnessAsync(string script, ServerProcess server, Dictionary<string, string>? env = null)
+    private static Task<JsonNode> RunHarnessAsync(string script, ServerProcess server, Dictionary<string, string>? env = null) =>
+        RunHarnessAsync(script, server.RestUrl, env);
+
+    /// <summary>
+    /// Runs a harness script of tests/sdk against the server at <paramref name="baseUrl"/> (scheme, host and port; e.g. an
+    /// HTTPS endpoint), with <paramref name="env"/> added to its environment; its one JSON result.
+    /// </summary>
+    internal static async Task<JsonNode> RunHarnessAsync(string script, string baseUrl, Dictionary<string, string>? env = null)
     {
         await EnsureNpmPackagesAsync();
         var variables = new Dictionary<string, string>(env ?? [])
         {
-            ["MISSIONS_BASE_URL"] = $"{server.RestUrl}/v2",
+            ["MISSIONS_BASE_URL"] = $"{baseUrl}/v2",
             ["MISSIONS_API_KEY"] = TestKeys.KeyA,
         };
         var (exitCode, stdout, stderr) = await RunAsync("node", [script], variables);
