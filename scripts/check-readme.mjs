@@ -1,10 +1,11 @@
 // Runs README.md's examples as a newcomer would, and fails on the first one that does not do what the README says.
 //
 // - ```sh blocks run in order in one bash session (variables carry over, as in one terminal), from the repository root.
-//   Every curl is checked: the status a command's comment names first (`# 201`, `# 409: …`) or else any 2xx; a
-//   5xx, an unexpected status or a curl error fails the check and names the README line.
-// - A block after `<!-- readme-check: server -->` starts a server: it runs in the background, the check waits until
-//   it logs every `Now listening on:` it will and stops it at the end. The development server gets a temporary data
+//   Every curl is checked: the status a command's comment names first (`# 201`, `# 409: …`), a refused connection
+//   for `# refused …`, or else any 2xx; anything else fails the check and names the README line. `buf` is the pinned
+//   one (tools/buf).
+// - A block after `<!-- readme-check: server -->` starts a server: it runs in the background (after the previous
+//   server is stopped, as a reader would), the check waits until it listens on every endpoint. The development server gets a temporary data
 //   file (so a developer's own data is never touched); other server blocks run as written, and a data file they name
 //   that exists already is left alone (the block is skipped, with a line saying so).
 // - ```js blocks run with Node in tests/sdk (where the pinned `telnyx` package is installed).
@@ -89,10 +90,27 @@ async function portInUse(port) {
   });
 }
 
+/** The server's endpoints and their ports: appsettings.json's Rest and Grpc, as the block overrides or adds to them. */
+function endpoints(text) {
+  const ports = new Map([['Rest', 5080], ['Grpc', 5081]]);
+  for (const m of text.matchAll(/Kestrel__Endpoints__(\w+)__Url=\S*?:(\d+)/g)) ports.set(m[1], Number(m[2]));
+  return ports;
+}
+
+async function stopServers() {
+  for (const server of servers.splice(0)) {
+    try { process.kill(-server.pid, 'SIGTERM'); } catch { continue; }
+    const deadline = Date.now() + 30_000;
+    while (server.exitCode === null && server.signalCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    try { process.kill(-server.pid, 'SIGKILL'); } catch { /* stopped */ }
+  }
+}
+
 async function startServer(block, development) {
-  const urls = [...block.text.matchAll(/https?:\/\/[\d.]+:(\d+)/g)].map((m) => Number(m[1]));
-  const ports = urls.length > 0 ? urls : [5080, 5081];
-  for (const port of ports) {
+  // One server at a time, as a reader following the README would have (the next one takes the same ports and file).
+  await stopServers();
+  const ports = endpoints(block.text);
+  for (const port of ports.values()) {
     if (await portInUse(port)) fail(`line ${block.line}: port ${port} is in use; stop what listens there (a development server?) and run the check again`);
   }
   const dataFile = block.text.match(/Storage__LiteDb__Path="?\$PWD\/([^"\s]+)"?/)?.[1];
@@ -106,13 +124,15 @@ async function startServer(block, development) {
   console.log(`== README line ${block.line}: starting a server (${development ? 'development, temporary data file' : 'as written'})`);
   const env = { ...process.env };
   if (development) env.Storage__LiteDb__Path = join(temp, 'development.db');
-  const server = spawn('bash', ['-c', block.text], { cwd: root, env, detached: true });
+  const state = join(temp, 'state.sh');
+  const script = `${existsSync(state) ? `source ${state}\n` : ''}${block.text}`;
+  const server = spawn('bash', ['-c', script], { cwd: root, env, detached: true });
   let output = '';
   server.stdout.on('data', (d) => { output += d; });
   server.stderr.on('data', (d) => { output += d; });
   servers.push(server);
   const deadline = Date.now() + 600_000; // the first `dotnet run` restores and builds first
-  while (listening(output).length < ports.length) {
+  while (listening(output).length < ports.size) {
     if (server.exitCode !== null) fail(`line ${block.line}: the server exited (${server.exitCode}):\n${output}`);
     if (Date.now() > deadline) fail(`line ${block.line}: the server did not start listening in 10 minutes:\n${output}`);
     await new Promise((r) => setTimeout(r, 250));
@@ -124,10 +144,13 @@ async function startServer(block, development) {
 const preamble = [
   "set -euo pipefail",
   "curl() {",
-  "  local body status",
+  "  local body status code=0",
   "  body=\"$(mktemp)\"",
-  "  if ! status=\"$(command curl \"$@\" -o \"$body\" -w '%{http_code}')\"; then",
-  "    echo \"README line $__line: curl failed (exit $?)\" >&2; cat \"$body\" >&2; rm -f \"$body\"; return 1",
+  "  status=\"$(command curl \"$@\" -o \"$body\" -w '%{http_code}')\" || code=$?",
+  "  if (( code != 0 )); then",
+  "    rm -f \"$body\"",
+  "    if [[ \"$__expect\" == refused ]]; then echo \"   README line $__line: refused (curl exit $code), as documented\" >&2; return 0; fi",
+  "    echo \"README line $__line: curl failed (exit $code)\" >&2; return 1",
   "  fi",
   "  cat \"$body\"; echo; rm -f \"$body\"",
   "  if [[ -n \"$__expect\" && \"$status\" != \"$__expect\" ]] || [[ -z \"$__expect\" && \"$status\" != 2?? ]]; then",
@@ -140,7 +163,8 @@ const preamble = [
 function runShell(block) {
   const script = [preamble];
   for (const command of commands(block.text, block.line)) {
-    const expect = command.comment.match(/^(?:[^\d]*?\s)?([1-5]\d\d)\b/)?.[1] ?? '';
+    // `# refused …`: the connection must be refused (a curl error, no HTTP answer); else the first status named, or 2xx.
+    const expect = /^refused\b/.test(command.comment) ? 'refused' : command.comment.match(/^(?:[^\d]*?\s)?([1-5]\d\d)\b/)?.[1] ?? '';
     script.push(`__line=${command.line}; __expect='${expect}'`, command.text);
   }
   return script.join('\n');
@@ -164,9 +188,10 @@ try {
         for (const m of command.text.matchAll(/(?:^|;\s*)([A-Za-z_]\w*)=/g)) variables.add(m[1]);
       }
       const script = `${existsSync(state) ? `source ${state}\n` : ''}${runShell(block)}\n` +
-        `declare -p ${[...variables].join(' ')} 2>/dev/null > ${state} || true`;
+        (variables.size > 0 ? `declare -p ${[...variables].join(' ')} 2>/dev/null > ${state} || true` : '');
       console.log(`== README line ${block.line}: sh`);
-      const run = spawnSync('bash', ['-c', script], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', timeout: 120_000 });
+      const env = { ...process.env, PATH: `${join(root, 'tools', 'buf', 'node_modules', '.bin')}:${process.env.PATH}` }; // the pinned buf CLI
+      const run = spawnSync('bash', ['-c', script], { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', timeout: 120_000 });
       process.stdout.write(run.stdout.split('\n').map((l) => `   ${l}`).join('\n') + '\n');
       if (run.status !== 0) fail(`the block at line ${block.line} failed (exit ${run.status ?? run.signal})`);
     } else if (block.language === 'js') {
@@ -188,13 +213,7 @@ try {
     process.exitCode = 1;
   }
 } finally {
-  for (const server of servers) {
-    try { process.kill(-server.pid, 'SIGTERM'); } catch { /* already gone */ }
-  }
-  await new Promise((r) => setTimeout(r, 3000));
-  for (const server of servers) {
-    try { process.kill(-server.pid, 'SIGKILL'); } catch { /* stopped */ }
-  }
+  await stopServers();
   for (const file of created) rmSync(file, { force: true });
   rmSync(temp, { recursive: true, force: true });
 }
