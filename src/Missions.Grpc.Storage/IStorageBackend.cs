@@ -18,6 +18,8 @@ public interface IStorageBackend : IDisposable
 
     IAttachmentStore Attachments { get; }
 
+    IIdempotencyStore IdempotencyKeys { get; }
+
     IRunFeed Feed { get; }
 
     IStorageHealth Health { get; }

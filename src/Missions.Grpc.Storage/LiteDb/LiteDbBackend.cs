@@ -43,6 +43,7 @@ public sealed class LiteDbBackend : IStorageBackend, IStorageHealth
         Events = new LiteDbEventStore(this);
         AgentLinks = new LiteDbAgentLinkStore(this);
         Attachments = new LiteDbAttachmentStore(this);
+        IdempotencyKeys = new LiteDbIdempotencyStore(this);
         logger.LogInformation("LiteDB storage at {Path}", Connection.DataPath);
     }
 
@@ -57,6 +58,8 @@ public sealed class LiteDbBackend : IStorageBackend, IStorageHealth
     public IAgentLinkStore AgentLinks { get; }
 
     public IAttachmentStore Attachments { get; }
+
+    public IIdempotencyStore IdempotencyKeys { get; }
 
     public IRunFeed Feed => _feed;
 
@@ -92,11 +95,12 @@ public sealed class LiteDbBackend : IStorageBackend, IStorageHealth
     internal async Task<T> WriteAsync<T>(Func<LiteDatabase, Outcome<T>> command, CancellationToken cancellationToken, Action<T>? afterCommit = null,
         [System.Runtime.CompilerServices.CallerMemberName] string operation = "")
     {
+        var scope = IdempotencyScope.Take();
         var outcome = await Writer.ExecuteAsync(
-            command,
+            scope is null ? command : db => Idempotent(db, scope, command),
             afterCommit is null ? null : done =>
             {
-                if (!done.Failed)
+                if (!done.Failed && scope is not { Replayed: true }) // a replay wrote nothing: nothing to publish
                 {
                     afterCommit(done.Value!);
                 }
@@ -104,6 +108,39 @@ public sealed class LiteDbBackend : IStorageBackend, IStorageHealth
             cancellationToken,
             operation).ConfigureAwait(false);
         return outcome.Unwrap();
+    }
+
+    /// <summary>
+    /// <paramref name="command"/> under an <c>Idempotency-Key</c>, in its own transaction: the key's live record decides
+    /// (<see cref="IdempotencyRules"/>); a successful write stores its result under the key. One writer runs every
+    /// command, so no other request with the key can run between the look-up and the write.
+    /// </summary>
+    private Outcome<T> Idempotent<T>(LiteDatabase db, IdempotencyScope scope, Func<LiteDatabase, Outcome<T>> command)
+    {
+        var keys = db.GetCollection<IdempotencyRecord>(LiteDbSchema.IdempotencyKeys);
+        var id = IdempotencyRules.RecordId(scope);
+        var stored = keys.FindById(id);
+        var now = Clock.Now();
+        switch (IdempotencyRules.Decide(stored?.Fingerprint, stored?.ExpiresAt, scope, now))
+        {
+            case IdempotencyRules.Verdict.Replay:
+                return IdempotencyRules.Replay<T>(scope, stored!.Result);
+            case IdempotencyRules.Verdict.Reused:
+                return IdempotencyRules.Reused<T>(scope);
+        }
+        var outcome = command(db);
+        if (!outcome.Failed)
+        {
+            keys.Upsert(new IdempotencyRecord
+            {
+                Id = id, Fingerprint = scope.Fingerprint, Result = IdempotencyRules.Serialize(outcome.Value), ExpiresAt = IdempotencyRules.ExpiresAt(scope, now),
+            });
+            if (stored is null)
+            {
+                Count(+1, IdempotencyRules.Counter);
+            }
+        }
+        return outcome;
     }
 
     /// <summary>Adds <paramref name="delta"/> to each counter, in the running batch.</summary>

@@ -55,6 +55,7 @@ public sealed partial class PostgresBackend : IStorageBackend
         Events = new PostgresEventStore(this);
         AgentLinks = new PostgresAgentLinkStore(this);
         Attachments = new PostgresAttachmentStore(this);
+        IdempotencyKeys = new PostgresIdempotencyStore(this);
         logger.LogInformation("PostgreSQL storage at {Where}, schema version {Version}", Where, PostgresSchema.Latest);
     }
 
@@ -69,6 +70,8 @@ public sealed partial class PostgresBackend : IStorageBackend
     public IAgentLinkStore AgentLinks { get; }
 
     public IAttachmentStore Attachments { get; }
+
+    public IIdempotencyStore IdempotencyKeys { get; }
 
     public IRunFeed Feed => _feed;
 
@@ -119,7 +122,60 @@ public sealed partial class PostgresBackend : IStorageBackend
     /// <summary>Runs <paramref name="command"/> in this replica's next write batch; returns what it found, or throws its error.</summary>
     internal Task<T> WriteAsync<T>(Func<PgBatch, CancellationToken, Task<Outcome<T>>> command, CancellationToken cancellationToken,
         [System.Runtime.CompilerServices.CallerMemberName] string operation = "") =>
-        Writer.ExecuteAsync(command, cancellationToken, operation);
+        IdempotencyScope.Take() is { } scope
+            ? Writer.ExecuteAsync((batch, ct) => IdempotentAsync(batch, scope, command, ct), cancellationToken, operation)
+            : Writer.ExecuteAsync(command, cancellationToken, operation);
+
+    /// <summary>
+    /// <paramref name="command"/> under an <c>Idempotency-Key</c>, in the batch's transaction: the key is claimed first
+    /// (a request holding it on any replica makes this one wait for its transaction, then find its result); the live
+    /// record decides (<see cref="IdempotencyRules"/>); a successful write stores its result in the claim, a refused one
+    /// gives the claim back.
+    /// </summary>
+    private async Task<Outcome<T>> IdempotentAsync<T>(PgBatch batch, IdempotencyScope scope, Func<PgBatch, CancellationToken, Task<Outcome<T>>> command,
+        CancellationToken cancellationToken)
+    {
+        var connection = batch.Connection;
+        var now = Clock.Now();
+        var expires = Pg.Time(IdempotencyRules.ExpiresAt(scope, now));
+        var claimed = await Pg.FirstAsync(connection,
+            "INSERT INTO idempotency_keys (organization, key, fingerprint, expires_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING true",
+            r => true, cancellationToken, scope.Organization, scope.Key, scope.Fingerprint, expires).ConfigureAwait(false);
+        if (!claimed)
+        {
+            var (fingerprint, result, expiresAt) = await Pg.FirstAsync(connection,
+                "SELECT fingerprint, result_json, expires_at FROM idempotency_keys WHERE organization = $1 AND key = $2 FOR UPDATE",
+                r => (r.Text(0), r.NullableString(1), (DateTime?)r.Utc(2)), cancellationToken, scope.Organization, scope.Key).ConfigureAwait(false);
+            switch (IdempotencyRules.Decide(fingerprint, expiresAt, scope, now))
+            {
+                case IdempotencyRules.Verdict.Replay:
+                    return IdempotencyRules.Replay<T>(scope, result!);
+                case IdempotencyRules.Verdict.Reused:
+                    return IdempotencyRules.Reused<T>(scope);
+            }
+            await Pg.ExecuteAsync(connection, // expired: the key is this request's now
+                "UPDATE idempotency_keys SET fingerprint = $3, result_json = NULL, expires_at = $4 WHERE organization = $1 AND key = $2",
+                cancellationToken, scope.Organization, scope.Key, scope.Fingerprint, expires).ConfigureAwait(false);
+        }
+        var outcome = await command(batch, cancellationToken).ConfigureAwait(false);
+        if (outcome.Failed)
+        {
+            await Pg.ExecuteAsync(connection, "DELETE FROM idempotency_keys WHERE organization = $1 AND key = $2",
+                cancellationToken, scope.Organization, scope.Key).ConfigureAwait(false);
+            if (!claimed)
+            {
+                batch.Count(-1, IdempotencyRules.Counter);
+            }
+            return outcome;
+        }
+        await Pg.ExecuteAsync(connection, "UPDATE idempotency_keys SET result_json = $3 WHERE organization = $1 AND key = $2",
+            cancellationToken, scope.Organization, scope.Key, IdempotencyRules.Serialize(outcome.Value)).ConfigureAwait(false);
+        if (claimed)
+        {
+            batch.Count(+1, IdempotencyRules.Counter);
+        }
+        return outcome;
+    }
 
     /// <summary>The notification channel: one per schema, so deployments sharing a database do not hear each other.</summary>
     private static string Channel(string? searchPath)

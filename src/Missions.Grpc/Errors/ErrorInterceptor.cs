@@ -15,6 +15,9 @@ namespace Missions.Grpc.Errors;
 /// </summary>
 public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : Interceptor
 {
+    /// <summary>The <c>google.rpc.ErrorInfo.reason</c> of an <c>Idempotency-Key</c> used for another request.</summary>
+    public const string IdempotencyKeyReusedReason = "IDEMPOTENCY_KEY_REUSED";
+
     /// <summary>The <c>google.rpc.ErrorInfo.domain</c> of this API's errors.</summary>
     public const string ErrorDomain = "missions.v1";
 
@@ -126,6 +129,14 @@ public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : Interce
                     Code = (int)(conflict.AlreadyExists ? Code.AlreadyExists : Code.FailedPrecondition),
                     Message = conflict.Message,
                     Details = { Any.Pack(info) },
+                }.ToRpcException();
+            case IdempotencyKeyReusedException reused:
+                // A plain detail for REST (422 {"detail": "..."}), told apart from a validation 422 by its reason.
+                return new Google.Rpc.Status
+                {
+                    Code = (int)Code.InvalidArgument,
+                    Message = reused.Message,
+                    Details = { Any.Pack(new ErrorInfo { Reason = IdempotencyKeyReusedReason, Domain = ErrorDomain }) },
                 }.ToRpcException();
             case StorageUnavailableException unavailable:
                 return Unavailable(unavailable);

@@ -79,6 +79,9 @@ public static class MissionsServerComposition
         services.AddSingleton<RateLimitInterceptor>();
         services.AddSingleton<RestMessageInterceptor>();
         services.AddSingleton<ValidationInterceptor>();
+        services.AddSingleton<Idempotency.IdempotencyInterceptor>();
+        services.AddOptions<Idempotency.IdempotencyOptions>().BindConfiguration(Idempotency.IdempotencyOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddHostedService<Idempotency.IdempotencyPurge>();
         foreach (var api in ApiServices)
         {
             api.Configure(grpc);
@@ -199,6 +202,7 @@ public static class MissionsServerComposition
             options.Interceptors.Add<RateLimitInterceptor>();
             options.Interceptors.Add<RestMessageInterceptor>();
             options.Interceptors.Add<ValidationInterceptor>();
+            options.Interceptors.Add<Idempotency.IdempotencyInterceptor>(); // last: it fingerprints the validated message
         });
 
         /// <summary>Every method, on both faces, needs an authenticated caller.</summary>

@@ -64,6 +64,19 @@ public sealed class RestOperationFilter : IOperationFilter
                 },
             },
         };
+        if (Idempotency.IdempotencyInterceptor.MutatingMethods.Contains($"/{metadata.MethodDescriptor.Service.FullName}/{metadata.MethodDescriptor.Name}"))
+        {
+            operation.Parameters.Add(new OpenApiParameter
+            {
+                Name = "Idempotency-Key",
+                In = ParameterLocation.Header,
+                Required = false,
+                Description = "Makes the request safe to retry: the first request with a key is processed and its answer kept " +
+                              "(24 h by default); the same request again with the key gets that answer, header `Idempotent-Replayed: true`, " +
+                              "and changes nothing; the key with a different request is 422. Scoped to the organization.",
+                Schema = new OpenApiSchema { Type = "string", MinLength = 1, MaxLength = Idempotency.IdempotencyInterceptor.MaxKeyLength, Pattern = "^[\\x20-\\x7e]+$" },
+            });
+        }
         var input = MessageRules.For(metadata.MethodDescriptor.InputType);
         foreach (var parameter in operation.Parameters)
         {

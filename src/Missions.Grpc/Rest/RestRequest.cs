@@ -10,7 +10,7 @@ namespace Missions.Grpc.Rest;
 /// is (<c>loc</c>: body, path or query) and quote the caller's <c>input</c>. The body is parsed into a document only
 /// then, on the error path: a valid request is read once, by <see cref="RestBodyReader"/>.
 /// </summary>
-public sealed class RestRequest(RestMethod method, IReadOnlyDictionary<string, string> routeValues, IQueryCollection query, byte[]? body)
+public sealed class RestRequest(RestMethod method, IReadOnlyDictionary<string, string> routeValues, IQueryCollection query, IHeaderDictionary headers, byte[]? body)
 {
     private JsonNode? _document;
     private bool _parsed;
@@ -18,6 +18,11 @@ public sealed class RestRequest(RestMethod method, IReadOnlyDictionary<string, s
     /// <summary>A violation's full FastAPI <c>loc</c> and the <c>input</c> it refers to.</summary>
     public (IReadOnlyList<object> Loc, JsonNode? Input) Locate(Violation violation)
     {
+        if (violation.Source == Violation.Header)
+        {
+            var name = (string)violation.Path[0];
+            return ([Violation.Header, name], headers.TryGetValue(name, out var value) ? JsonValue.Create(value.ToString()) : null);
+        }
         if (violation.Type == "json_invalid")
         {
             return (["body", .. violation.Path], new JsonObject());

@@ -100,7 +100,7 @@ public sealed class RestShapingMiddleware(
                 return;
             }
         }
-        var request = new RestRequest(method, routeValues, query, body);
+        var request = new RestRequest(method, routeValues, query, context.Request.Headers, body);
         var input = method.Method.InputType;
         var message = input.Parser.ParseFrom(ByteString.Empty);
         var violations = method.HasBody
@@ -202,6 +202,11 @@ public sealed class RestShapingMiddleware(
         response.ContentLength = null;
         var status = ReadStatus(buffer, response.StatusCode);
         var code = (StatusCode)status.Code;
+        if (code == StatusCode.InvalidArgument && status.GetDetail<ErrorInfo>()?.Reason == Errors.ErrorInterceptor.IdempotencyKeyReusedReason)
+        {
+            await RestErrors.WriteDetailAsync(response, StatusCodes.Status422UnprocessableEntity, status.Message);
+            return;
+        }
         if (code == StatusCode.InvalidArgument)
         {
             // The typed detail the error interceptor wrote; an INVALID_ARGUMENT without one (a message the transcoder

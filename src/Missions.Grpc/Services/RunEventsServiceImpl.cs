@@ -14,7 +14,7 @@ public sealed class RunEventsServiceImpl(IEventStore store, CallerContext caller
     public const int DefaultPageSize = 50;
 
     /// <summary>Response header (and gRPC response metadata) marking a replayed idempotent event.</summary>
-    public const string ReplayedHeader = "idempotent-replayed";
+    public const string ReplayedHeader = Idempotency.IdempotencyInterceptor.ReplayedHeader;
 
     public override async Task<EventResponse> LogEvent(LogEventRequest request, ServerCallContext context)
     {

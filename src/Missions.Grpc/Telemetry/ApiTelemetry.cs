@@ -29,6 +29,20 @@ public static class ApiTelemetry
     public static readonly Counter<long> ValidationFailures = Meter.CreateCounter<long>(
         "missions.validation.failures", "{request}", "Requests refused as invalid (422 / INVALID_ARGUMENT), by request message type");
 
+    public static readonly Counter<long> IdempotentReplays = Meter.CreateCounter<long>(
+        "missions.idempotency.replays", "{request}", "Requests under an Idempotency-Key answered with the stored answer, writing nothing");
+
+    public static readonly Counter<long> IdempotencyKeysPurged = Meter.CreateCounter<long>(
+        "missions.idempotency.keys.purged", "{key}", "Expired Idempotency-Key records deleted");
+
+    private static long _idempotencyKeys;
+
+    static ApiTelemetry() => Meter.CreateObservableGauge("missions.idempotency.keys", () => Interlocked.Read(ref _idempotencyKeys), "{key}",
+        "Idempotency-Key records stored (as of the last purge)");
+
+    /// <summary>Sets the stored Idempotency-Key count the gauge reports.</summary>
+    public static void IdempotencyKeysStored(long count) => Interlocked.Exchange(ref _idempotencyKeys, count);
+
     /// <summary>Counts a request refused as invalid, by its message type (a bounded set).</summary>
     public static void Invalid(string requestType) =>
         ValidationFailures.Add(1, new KeyValuePair<string, object?>("type", requestType));

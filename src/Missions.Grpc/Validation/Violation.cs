@@ -11,8 +11,12 @@ public sealed record Violation(
     IReadOnlyList<object> Path,
     string Type,
     string Message,
-    IReadOnlyDictionary<string, object>? Context = null)
+    IReadOnlyDictionary<string, object>? Context = null,
+    string? Source = null)
 {
+    /// <summary><see cref="Source"/> of a violation in a request header (<see cref="Path"/> then names the header).</summary>
+    public const string Header = "header";
+
     /// <summary>The dotted form used in gRPC field violations, e.g. <c>steps[0].step_id</c>.</summary>
     public string FieldPath => FormatPath(Path);
 

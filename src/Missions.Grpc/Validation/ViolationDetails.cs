@@ -14,7 +14,7 @@ public static class ViolationDetails
         var detail = new RequestViolations();
         foreach (var violation in violations)
         {
-            var item = new RequestViolation { Type = violation.Type, Message = violation.Message };
+            var item = new RequestViolation { Type = violation.Type, Message = violation.Message, Source = violation.Source ?? "" };
             foreach (var segment in violation.Path)
             {
                 item.Location.Add(segment is int index ? new LocationSegment { Index = index } : new LocationSegment { Field = segment.ToString() });
@@ -42,7 +42,8 @@ public static class ViolationDetails
             v.Location.Select(s => s.SegmentCase == LocationSegment.SegmentOneofCase.Index ? (object)s.Index : s.Field).ToList(),
             v.Type,
             v.Message,
-            v.Context?.Fields.ToDictionary(f => f.Key, f => ContextValue(f.Value)))).ToList();
+            v.Context?.Fields.ToDictionary(f => f.Key, f => ContextValue(f.Value)),
+            v.Source is { Length: > 0 } source ? source : null)).ToList();
 
     /// <summary>A context value as the 422 body writes it: whole numbers as integers (256, not 256.0).</summary>
     private static object ContextValue(Value value) => value.KindCase switch
