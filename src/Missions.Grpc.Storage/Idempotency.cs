@@ -72,7 +72,8 @@ internal static class IdempotencyRules
         Reused,
     }
 
-    private static readonly JsonSerializerOptions Json = new() { Converters = { new AttachmentKindConverter() } };
+    // Fields included: some writes return value tuples ((RunDocument Run, bool Changed)).
+    private static readonly JsonSerializerOptions Json = new() { IncludeFields = true, Converters = { new AttachmentKindConverter() } };
 
     /// <summary>The counter of stored keys.</summary>
     public static string Counter { get; } = Keys.Of("idempotency-keys", "");

@@ -473,7 +473,7 @@ public sealed class IsolationTests : AppTest
         }
     }
 
-    private static (string Method, string Template) HttpMethodAndTemplate(HttpRule rule) => rule.PatternCase switch
+    internal static (string Method, string Template) HttpMethodAndTemplate(HttpRule rule) => rule.PatternCase switch
     {
         HttpRule.PatternOneofCase.Get => ("GET", rule.Get),
         HttpRule.PatternOneofCase.Post => ("POST", rule.Post),
