@@ -111,4 +111,30 @@ public sealed class ReplicaTests
         Assert.Equal(31, answers.Count(x => x.Response.Headers.TryGetValues("idempotent-replayed", out var v) && v.Single() == "true"));
         Assert.Equal(1, (int)list!["meta"]!["total_results"]!);
     }
+
+    [Fact]
+    public async Task One_idempotency_key_sent_to_two_replicas_at_once_stores_one_mission()
+    {
+        using var db = new TempDatabase();
+        await using var a = await ServerProcess.StartAsync(db);
+        await using var b = await ServerProcess.StartAsync(db);
+        var key = Guid.NewGuid().ToString();
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 32).Select(async i =>
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, RestCalls.Missions) { Content = Json.Body("""{"name":"once across replicas"}""") };
+            request.Headers.Add("Idempotency-Key", key);
+            var response = await (i % 2 == 0 ? a : b).Rest().SendAsync(request);
+            return (response.StatusCode, Body: await response.Content.ReadAsStringAsync(),
+                Replayed: response.Headers.TryGetValues("idempotent-replayed", out var v) && v.Single() == "true");
+        }));
+        var (_, list, _) = await b.Rest().SendAsync(HttpMethod.Get, RestCalls.Missions);
+
+        Assert.All(answers, x => Assert.Equal(HttpStatusCode.Created, x.StatusCode));
+        Assert.Single(answers.Select(x => x.Body).Distinct());
+        Assert.Equal(31, answers.Count(x => x.Replayed));
+        Assert.Equal(1, (int)list!["meta"]!["total_results"]!);
+        Assert.Empty(a.ErrorLines());
+        Assert.Empty(b.ErrorLines());
+    }
 }
