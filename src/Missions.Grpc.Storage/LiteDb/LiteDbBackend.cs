@@ -131,13 +131,18 @@ public sealed class LiteDbBackend : IStorageBackend, IStorageHealth
         var outcome = command(db);
         if (!outcome.Failed)
         {
-            keys.Upsert(new IdempotencyRecord
+            var record = new IdempotencyRecord
             {
                 Id = id, Fingerprint = scope.Fingerprint, Result = IdempotencyRules.Serialize(outcome.Value), ExpiresAt = IdempotencyRules.ExpiresAt(scope, now),
-            });
+            };
             if (stored is null)
             {
+                keys.Insert(record);
                 Count(+1, IdempotencyRules.Counter);
+            }
+            else
+            {
+                keys.Update(record); // an expired record, now this request's
             }
         }
         return outcome;

@@ -1,0 +1,84 @@
+using System.Text;
+using Missions.Grpc.Tests.Infrastructure;
+
+/// <summary>
+/// The cost of <c>Idempotency-Key</c> (bench/README.md → Idempotency-Key cost): REST create on one Release service process,
+/// without a key and with a new key per request (what a client sending one key per logical request does: every request
+/// looked up, fingerprinted and stored with its result), measured in turn, five rounds after a warm-up; medians compared.
+/// </summary>
+internal static partial class LoadTable
+{
+    public static async Task<int> RunIdempotencyAsync(string work, TimeSpan duration, TimeSpan warmUp, int connections, string? resultsPath)
+    {
+        if (!OnPath("wrk"))
+        {
+            Console.Error.WriteLine("wrk is not installed: run bench/install-tools.sh (Debian package wrk).");
+            return 2;
+        }
+        var scripts = Directory.CreateDirectory(Path.Combine(work, "scripts")).FullName;
+        const string body = """{"name":"Triage inbound calls","execution_mode":"external","metadata":{"team":"support"}}""";
+        var plain = Lua(scripts, "create.lua", "POST", body);
+        // A key per request: a prefix new for each wrk run (so no run replays another's keys) and a counter.
+        var plainText = await File.ReadAllTextAsync(plain);
+        string Keyed()
+        {
+            var path = Path.Combine(scripts, $"create-keyed-{Guid.NewGuid():N}.lua");
+            File.WriteAllText(path, plainText + $$"""
+                local counter = 0
+                request = function()
+                  counter = counter + 1
+                  wrk.headers["Idempotency-Key"] = "{{Guid.NewGuid():N}}-" .. counter
+                  return wrk.format(nil, nil, nil, nil)
+                end
+                """);
+            return path;
+        }
+        await using var server = await ServerProcess.StartAsync(Path.Combine(work, "idempotency.db"));
+        var url = $"{server.RestUrl}/v2/ai/missions";
+        await WrkAsync("warm-up", url, plain, connections, warmUp * 3);
+        await WrkAsync("warm-up", url, Keyed(), connections, warmUp * 3);
+
+        const int rounds = 5;
+        var figures = new Dictionary<string, List<Figure>> { ["without"] = [], ["with"] = [] };
+        for (var round = 0; round < rounds; round++)
+        {
+            foreach (var name in round % 2 == 0 ? new[] { "without", "with" } : ["with", "without"])
+            {
+                await WrkAsync("warm-up", url, name == "with" ? Keyed() : plain, connections, warmUp);
+                var figure = await WrkAsync($"REST create, {name} a key", url, name == "with" ? Keyed() : plain, connections, duration);
+                figures[name].Add(figure);
+                Console.WriteLine($"  {figure.Name,-30} {figure.Rps,9:N0} req/s  p99 {figure.P99Ms,6:F2} ms  failures {figure.Failures}");
+            }
+        }
+        using var http = server.Rest();
+        var list = System.Text.Json.Nodes.JsonNode.Parse(await http.GetStringAsync("/v2/ai/missions?page%5Bsize%5D=1"));
+        var stored = (long)list!["meta"]!["total_results"]!;
+        var without = Median(figures["without"].Select(f => f.Rps));
+        var with = Median(figures["with"].Select(f => f.Rps));
+        var cost = 1 - with / without;
+        var report = new StringBuilder()
+            .AppendLine(Invariant, $"| REST create | req/s (median of {rounds}) | p99 ms (worst) |")
+            .AppendLine("|---|---:|---:|")
+            .AppendLine(Invariant, $"| without Idempotency-Key | {without:N0} | {figures["without"].Max(f => f.P99Ms):F1} |")
+            .AppendLine(Invariant, $"| a new Idempotency-Key per request | {with:N0} | {figures["with"].Max(f => f.P99Ms):F1} |")
+            .AppendLine()
+            .AppendLine(Invariant, $"Per-round req/s — without: {string.Join(", ", figures["without"].Select(f => f.Rps.ToString("N0", Invariant)))}; with: {string.Join(", ", figures["with"].Select(f => f.Rps.ToString("N0", Invariant)))}. Missions stored: {stored:N0} (every keyed request a new mission: no key repeats).")
+            .AppendLine()
+            .AppendLine(Invariant, $"Cost of the key path on REST create: {100 * cost:F1}% of throughput (target ≤ 10%: {(cost <= 0.10 ? "met" : "**not met**")}).")
+            .ToString();
+        Console.WriteLine();
+        Console.WriteLine(report);
+        if (resultsPath is not null)
+        {
+            await File.WriteAllTextAsync(resultsPath, $"""
+                # Idempotency-Key cost
+
+                Written by `bench/Missions.Grpc.Bench idempotency` ({DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, commit {Commit()}): one Release
+                service process (LiteDB), wrk `-t1 -c{connections}`, {warmUp.TotalSeconds:F0} s warm-up + {duration.TotalSeconds:F0} s per measurement, alternated {rounds} times; medians compared.
+
+
+                """ + report);
+        }
+        return figures.Values.SelectMany(f => f).Any(f => f.Failures > 0) ? 1 : 0;
+    }
+}
