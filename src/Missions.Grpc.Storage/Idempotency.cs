@@ -86,8 +86,18 @@ internal static class IdempotencyRules
     /// <summary>The stored result, returned as the write's own (the caller maps it to the same answer as the first time).</summary>
     public static Outcome<T> Replay<T>(IdempotencyScope scope, string result)
     {
-        scope.Replayed = true;
-        return Outcome<T>.From(JsonSerializer.Deserialize<T>(result, Json)!);
+        try
+        {
+            var stored = JsonSerializer.Deserialize<T>(result, Json)!;
+            scope.Replayed = true;
+            return Outcome<T>.From(stored);
+        }
+        catch (Exception error) when (error is JsonException or NotSupportedException)
+        {
+            // Returned, not thrown: a command that throws rolls back the batch it shares with other callers' writes.
+            return Outcome<T>.Fail(new InvalidOperationException(
+                $"The answer stored for Idempotency-Key '{scope.Key}' cannot be read back ({error.GetType().Name}); nothing was written", error));
+        }
     }
 
     public static Outcome<T> Reused<T>(IdempotencyScope scope) => Outcome<T>.Fail(new IdempotencyKeyReusedException(
