@@ -2,7 +2,7 @@ using System.Text;
 using Missions.Grpc.Tests.Infrastructure;
 
 /// <summary>
-/// The cost of <c>Idempotency-Key</c> (bench/README.md → Idempotency-Key cost): REST create on one Release service process,
+/// The cost of <c>Idempotency-Key</c> (bench/README.md → Idempotency-Key cost): REST create on a Release service process per backend,
 /// without a key and with a new key per request (what a client sending one key per logical request does: every request
 /// looked up, fingerprinted and stored with its result), measured in turn, five rounds after a warm-up; medians compared.
 /// </summary>
@@ -33,39 +33,62 @@ internal static partial class LoadTable
                 """);
             return path;
         }
-        await using var server = await ServerProcess.StartAsync(Path.Combine(work, "idempotency.db"));
-        var url = $"{server.RestUrl}/v2/ai/missions";
-        await WrkAsync("warm-up", url, plain, connections, warmUp * 3);
-        await WrkAsync("warm-up", url, Keyed(), connections, warmUp * 3);
-
-        const int rounds = 5;
-        var figures = new Dictionary<string, List<Figure>> { ["without"] = [], ["with"] = [] };
-        for (var round = 0; round < rounds; round++)
+        var report = new StringBuilder();
+        var failures = false;
+        async Task MeasureAsync(string backend, Func<Task<ServerProcess>> start)
         {
-            foreach (var name in round % 2 == 0 ? new[] { "without", "with" } : ["with", "without"])
+            await using var server = await start();
+            var url = $"{server.RestUrl}/v2/ai/missions";
+            await WrkAsync("warm-up", url, plain, connections, warmUp * 3);
+            await WrkAsync("warm-up", url, Keyed(), connections, warmUp * 3);
+
+            const int rounds = 5;
+            var figures = new Dictionary<string, List<Figure>> { ["without"] = [], ["with"] = [] };
+            for (var round = 0; round < rounds; round++)
             {
-                await WrkAsync("warm-up", url, name == "with" ? Keyed() : plain, connections, warmUp);
-                var figure = await WrkAsync($"REST create, {name} a key", url, name == "with" ? Keyed() : plain, connections, duration);
-                figures[name].Add(figure);
-                Console.WriteLine($"  {figure.Name,-30} {figure.Rps,9:N0} req/s  p99 {figure.P99Ms,6:F2} ms  failures {figure.Failures}");
+                foreach (var name in round % 2 == 0 ? new[] { "without", "with" } : ["with", "without"])
+                {
+                    await WrkAsync("warm-up", url, name == "with" ? Keyed() : plain, connections, warmUp);
+                    var figure = await WrkAsync($"{backend}: REST create, {name} a key", url, name == "with" ? Keyed() : plain, connections, duration);
+                    figures[name].Add(figure);
+                    failures |= figure.Failures > 0;
+                    Console.WriteLine($"  {figure.Name,-42} {figure.Rps,9:N0} req/s  p99 {figure.P99Ms,6:F2} ms  failures {figure.Failures}");
+                }
             }
+            using var http = server.Rest();
+            var list = System.Text.Json.Nodes.JsonNode.Parse(await http.GetStringAsync("/v2/ai/missions?page%5Bsize%5D=1"));
+            var stored = (long)list!["meta"]!["total_results"]!;
+            var without = Median(figures["without"].Select(f => f.Rps));
+            var with = Median(figures["with"].Select(f => f.Rps));
+            var cost = 1 - with / without;
+            report
+                .AppendLine(Invariant, $"### {backend}")
+                .AppendLine()
+                .AppendLine(Invariant, $"| REST create | req/s (median of {rounds}) | p99 ms (worst) |")
+                .AppendLine("|---|---:|---:|")
+                .AppendLine(Invariant, $"| without Idempotency-Key | {without:N0} | {figures["without"].Max(f => f.P99Ms):F1} |")
+                .AppendLine(Invariant, $"| a new Idempotency-Key per request | {with:N0} | {figures["with"].Max(f => f.P99Ms):F1} |")
+                .AppendLine()
+                .AppendLine(Invariant, $"Per-round req/s — without: {string.Join(", ", figures["without"].Select(f => f.Rps.ToString("N0", Invariant)))}; with: {string.Join(", ", figures["with"].Select(f => f.Rps.ToString("N0", Invariant)))}. Missions stored: {stored:N0} (every keyed request a new mission: no key repeats).")
+                .AppendLine()
+                .AppendLine(Invariant, $"Cost of the key path on REST create ({backend}): {100 * cost:F1}% of throughput (target ≤ 10%: {(cost <= 0.10 ? "met" : "**not met**")}).")
+                .AppendLine();
         }
-        using var http = server.Rest();
-        var list = System.Text.Json.Nodes.JsonNode.Parse(await http.GetStringAsync("/v2/ai/missions?page%5Bsize%5D=1"));
-        var stored = (long)list!["meta"]!["total_results"]!;
-        var without = Median(figures["without"].Select(f => f.Rps));
-        var with = Median(figures["with"].Select(f => f.Rps));
-        var cost = 1 - with / without;
-        var report = new StringBuilder()
-            .AppendLine(Invariant, $"| REST create | req/s (median of {rounds}) | p99 ms (worst) |")
-            .AppendLine("|---|---:|---:|")
-            .AppendLine(Invariant, $"| without Idempotency-Key | {without:N0} | {figures["without"].Max(f => f.P99Ms):F1} |")
-            .AppendLine(Invariant, $"| a new Idempotency-Key per request | {with:N0} | {figures["with"].Max(f => f.P99Ms):F1} |")
-            .AppendLine()
-            .AppendLine(Invariant, $"Per-round req/s — without: {string.Join(", ", figures["without"].Select(f => f.Rps.ToString("N0", Invariant)))}; with: {string.Join(", ", figures["with"].Select(f => f.Rps.ToString("N0", Invariant)))}. Missions stored: {stored:N0} (every keyed request a new mission: no key repeats).")
-            .AppendLine()
-            .AppendLine(Invariant, $"Cost of the key path on REST create: {100 * cost:F1}% of throughput (target ≤ 10%: {(cost <= 0.10 ? "met" : "**not met**")}).")
-            .ToString();
+
+        await MeasureAsync("LiteDB", () => ServerProcess.StartAsync(Path.Combine(work, "idempotency.db")));
+        if (PostgresCluster.Available)
+        {
+            using var cluster = PostgresCluster.CreatePrivate();
+            await MeasureAsync("PostgreSQL, 1 replica", () => ServerProcess.StartAsync("unused.db", settings: new Dictionary<string, string>
+            {
+                ["Storage:Provider"] = "Postgres",
+                ["Storage:Postgres:ConnectionString"] = cluster.ConnectionString("bench"),
+            }));
+        }
+        else
+        {
+            report.AppendLine("PostgreSQL: not installed here (scripts/install-postgres.sh), not measured.");
+        }
         Console.WriteLine();
         Console.WriteLine(report);
         if (resultsPath is not null)
@@ -74,11 +97,11 @@ internal static partial class LoadTable
                 # Idempotency-Key cost
 
                 Written by `bench/Missions.Grpc.Bench idempotency` ({DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, commit {Commit()}): one Release
-                service process (LiteDB), wrk `-t1 -c{connections}`, {warmUp.TotalSeconds:F0} s warm-up + {duration.TotalSeconds:F0} s per measurement, alternated {rounds} times; medians compared.
+                service process per backend (LiteDB; PostgreSQL 15, one replica, on this machine), wrk `-t1 -c{connections}`, {warmUp.TotalSeconds:F0} s warm-up + {duration.TotalSeconds:F0} s per measurement, alternated five times; medians compared.
 
 
                 """ + report);
         }
-        return figures.Values.SelectMany(f => f).Any(f => f.Failures > 0) ? 1 : 0;
+        return failures ? 1 : 0;
     }
 }
