@@ -47,6 +47,12 @@ public sealed class IdempotencyScope(string organization, string key, string fin
 /// <summary>An <c>Idempotency-Key</c> already used, within its retention, for a different request.</summary>
 public sealed class IdempotencyKeyReusedException(string message) : Exception(message);
 
+/// <summary>
+/// A backend's signal that a write's <c>Idempotency-Key</c> is already stored: the write is undone and the key's record
+/// decides (never reaches a caller).
+/// </summary>
+internal sealed class IdempotencyKeyTakenException() : Exception("The Idempotency-Key is already stored");
+
 /// <summary>Stored idempotency keys: the expired are purged in bounded batches; how many are kept.</summary>
 public interface IIdempotencyStore
 {

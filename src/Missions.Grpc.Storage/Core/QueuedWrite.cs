@@ -91,7 +91,10 @@ internal abstract class QueuedWrite<T>
     private void Finish()
     {
         var task = _completion.Task;
-        var outcome = task.IsCompletedSuccessfully ? "committed" : task.IsCanceled ? "withdrawn" : "failed";
+        var outcome = task.IsCompletedSuccessfully ? "committed"
+            : task.IsCanceled ? "withdrawn"
+            : task.Exception?.InnerException is IdempotencyKeyTakenException ? "key_taken" // undone; its key's record decides
+            : "failed";
         StorageTelemetry.Writes.Add(1, new("operation", _names.Operation), new("outcome", outcome));
         if (_activity is { } activity)
         {

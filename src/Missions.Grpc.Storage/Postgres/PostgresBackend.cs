@@ -120,18 +120,56 @@ public sealed partial class PostgresBackend : IStorageBackend
     }
 
     /// <summary>Runs <paramref name="command"/> in this replica's next write batch; returns what it found, or throws its error.</summary>
-    internal Task<T> WriteAsync<T>(Func<PgBatch, CancellationToken, Task<Outcome<T>>> command, CancellationToken cancellationToken,
-        [System.Runtime.CompilerServices.CallerMemberName] string operation = "") =>
-        IdempotencyScope.Take() is { } scope
-            ? Writer.ExecuteAsync((batch, ct) => IdempotentAsync(batch, scope, command, ct), cancellationToken, operation)
-            : Writer.ExecuteAsync(command, cancellationToken, operation);
+    internal async Task<T> WriteAsync<T>(Func<PgBatch, CancellationToken, Task<Outcome<T>>> command, CancellationToken cancellationToken,
+        [System.Runtime.CompilerServices.CallerMemberName] string operation = "")
+    {
+        if (IdempotencyScope.Take() is not { } scope)
+        {
+            return await Writer.ExecuteAsync(command, cancellationToken, operation).ConfigureAwait(false);
+        }
+        try
+        {
+            return await Writer.ExecuteAsync((batch, ct) => FirstUseAsync(batch, scope, command, ct), cancellationToken, operation).ConfigureAwait(false);
+        }
+        catch (IdempotencyKeyTakenException)
+        {
+            // The key is stored (or being stored by another transaction): decide on its record, claimed first.
+            return await Writer.ExecuteAsync((batch, ct) => IdempotentAsync(batch, scope, command, ct), cancellationToken, operation).ConfigureAwait(false);
+        }
+    }
 
     /// <summary>
-    /// <paramref name="command"/> under an <c>Idempotency-Key</c>, in the batch's transaction: the key is claimed first
-    /// (a request holding it on any replica makes this one wait for its transaction, then find its result); the live
-    /// record decides (<see cref="IdempotencyRules"/>); a successful write stores its result in the claim, a refused one
-    /// gives the claim back.
+    /// The usual case, a key used for the first time, in one more statement: the write, then its result stored under the
+    /// key (<c>ON CONFLICT DO NOTHING</c>). A key already taken — a retry, or a concurrent request holding it on any
+    /// replica, whose transaction this statement waits for — fails this command alone (the batch runs again without
+    /// it, so its write is undone) and the caller decides on the stored record (<see cref="IdempotentAsync{T}"/>).
     /// </summary>
+    private async Task<Outcome<T>> FirstUseAsync<T>(PgBatch batch, IdempotencyScope scope, Func<PgBatch, CancellationToken, Task<Outcome<T>>> command,
+        CancellationToken cancellationToken)
+    {
+        var outcome = await command(batch, cancellationToken).ConfigureAwait(false);
+        if (outcome.Failed)
+        {
+            // Refused — unless because this key's request already ran (a retry of a delete finds nothing to delete):
+            // then the key's record decides. Otherwise nothing written, nothing kept.
+            var taken = await Pg.FirstAsync(batch.Connection, "SELECT true FROM idempotency_keys WHERE organization = $1 AND key = $2",
+                r => true, cancellationToken, scope.Organization, scope.Key).ConfigureAwait(false);
+            return taken ? throw new IdempotencyKeyTakenException() : outcome;
+        }
+        var now = Clock.Now();
+        var stored = await Pg.FirstAsync(batch.Connection,
+            "INSERT INTO idempotency_keys (organization, key, fingerprint, result_json, expires_at) VALUES ($1, $2, $3, $4, $5) " +
+            "ON CONFLICT DO NOTHING RETURNING true",
+            r => true, cancellationToken, scope.Organization, scope.Key, scope.Fingerprint, IdempotencyRules.Serialize(outcome.Value),
+            Pg.Time(IdempotencyRules.ExpiresAt(scope, now))).ConfigureAwait(false);
+        if (!stored)
+        {
+            throw new IdempotencyKeyTakenException();
+        }
+        batch.Count(+1, IdempotencyRules.Counter);
+        return outcome;
+    }
+
     private async Task<Outcome<T>> IdempotentAsync<T>(PgBatch batch, IdempotencyScope scope, Func<PgBatch, CancellationToken, Task<Outcome<T>>> command,
         CancellationToken cancellationToken)
     {

@@ -159,8 +159,12 @@ internal sealed class PostgresWriter : IAsyncDisposable
                     }
                     return;
                 case Result.CommandFailed:
-                    // Nothing was committed: the failing command fails alone, the others run again.
-                    _logger.LogError(error, "A write command failed; the rest of its batch runs again");
+                    // Nothing was committed: the failing command fails alone, the others run again. An Idempotency-Key
+                    // found taken is expected (a retry): its caller decides on the stored record.
+                    if (error is not IdempotencyKeyTakenException)
+                    {
+                        _logger.LogError(error, "A write command failed; the rest of its batch runs again");
+                    }
                     batch[failedIndex].Fail(error!);
                     batch.RemoveAt(failedIndex);
                     continue;
