@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using System.Text;
+using Missions.Grpc.Tests.Infrastructure;
 
 namespace Missions.Grpc.Tests.Postgres;
 
@@ -19,23 +20,14 @@ public enum CommitCut
 /// A TCP proxy in front of PostgreSQL that cuts, once and deterministically, the connection carrying the next
 /// <c>COMMIT</c> (Npgsql sends it as a simple query: the bytes <c>COMMIT\0</c>): the network failing at the worst moment.
 /// </summary>
-public sealed class CommitCutProxy : IDisposable
+public sealed class CommitCutProxy : LoopbackProxy
 {
     private static readonly byte[] Commit = Encoding.ASCII.GetBytes("COMMIT\0");
 
-    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly int _target;
-    private readonly CancellationTokenSource _stop = new();
     private int _armed; // 0: nothing; else 1 + (int)CommitCut
 
-    public CommitCutProxy(int targetPort)
-    {
-        _target = targetPort;
-        _listener.Start();
-        _ = AcceptAsync();
-    }
-
-    public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
+    public CommitCutProxy(int targetPort) => _target = targetPort;
 
     /// <summary>Signalled once a connection was cut.</summary>
     public TaskCompletionSource Cut { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -43,36 +35,13 @@ public sealed class CommitCutProxy : IDisposable
     /// <summary>Cuts the connection that sends the next COMMIT, as <paramref name="cut"/> says.</summary>
     public void Arm(CommitCut cut) => Volatile.Write(ref _armed, 1 + (int)cut);
 
-    public void Dispose()
-    {
-        _stop.Cancel();
-        _listener.Stop();
-    }
-
-    private async Task AcceptAsync()
-    {
-        while (!_stop.IsCancellationRequested)
-        {
-            TcpClient client;
-            try
-            {
-                client = await _listener.AcceptTcpClientAsync(_stop.Token);
-            }
-            catch (Exception) when (_stop.IsCancellationRequested)
-            {
-                return;
-            }
-            _ = ServeAsync(client);
-        }
-    }
-
-    private async Task ServeAsync(TcpClient client)
+    protected override async Task ServeAsync(TcpClient client)
     {
         using var server = new TcpClient();
         using var _ = client;
         try
         {
-            await server.ConnectAsync(IPAddress.Loopback, _target, _stop.Token);
+            await server.ConnectAsync(IPAddress.Loopback, _target, Stop.Token);
             var muted = new StrongBox<bool>();
             var up = PumpAsync(client.GetStream(), server.GetStream(), toServer: true, muted);
             var down = PumpAsync(server.GetStream(), client.GetStream(), toServer: false, muted);
@@ -89,7 +58,7 @@ public sealed class CommitCutProxy : IDisposable
         var buffer = new byte[64 * 1024];
         while (true)
         {
-            var read = await from.ReadAsync(buffer, _stop.Token);
+            var read = await from.ReadAsync(buffer, Stop.Token);
             if (read == 0 || Volatile.Read(ref muted.Value))
             {
                 return; // closed, or cut: nothing more reaches the other side
@@ -105,7 +74,7 @@ public sealed class CommitCutProxy : IDisposable
                 Cut.TrySetResult();
                 return;
             }
-            await to.WriteAsync(buffer.AsMemory(0, read), _stop.Token);
+            await to.WriteAsync(buffer.AsMemory(0, read), Stop.Token);
         }
     }
 }

@@ -1,4 +1,3 @@
-using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
@@ -10,52 +9,26 @@ namespace Missions.Grpc.Tests.Infrastructure;
 /// client's connection is closed without the answer. A request with a key seen before, or without a key, goes through.
 /// Requests are told apart by their headers and Content-Length (the SDK sends no chunked bodies).
 /// </summary>
-public sealed class DroppingProxy : IAsyncDisposable
+public sealed class DroppingProxy : LoopbackProxy
 {
-    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly Uri _target;
     private readonly HashSet<string> _seenKeys = [];
-    private readonly CancellationTokenSource _stop = new();
-    private readonly Task _accepting;
     private int _dropped;
 
-    public DroppingProxy(string targetUrl)
-    {
-        _target = new Uri(targetUrl);
-        _listener.Start();
-        Url = $"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}";
-        _accepting = AcceptAsync();
-    }
+    public DroppingProxy(string targetUrl) => _target = new Uri(targetUrl);
 
-    public string Url { get; }
+    public string Url => $"http://127.0.0.1:{Port}";
 
     /// <summary>Answers the proxy withheld.</summary>
     public int Dropped => Volatile.Read(ref _dropped);
 
-    private async Task AcceptAsync()
-    {
-        while (!_stop.IsCancellationRequested)
-        {
-            TcpClient client;
-            try
-            {
-                client = await _listener.AcceptTcpClientAsync(_stop.Token);
-            }
-            catch (Exception) when (_stop.IsCancellationRequested)
-            {
-                return;
-            }
-            _ = Task.Run(() => ServeAsync(client));
-        }
-    }
-
-    private async Task ServeAsync(TcpClient client)
+    protected override async Task ServeAsync(TcpClient client)
     {
         using var _ = client;
         using var server = new TcpClient();
         try
         {
-            await server.ConnectAsync(_target.Host, _target.Port, _stop.Token);
+            await server.ConnectAsync(_target.Host, _target.Port, Stop.Token);
             var toClient = client.GetStream();
             var toServer = server.GetStream();
             var dropping = new TaskCompletionSource();
@@ -64,7 +37,7 @@ public sealed class DroppingProxy : IAsyncDisposable
             var chunk = new byte[16 * 1024];
             while (true)
             {
-                var read = await toClient.ReadAsync(chunk, _stop.Token);
+                var read = await toClient.ReadAsync(chunk, Stop.Token);
                 if (read == 0)
                 {
                     return;
@@ -78,7 +51,7 @@ public sealed class DroppingProxy : IAsyncDisposable
                     {
                         dropping.TrySetResult(); // the answer to this request is never forwarded
                     }
-                    await toServer.WriteAsync(request.Bytes, _stop.Token);
+                    await toServer.WriteAsync(request.Bytes, Stop.Token);
                     if (drop)
                     {
                         await answers; // returns once the server began answering: then the client is cut off
@@ -88,7 +61,7 @@ public sealed class DroppingProxy : IAsyncDisposable
                 }
             }
         }
-        catch (Exception) when (_stop.IsCancellationRequested)
+        catch (Exception) when (Stop.IsCancellationRequested)
         {
         }
         catch (IOException)
@@ -105,12 +78,12 @@ public sealed class DroppingProxy : IAsyncDisposable
         var chunk = new byte[16 * 1024];
         while (true)
         {
-            var read = await fromServer.ReadAsync(chunk, _stop.Token);
+            var read = await fromServer.ReadAsync(chunk, Stop.Token);
             if (read == 0 || dropping.Task.IsCompleted)
             {
                 return; // the dropped request's answer has begun (or the server closed): nothing more goes to the client
             }
-            await toClient.WriteAsync(chunk.AsMemory(0, read), _stop.Token);
+            await toClient.WriteAsync(chunk.AsMemory(0, read), Stop.Token);
         }
     }
 
@@ -137,19 +110,5 @@ public sealed class DroppingProxy : IAsyncDisposable
         string? Header(string name) => headers.Skip(1).Select(h => h.Split(':', 2)).FirstOrDefault(p => p.Length == 2 && p[0].Trim().Equals(name, StringComparison.OrdinalIgnoreCase))?[1].Trim();
         var length = end + 4 + (int.TryParse(Header("Content-Length"), out var body) ? body : 0);
         return bytes.Length < length ? null : new Request(bytes[..length], length, Header("Idempotency-Key"));
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _stop.CancelAsync();
-        _listener.Stop();
-        try
-        {
-            await _accepting;
-        }
-        catch (OperationCanceledException)
-        {
-        }
-        _stop.Dispose();
     }
 }

@@ -47,7 +47,7 @@ public sealed class IdempotencyProcessTests(Xunit.Abstractions.ITestOutputHelper
     {
         using var db = new TempDatabase();
         await using var server = await ServerProcess.StartAsync(db);
-        await using var proxy = new DroppingProxy(server.RestUrl);
+        using var proxy = new DroppingProxy(server.RestUrl);
 
         var result = await TelnyxSdkTests.RunHarnessAsync("retry-after-drop.mjs", proxy.Url);
 
