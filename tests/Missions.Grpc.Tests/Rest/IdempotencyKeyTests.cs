@@ -1,6 +1,8 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using Grpc.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Missions.Grpc.Storage;
 using Missions.Grpc.Tests.Infrastructure;
 using Missions.Grpc.V1;
 
@@ -209,5 +211,37 @@ public sealed class IdempotencyKeyTests : AppTest
         var rest = await SendAsync(App.Rest(), HttpMethod.Post, RestCalls.Missions, """{"name":"over gRPC","execution_mode":"external"}""", key);
         Assert.Equal(HttpStatusCode.Created, rest.Status);
         Assert.Equal(firstResponse.Data.MissionId, (string?)JsonNode.Parse(rest.Body)!["data"]!["mission_id"]);
+    }
+
+    [Fact]
+    public async Task Expired_keys_are_purged_in_bounded_batches_and_are_free_again()
+    {
+        var clock = new ManualClock(DateTimeOffset.UtcNow);
+        using var app = new MissionsApp(services: s => s.AddSingleton<TimeProvider>(clock));
+        var rest = app.Rest();
+        var keys = app.Services.GetRequiredService<IIdempotencyStore>();
+        Assert.Equal(HttpStatusCode.Created, (await SendAsync(rest, HttpMethod.Post, RestCalls.Missions, """{"name":"one"}""", "k-1")).Status);
+        Assert.Equal(HttpStatusCode.Created, (await SendAsync(rest, HttpMethod.Post, RestCalls.Missions, """{"name":"two"}""", "k-2")).Status);
+        Assert.Equal(2, await keys.CountAsync());
+        Assert.Equal(0, await keys.PurgeExpiredAsync(10)); // within the 24 h retention
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, (await SendAsync(rest, HttpMethod.Post, RestCalls.Missions, """{"name":"other"}""", "k-1")).Status);
+
+        clock.Now += TimeSpan.FromHours(24) + TimeSpan.FromSeconds(1);
+
+        Assert.Equal(1, await keys.PurgeExpiredAsync(1)); // bounded
+        Assert.Equal(1, await keys.PurgeExpiredAsync(1));
+        Assert.Equal(0, await keys.PurgeExpiredAsync(1));
+        Assert.Equal(0, await keys.CountAsync());
+        var reused = await SendAsync(rest, HttpMethod.Post, RestCalls.Missions, """{"name":"other"}""", "k-1");
+        Assert.Equal(HttpStatusCode.Created, reused.Status); // expired: a new request's key
+        Assert.False(Replayed(reused.Response));
+        Assert.Equal(1, await keys.CountAsync());
+    }
+
+    private sealed class ManualClock(DateTimeOffset now) : TimeProvider
+    {
+        public DateTimeOffset Now { get; set; } = now;
+
+        public override DateTimeOffset GetUtcNow() => Now;
     }
 }
