@@ -139,10 +139,11 @@ public sealed partial class PostgresBackend : IStorageBackend
     }
 
     /// <summary>
-    /// The usual case, a key used for the first time, in one more statement: the write, then its result stored under the
-    /// key (<c>ON CONFLICT DO NOTHING</c>). A key already taken — a retry, or a concurrent request holding it on any
-    /// replica, whose transaction this statement waits for — fails this command alone (the batch runs again without
-    /// it, so its write is undone) and the caller decides on the stored record (<see cref="IdempotentAsync{T}"/>).
+    /// The usual case, a key used for the first time, at no extra statement per write: the write, and its result stored
+    /// under the key with the rest of the batch's keys, in one statement before COMMIT (<c>ON CONFLICT DO NOTHING</c>).
+    /// A key already taken — a retry, or a concurrent request holding it on any replica, whose transaction that
+    /// statement waits for — fails this command alone (the batch runs again without it, so its write is undone) and the
+    /// caller decides on the stored record (<see cref="IdempotentAsync{T}"/>).
     /// </summary>
     private async Task<Outcome<T>> FirstUseAsync<T>(PgBatch batch, IdempotencyScope scope, Func<PgBatch, CancellationToken, Task<Outcome<T>>> command,
         CancellationToken cancellationToken)
@@ -156,17 +157,8 @@ public sealed partial class PostgresBackend : IStorageBackend
                 r => true, cancellationToken, scope.Organization, scope.Key).ConfigureAwait(false);
             return taken ? throw new IdempotencyKeyTakenException() : outcome;
         }
-        var now = Clock.Now();
-        var stored = await Pg.FirstAsync(batch.Connection,
-            "INSERT INTO idempotency_keys (organization, key, fingerprint, result_json, expires_at) VALUES ($1, $2, $3, $4, $5) " +
-            "ON CONFLICT DO NOTHING RETURNING true",
-            r => true, cancellationToken, scope.Organization, scope.Key, scope.Fingerprint, IdempotencyRules.Serialize(outcome.Value),
-            Pg.Time(IdempotencyRules.ExpiresAt(scope, now))).ConfigureAwait(false);
-        if (!stored)
-        {
-            throw new IdempotencyKeyTakenException();
-        }
-        batch.Count(+1, IdempotencyRules.Counter);
+        // Stored with the batch's other keys in one statement before COMMIT; a key found taken there fails this command.
+        batch.StoreKey(scope, IdempotencyRules.Serialize(outcome.Value), IdempotencyRules.ExpiresAt(scope, Clock.Now()));
         return outcome;
     }
 

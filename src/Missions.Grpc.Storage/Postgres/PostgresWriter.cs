@@ -8,6 +8,19 @@ namespace Missions.Grpc.Storage.Postgres;
 internal sealed class PgBatch(NpgsqlConnection connection, BatchCounters counters)
 {
     private readonly List<string> _notices = [];
+    private readonly List<StoredKey> _keys = [];
+
+    /// <summary>The index in the batch of the command running now (set by the writer).</summary>
+    public int CommandIndex { get; set; }
+
+    /// <summary>Idempotency-Key records the batch's commands wrote, stored together before COMMIT.</summary>
+    public IReadOnlyList<StoredKey> Keys => _keys;
+
+    /// <summary>Stores the running command's result under its key when the batch finishes (one statement for all).</summary>
+    public void StoreKey(IdempotencyScope scope, string result, DateTime expiresAt) =>
+        _keys.Add(new StoredKey(CommandIndex, scope.Organization, scope.Key, scope.Fingerprint, result, expiresAt));
+
+    public sealed record StoredKey(int Command, string Organization, string Key, string Fingerprint, string Result, DateTime ExpiresAt);
 
     public NpgsqlConnection Connection => connection;
 
@@ -252,12 +265,17 @@ internal sealed class PostgresWriter : IAsyncDisposable
             {
                 try
                 {
+                    context.CommandIndex = i;
                     await batch[i].RunAsync(context).ConfigureAwait(false);
                 }
                 catch (Exception error) when (!PostgresFaults.IsUnreachable(error) && !PostgresFaults.IsRetryable(error))
                 {
                     return (Result.CommandFailed, i, error, token); // the transaction is rolled back when disposed
                 }
+            }
+            if (await StoreKeysAsync(connection, context).ConfigureAwait(false) is { } taken)
+            {
+                return (Result.CommandFailed, taken, new IdempotencyKeyTakenException(), token); // that write is undone
             }
             await FinishAsync(connection, context, token).ConfigureAwait(false);
             committing = true;
@@ -319,6 +337,39 @@ internal sealed class PostgresWriter : IAsyncDisposable
     /// The batch's tail, one round trip: its marker; its counter changes, one statement in key order (so concurrent
     /// replicas never deadlock on them), counters that reach zero removed; its notifications (sent by the database at commit).
     /// </summary>
+    /// <summary>
+    /// Stores the batch's Idempotency-Key records in one statement (<c>ON CONFLICT DO NOTHING</c>: a key another
+    /// transaction holds is waited for). Returns the index of the first command whose key was already taken (or taken
+    /// twice in this batch), or null when every key was stored.
+    /// </summary>
+    private static async Task<int?> StoreKeysAsync(NpgsqlConnection connection, PgBatch context)
+    {
+        if (context.Keys.Count == 0)
+        {
+            return null;
+        }
+        var keys = context.Keys;
+        var stored = await Pg.ListAsync(connection,
+            """
+            INSERT INTO idempotency_keys (organization, key, fingerprint, result_json, expires_at)
+            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[])
+            ON CONFLICT DO NOTHING RETURNING organization, key
+            """,
+            r => (r.Text(0), r.Text(1)), CancellationToken.None,
+            Pg.Texts(keys.Select(k => k.Organization)), Pg.Texts(keys.Select(k => k.Key)), Pg.Texts(keys.Select(k => k.Fingerprint)),
+            Pg.Texts(keys.Select(k => k.Result)), keys.Select(k => DateTime.SpecifyKind(k.ExpiresAt, DateTimeKind.Utc)).ToArray()).ConfigureAwait(false);
+        var inserted = stored.ToHashSet();
+        context.Count(inserted.Count, IdempotencyRules.Counter);
+        foreach (var key in keys)
+        {
+            if (!inserted.Remove((key.Organization, key.Key)))
+            {
+                return key.Command;
+            }
+        }
+        return null;
+    }
+
     private async Task FinishAsync(NpgsqlConnection connection, PgBatch context, Guid token)
     {
         await using var statements = new NpgsqlBatch(connection)
