@@ -122,11 +122,8 @@ public sealed class ReplicaTests
 
         var answers = await Task.WhenAll(Enumerable.Range(0, 32).Select(async i =>
         {
-            using var request = new HttpRequestMessage(HttpMethod.Post, RestCalls.Missions) { Content = Json.Body("""{"name":"once across replicas"}""") };
-            request.Headers.Add("Idempotency-Key", key);
-            var response = await (i % 2 == 0 ? a : b).Rest().SendAsync(request);
-            return (response.StatusCode, Body: await response.Content.ReadAsStringAsync(),
-                Replayed: response.Headers.TryGetValues("idempotent-replayed", out var v) && v.Single() == "true");
+            var (status, body, response) = await (i % 2 == 0 ? a : b).Rest().SendKeyedAsync(HttpMethod.Post, RestCalls.Missions, """{"name":"once across replicas"}""", key);
+            return (StatusCode: status, Body: body, Replayed: response.Replayed());
         }));
         var (_, list, _) = await b.Rest().SendAsync(HttpMethod.Get, RestCalls.Missions);
 

@@ -23,6 +23,23 @@ public static class RestCalls
         return (response.StatusCode, text.Length == 0 ? null : JsonNode.Parse(text), response);
     }
 
+    /// <summary>Sends <paramref name="body"/> with an <c>Idempotency-Key</c> (none when null); the status, the raw body and the response.</summary>
+    public static async Task<(HttpStatusCode Status, string Body, HttpResponseMessage Response)> SendKeyedAsync(
+        this HttpClient client, HttpMethod method, string path, string? body, string? idempotencyKey)
+    {
+        using var request = new HttpRequestMessage(method, path) { Content = body is null ? null : Json.Body(body) };
+        if (idempotencyKey is not null)
+        {
+            request.Headers.TryAddWithoutValidation("Idempotency-Key", idempotencyKey);
+        }
+        var response = await client.SendAsync(request);
+        return (response.StatusCode, await response.Content.ReadAsStringAsync(), response);
+    }
+
+    /// <summary>Whether an answer says it was replayed for its <c>Idempotency-Key</c>.</summary>
+    public static bool Replayed(this HttpResponseMessage response) =>
+        response.Headers.TryGetValues("idempotent-replayed", out var values) && values.Single() == "true";
+
     /// <summary>A new mission of the client's organization; its id.</summary>
     public static async Task<string> NewMissionAsync(this HttpClient client, string name = "test mission")
     {

@@ -12,12 +12,9 @@ public sealed class IdempotencyProcessTests(Xunit.Abstractions.ITestOutputHelper
 {
     private static async Task<(HttpStatusCode Status, string Body, bool Replayed)> CreateAsync(ServerProcess server, string key)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, RestCalls.Missions) { Content = Json.Body("""{"name":"survives a kill"}""") };
-        request.Headers.Add("Idempotency-Key", key);
         using var client = server.Rest();
-        var response = await client.SendAsync(request);
-        return (response.StatusCode, await response.Content.ReadAsStringAsync(),
-            response.Headers.TryGetValues("idempotent-replayed", out var v) && v.Single() == "true");
+        var (status, body, response) = await client.SendKeyedAsync(HttpMethod.Post, RestCalls.Missions, """{"name":"survives a kill"}""", key);
+        return (status, body, response.Replayed());
     }
 
     [Fact]

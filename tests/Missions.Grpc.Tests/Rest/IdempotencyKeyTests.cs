@@ -15,20 +15,10 @@ namespace Missions.Grpc.Tests.Rest;
 /// </summary>
 public sealed class IdempotencyKeyTests : AppTest
 {
-    private static async Task<(HttpStatusCode Status, string Body, HttpResponseMessage Response)> SendAsync(
-        HttpClient client, HttpMethod method, string path, string? body, string? key)
-    {
-        using var request = new HttpRequestMessage(method, path) { Content = body is null ? null : Json.Body(body) };
-        if (key is not null)
-        {
-            request.Headers.TryAddWithoutValidation("Idempotency-Key", key);
-        }
-        var response = await client.SendAsync(request);
-        return (response.StatusCode, await response.Content.ReadAsStringAsync(), response);
-    }
+    private static Task<(HttpStatusCode Status, string Body, HttpResponseMessage Response)> SendAsync(
+        HttpClient client, HttpMethod method, string path, string? body, string? key) => client.SendKeyedAsync(method, path, body, key);
 
-    private static bool Replayed(HttpResponseMessage response) =>
-        response.Headers.TryGetValues("idempotent-replayed", out var values) && values.Single() == "true";
+    private static bool Replayed(HttpResponseMessage response) => response.Replayed();
 
     private async Task<int> MissionCountAsync(HttpClient client)
     {

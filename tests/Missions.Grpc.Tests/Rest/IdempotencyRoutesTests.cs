@@ -108,12 +108,6 @@ public sealed class IdempotencyRoutesTests : AppTest
         Assert.True((int)status < 300, $"{method} {path}: {status} {json}");
     }
 
-    private static async Task<(HttpStatusCode Status, string Body, HttpResponseMessage Response)> SendAsync(
-        HttpClient client, HttpMethod method, string path, string? body, string key)
-    {
-        using var request = new HttpRequestMessage(method, path) { Content = body is null ? null : Json.Body(body) };
-        request.Headers.Add("Idempotency-Key", key);
-        var response = await client.SendAsync(request);
-        return (response.StatusCode, await response.Content.ReadAsStringAsync(), response);
-    }
+    private static Task<(HttpStatusCode Status, string Body, HttpResponseMessage Response)> SendAsync(
+        HttpClient client, HttpMethod method, string path, string? body, string key) => client.SendKeyedAsync(method, path, body, key);
 }
