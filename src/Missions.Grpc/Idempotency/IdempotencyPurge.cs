@@ -7,7 +7,8 @@ namespace Missions.Grpc.Idempotency;
 /// <summary>
 /// Deletes expired <c>Idempotency-Key</c> records in the background, in bounded batches (each one write command, so a
 /// purge never holds the writer long), every <see cref="IdempotencyOptions.PurgeIntervalSeconds"/>; publishes how many
-/// are stored. A storage outage skips a round (it is reported by health and the writers already).
+/// are stored. A failing round is skipped (a storage outage quietly: health and the writers report it), never stopping
+/// the server.
 /// </summary>
 public sealed partial class IdempotencyPurge(IIdempotencyStore keys, IOptions<IdempotencyOptions> options, ILogger<IdempotencyPurge> logger)
     : BackgroundService
@@ -29,9 +30,14 @@ public sealed partial class IdempotencyPurge(IIdempotencyStore keys, IOptions<Id
                 while (purged == settings.PurgeBatchSize && !stoppingToken.IsCancellationRequested);
                 ApiTelemetry.IdempotencyKeysStored(await keys.CountAsync(stoppingToken));
             }
-            catch (Exception error) when (error is StorageUnavailableException or ObjectDisposedException && !stoppingToken.IsCancellationRequested)
+            catch (StorageUnavailableException error)
             {
-                LogSkipped(logger, error.Message);
+                LogSkipped(logger, error.Message); // reported by health and the writers already
+            }
+            catch (Exception error) when (!stoppingToken.IsCancellationRequested)
+            {
+                // A background chore never stops the server: the round is skipped and tried again.
+                LogFailed(logger, error);
             }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));
@@ -39,4 +45,7 @@ public sealed partial class IdempotencyPurge(IIdempotencyStore keys, IOptions<Id
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Idempotency-Key purge skipped: {Reason}")]
     private static partial void LogSkipped(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Idempotency-Key purge failed; it runs again at its next interval")]
+    private static partial void LogFailed(ILogger logger, Exception error);
 }
