@@ -8,7 +8,7 @@ using Missions.Grpc.Tests.Infrastructure;
 /// </summary>
 internal static partial class LoadTable
 {
-    public static async Task<int> RunIdempotencyAsync(string work, TimeSpan duration, TimeSpan warmUp, int connections, string? resultsPath)
+    public static async Task<int> RunIdempotencyAsync(string work, TimeSpan duration, TimeSpan warmUp, int connections, string? backends, string? resultsPath)
     {
         if (!OnPath("wrk"))
         {
@@ -17,29 +17,32 @@ internal static partial class LoadTable
         }
         var scripts = Directory.CreateDirectory(Path.Combine(work, "scripts")).FullName;
         const string body = """{"name":"Triage inbound calls","execution_mode":"external","metadata":{"team":"support"}}""";
-        var plain = Lua(scripts, "create.lua", "POST", body);
-        // A key per request: a prefix new for each wrk run (so no run replays another's keys) and a counter.
-        var plainText = await File.ReadAllTextAsync(plain);
-        string Keyed()
+        var create = await File.ReadAllTextAsync(Lua(scripts, "create.lua", "POST", body));
+        // Both sides do the same client work — a per-request header made by a Lua request() function, a prefix new for
+        // each wrk run and a counter — so what differs is only what the server does with an Idempotency-Key: without,
+        // the header is one the server ignores; with, it is the key (never repeating across runs, so nothing replays).
+        string PerRequest(string header)
         {
-            var path = Path.Combine(scripts, $"create-keyed-{Guid.NewGuid():N}.lua");
-            File.WriteAllText(path, plainText + $$"""
+            var path = Path.Combine(scripts, $"create-{header.ToLowerInvariant()}-{Guid.NewGuid():N}.lua");
+            File.WriteAllText(path, create + $$"""
                 local counter = 0
                 request = function()
                   counter = counter + 1
-                  wrk.headers["Idempotency-Key"] = "{{Guid.NewGuid():N}}-" .. counter
+                  wrk.headers["{{header}}"] = "{{Guid.NewGuid():N}}-" .. counter
                   return wrk.format(nil, nil, nil, nil)
                 end
                 """);
             return path;
         }
+        string Plain() => PerRequest("X-Bench-Request");
+        string Keyed() => PerRequest("Idempotency-Key");
         var report = new StringBuilder();
         var failures = false;
         async Task MeasureAsync(string backend, Func<Task<ServerProcess>> start)
         {
             await using var server = await start();
             var url = $"{server.RestUrl}/v2/ai/missions";
-            await WrkAsync("warm-up", url, plain, connections, warmUp * 3);
+            await WrkAsync("warm-up", url, Plain(), connections, warmUp * 3);
             await WrkAsync("warm-up", url, Keyed(), connections, warmUp * 3);
 
             const int rounds = 5;
@@ -48,8 +51,8 @@ internal static partial class LoadTable
             {
                 foreach (var name in round % 2 == 0 ? new[] { "without", "with" } : ["with", "without"])
                 {
-                    await WrkAsync("warm-up", url, name == "with" ? Keyed() : plain, connections, warmUp);
-                    var figure = await WrkAsync($"{backend}: REST create, {name} a key", url, name == "with" ? Keyed() : plain, connections, duration);
+                    await WrkAsync("warm-up", url, name == "with" ? Keyed() : Plain(), connections, warmUp);
+                    var figure = await WrkAsync($"{backend}: REST create, {name} a key", url, name == "with" ? Keyed() : Plain(), connections, duration);
                     figures[name].Add(figure);
                     failures |= figure.Failures > 0;
                     Console.WriteLine($"  {figure.Name,-42} {figure.Rps,9:N0} req/s  p99 {figure.P99Ms,6:F2} ms  failures {figure.Failures}");
@@ -75,8 +78,12 @@ internal static partial class LoadTable
                 .AppendLine();
         }
 
-        await MeasureAsync("LiteDB", () => ServerProcess.StartAsync(Path.Combine(work, "idempotency.db")));
-        if (PostgresCluster.Available)
+        bool Wanted(string backend) => backends is null || backends.Split(',').Contains(backend, StringComparer.OrdinalIgnoreCase);
+        if (Wanted("litedb"))
+        {
+            await MeasureAsync("LiteDB", () => ServerProcess.StartAsync(Path.Combine(work, "idempotency.db")));
+        }
+        if (Wanted("postgres") && PostgresCluster.Available)
         {
             using var cluster = PostgresCluster.CreatePrivate();
             await MeasureAsync("PostgreSQL, 1 replica", () => ServerProcess.StartAsync("unused.db", settings: new Dictionary<string, string>
@@ -85,7 +92,7 @@ internal static partial class LoadTable
                 ["Storage:Postgres:ConnectionString"] = cluster.ConnectionString("bench"),
             }));
         }
-        else
+        else if (Wanted("postgres"))
         {
             report.AppendLine("PostgreSQL: not installed here (scripts/install-postgres.sh), not measured.");
         }
@@ -98,6 +105,8 @@ internal static partial class LoadTable
 
                 Written by `bench/Missions.Grpc.Bench idempotency` ({DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, commit {Commit()}): one Release
                 service process per backend (LiteDB; PostgreSQL 15, one replica, on this machine), wrk `-t1 -c{connections}`, {warmUp.TotalSeconds:F0} s warm-up + {duration.TotalSeconds:F0} s per measurement, alternated five times; medians compared.
+                Both sides send a new header value per request from a Lua `request()` function (without a key: `X-Bench-Request`,
+                which the server ignores), so the client's own work is the same and only the server's key path differs.
 
 
                 """ + report);

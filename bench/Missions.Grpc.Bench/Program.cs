@@ -20,7 +20,7 @@ using Missions.Grpc.V1;
 //   bench/load-table.sh [--seconds 10] [--warm-up 6] [--connections 32] [--missions 100000]   (the load table; writes bench/RESULTS.md)
 //   bench/storage-table.sh [--seconds 8] [--warm-up 4] [--connections 32] [--missions 20000] (LiteDB vs PostgreSQL 1 and 2 replicas; bench/STORAGE.md)
 //   dotnet run -c Release --project bench/Missions.Grpc.Bench -- telemetry --results bench/TELEMETRY.md   (REST create, telemetry off vs on)
-//   dotnet run -c Release --project bench/Missions.Grpc.Bench -- idempotency --results bench/IDEMPOTENCY.md   (REST create, with and without a key)
+//   dotnet run -c Release --project bench/Missions.Grpc.Bench -- idempotency --results bench/IDEMPOTENCY.md   (REST create, with and without a key; --backend litedb|postgres for one)
 //   dotnet run -c Release --project bench/Missions.Grpc.Bench -- micro                       (validation per request type)
 //   dotnet run -c Release --project bench/Missions.Grpc.Bench -- disk-full [--server dll] [--size-mb 24] [--ballast-mb 4] [--after-free 300]
 // Each section prints its figures and a ratio against a baseline measured in the same run.
@@ -59,8 +59,9 @@ internal static class BenchMain
             if (args.FirstOrDefault() == "idempotency")
             {
                 var results = args.SkipWhile(a => a != "--results").Skip(1).FirstOrDefault();
+                var backends = args.SkipWhile(a => a != "--backend").Skip(1).FirstOrDefault(); // litedb, postgres or both (the default)
                 Environment.ExitCode = await LoadTable.RunIdempotencyAsync(work, TimeSpan.FromSeconds(Option("--seconds", 10)), TimeSpan.FromSeconds(Option("--warm-up", 4)),
-                    Option("--connections", 32), results is null ? null : Path.GetFullPath(results));
+                    Option("--connections", 32), backends, results is null ? null : Path.GetFullPath(results));
                 return;
             }
             if (args.FirstOrDefault() == "storage")

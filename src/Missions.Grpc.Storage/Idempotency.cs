@@ -114,9 +114,6 @@ internal static class IdempotencyRules
 
     public static DateTime ExpiresAt(IdempotencyScope scope, DateTime now) => now + scope.Retention;
 
-    /// <summary>LiteDB's record id: the organization's range, then the key as a safe key part.</summary>
-    public static string RecordId(IdempotencyScope scope) => Keys.Of(scope.Organization, Keys.Part(scope.Key));
-
     /// <summary>Attachment kinds by their key (the kinds are fixed instances).</summary>
     private sealed class AttachmentKindConverter : JsonConverter<AttachmentKind>
     {

@@ -117,33 +117,23 @@ public sealed class LiteDbBackend : IStorageBackend, IStorageHealth
     /// </summary>
     private Outcome<T> Idempotent<T>(LiteDatabase db, IdempotencyScope scope, Func<LiteDatabase, Outcome<T>> command)
     {
-        var keys = db.GetCollection<IdempotencyRecord>(LiteDbSchema.IdempotencyKeys);
-        var id = IdempotencyRules.RecordId(scope);
-        var stored = keys.FindById(id);
+        var keys = Writer.IdempotencyKeys;
+        var digest = LiteDbIdempotencyKeys.Digest(scope.Organization, scope.Key);
+        var stored = keys.Find(db, digest, scope.Organization, scope.Key);
         var now = Clock.Now();
         switch (IdempotencyRules.Decide(stored?.Fingerprint, stored?.ExpiresAt, scope, now))
         {
             case IdempotencyRules.Verdict.Replay:
-                return IdempotencyRules.Replay<T>(scope, stored!.Result);
+                return IdempotencyRules.Replay<T>(scope, stored!.Value.Result);
             case IdempotencyRules.Verdict.Reused:
                 return IdempotencyRules.Reused<T>(scope);
         }
         var outcome = command(db);
         if (!outcome.Failed)
         {
-            var record = new IdempotencyRecord
-            {
-                Id = id, Fingerprint = scope.Fingerprint, Result = IdempotencyRules.Serialize(outcome.Value), ExpiresAt = IdempotencyRules.ExpiresAt(scope, now),
-            };
-            if (stored is null)
-            {
-                keys.Insert(record);
-                Count(+1, IdempotencyRules.Counter);
-            }
-            else
-            {
-                keys.Update(record); // an expired record, now this request's
-            }
+            keys.Add(digest, scope.Organization, scope.Key,
+                new LiteDbIdempotencyKeys.Record(scope.Fingerprint, IdempotencyRules.Serialize(outcome.Value), IdempotencyRules.ExpiresAt(scope, now)));
+            Count(+1, IdempotencyRules.Counter); // a record stored (an expired one of the key stays counted until purged)
         }
         return outcome;
     }

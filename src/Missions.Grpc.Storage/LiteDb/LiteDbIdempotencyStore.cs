@@ -1,21 +1,14 @@
-using LiteDB;
-
 namespace Missions.Grpc.Storage.LiteDb;
 
-/// <summary>Idempotency keys: the <c>idempotency_keys</c> collection, purged along its <c>ExpiresAt</c> index.</summary>
+/// <summary>Idempotency keys: records stored per writer batch (<see cref="LiteDbIdempotencyKeys"/>), purged along their expiry index.</summary>
 internal sealed class LiteDbIdempotencyStore(LiteDbBackend backend) : IIdempotencyStore
 {
     public Task<int> PurgeExpiredAsync(int limit, CancellationToken cancellationToken = default) =>
         backend.WriteAsync<int>(db =>
         {
-            var keys = db.GetCollection<IdempotencyRecord>(LiteDbSchema.IdempotencyKeys);
-            var expired = keys.Find(Query.LT(nameof(IdempotencyRecord.ExpiresAt), backend.Clock.Now()), limit: limit).Select(r => r.Id).ToList();
-            foreach (var id in expired)
-            {
-                keys.Delete(id);
-            }
-            backend.Count(-expired.Count, IdempotencyRules.Counter);
-            return expired.Count;
+            var purged = backend.Writer.IdempotencyKeys.Purge(db, backend.Clock.Now(), limit);
+            backend.Count(-purged, IdempotencyRules.Counter);
+            return purged;
         }, cancellationToken);
 
     public Task<long> CountAsync(CancellationToken cancellationToken = default) =>

@@ -18,15 +18,6 @@ internal sealed class CounterRecord
     public int Count { get; set; }
 }
 
-/// <summary>An <c>Idempotency-Key</c>'s record: the request's fingerprint and the write's result, until it expires.</summary>
-internal sealed class IdempotencyRecord
-{
-    public string Id { get; set; } = "";
-    public string Fingerprint { get; set; } = "";
-    public string Result { get; set; } = "";
-    public DateTime ExpiresAt { get; set; }
-}
-
 internal sealed class MissionRecord
 {
     public string Id { get; set; } = "";

@@ -14,7 +14,7 @@ internal static class LiteDbSchema
     public const string Events = "events";
     public const string Links = "agent_links";
     public const string Attachments = "attachments";
-    public const string IdempotencyKeys = "idempotency_keys";
+    public const string IdempotencyKeyBatches = "idempotency_key_batches";
 
     /// <summary>Counters the writer keeps beside the data (list totals), and the commit marker.</summary>
     public const string Counters = "counters";
@@ -53,7 +53,7 @@ internal static class LiteDbSchema
 
         db.GetCollection<LinkRecord>(Links).EnsureIndex(x => x.RunKey, unique: true);
         db.GetCollection<AttachmentRecord>(Attachments).EnsureIndex(x => x.MissionKey, unique: true);
-        db.GetCollection<IdempotencyRecord>(IdempotencyKeys).EnsureIndex(x => x.ExpiresAt);
+        LiteDbIdempotencyKeys.EnsureSchema(db);
     }
 
     /// <summary>
@@ -78,7 +78,6 @@ internal static class LiteDbSchema
         mapper.Entity<LinkRecord>().Id(x => x.Id, autoId: false);
         mapper.Entity<AttachmentRecord>().Id(x => x.Id, autoId: false);
         mapper.Entity<CounterRecord>().Id(x => x.Id, autoId: false);
-        mapper.Entity<IdempotencyRecord>().Id(x => x.Id, autoId: false);
         return mapper;
     }
 }

@@ -274,6 +274,9 @@ internal sealed class LiteDbWriter : IDisposable
     /// <summary>The counter changes of the running batch (writer thread only): commands add to it, the commit writes it.</summary>
     public BatchCounters Counters { get; } = new();
 
+    /// <summary>The running batch's <c>Idempotency-Key</c> records (writer thread only): stored with its commit.</summary>
+    public LiteDbIdempotencyKeys IdempotencyKeys { get; } = new();
+
     /// <summary>A counter as the running batch sees it (what is stored and what the batch changed so far).</summary>
     public int Count(LiteDatabase db, string key) =>
         Counters.Read(key, k => db.GetCollection<CounterRecord>(LiteDbSchema.Counters).FindById(k)?.Count ?? 0);
@@ -312,6 +315,7 @@ internal sealed class LiteDbWriter : IDisposable
         var sequence = _committed + 1;
         var running = -1;
         Counters.Clear();
+        IdempotencyKeys.Clear();
         try
         {
             db.BeginTrans();
@@ -320,6 +324,7 @@ internal sealed class LiteDbWriter : IDisposable
                 batch[running].Run(db);
             }
             running = -1;
+            IdempotencyKeys.Flush(db);
             FlushCounters(db);
             LiteDbSchema.WriteCommitSequence(db, sequence);
         }
@@ -358,6 +363,7 @@ internal sealed class LiteDbWriter : IDisposable
             return SettleFailedCommit(session, batch, sequence, logLength, failed);
         }
         _committed = sequence;
+        IdempotencyKeys.Committed(db);
         return BatchResult.Committed;
     }
 

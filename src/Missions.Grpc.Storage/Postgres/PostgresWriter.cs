@@ -273,11 +273,10 @@ internal sealed class PostgresWriter : IAsyncDisposable
                     return (Result.CommandFailed, i, error, token); // the transaction is rolled back when disposed
                 }
             }
-            if (await StoreKeysAsync(connection, context).ConfigureAwait(false) is { } taken)
+            if (await FinishAsync(connection, context, token).ConfigureAwait(false) is { } taken)
             {
                 return (Result.CommandFailed, taken, new IdempotencyKeyTakenException(), token); // that write is undone
             }
-            await FinishAsync(connection, context, token).ConfigureAwait(false);
             committing = true;
             await transaction.CommitAsync().ConfigureAwait(false);
             return (Result.Committed, -1, null, token);
@@ -338,44 +337,28 @@ internal sealed class PostgresWriter : IAsyncDisposable
     /// replicas never deadlock on them), counters that reach zero removed; its notifications (sent by the database at commit).
     /// </summary>
     /// <summary>
-    /// Stores the batch's Idempotency-Key records in one statement (<c>ON CONFLICT DO NOTHING</c>: a key another
-    /// transaction holds is waited for). Returns the index of the first command whose key was already taken (or taken
-    /// twice in this batch), or null when every key was stored.
+    /// The batch's last statements, in one round trip: its Idempotency-Key records in one statement (<c>ON CONFLICT DO
+    /// NOTHING</c>: a key another transaction holds is waited for), its commit marker, counter changes and notices.
+    /// Returns the index of the first command whose key was already taken (or taken twice in this batch) — the caller
+    /// then rolls all of it back — or null when every key was stored.
     /// </summary>
-    private static async Task<int?> StoreKeysAsync(NpgsqlConnection connection, PgBatch context)
+    private async Task<int?> FinishAsync(NpgsqlConnection connection, PgBatch context, Guid token)
     {
-        if (context.Keys.Count == 0)
-        {
-            return null;
-        }
         var keys = context.Keys;
-        var stored = await Pg.ListAsync(connection,
-            """
-            INSERT INTO idempotency_keys (organization, key, fingerprint, result_json, expires_at)
-            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[])
-            ON CONFLICT DO NOTHING RETURNING organization, key
-            """,
-            r => (r.Text(0), r.Text(1)), CancellationToken.None,
-            Pg.Texts(keys.Select(k => k.Organization)), Pg.Texts(keys.Select(k => k.Key)), Pg.Texts(keys.Select(k => k.Fingerprint)),
-            Pg.Texts(keys.Select(k => k.Result)), keys.Select(k => DateTime.SpecifyKind(k.ExpiresAt, DateTimeKind.Utc)).ToArray()).ConfigureAwait(false);
-        var inserted = stored.ToHashSet();
-        context.Count(inserted.Count, IdempotencyRules.Counter);
-        foreach (var key in keys)
+        await using var statements = new NpgsqlBatch(connection);
+        if (keys.Count > 0)
         {
-            if (!inserted.Remove((key.Organization, key.Key)))
-            {
-                return key.Command;
-            }
+            statements.BatchCommands.Add(Pg.BatchCommand(
+                """
+                INSERT INTO idempotency_keys (organization, key, fingerprint, result_json, expires_at)
+                SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[])
+                ON CONFLICT DO NOTHING RETURNING organization, key
+                """,
+                Pg.Texts(keys.Select(k => k.Organization)), Pg.Texts(keys.Select(k => k.Key)), Pg.Texts(keys.Select(k => k.Fingerprint)),
+                Pg.Texts(keys.Select(k => k.Result)), keys.Select(k => DateTime.SpecifyKind(k.ExpiresAt, DateTimeKind.Utc)).ToArray()));
+            context.Count(keys.Count, IdempotencyRules.Counter); // what commits: a batch with a key taken does not
         }
-        return null;
-    }
-
-    private async Task FinishAsync(NpgsqlConnection connection, PgBatch context, Guid token)
-    {
-        await using var statements = new NpgsqlBatch(connection)
-        {
-            BatchCommands = { Pg.BatchCommand("INSERT INTO write_markers (token) VALUES ($1)", token) },
-        };
+        statements.BatchCommands.Add(Pg.BatchCommand("INSERT INTO write_markers (token) VALUES ($1)", token));
         if (Environment.TickCount64 >= _nextMarkerSweep)
         {
             // Markers are needed only while a settle may ask about them (seconds): old ones go, once a minute.
@@ -385,21 +368,39 @@ internal sealed class PostgresWriter : IAsyncDisposable
         var changes = _counters.Changes.ToList();
         if (changes.Count > 0)
         {
-            var keys = Pg.Texts(changes.Select(c => c.Key));
+            var counters = Pg.Texts(changes.Select(c => c.Key));
             statements.BatchCommands.Add(Pg.BatchCommand(
                 """
                 INSERT INTO counters (key, count) SELECT * FROM unnest($1::text[], $2::bigint[])
                 ON CONFLICT (key) DO UPDATE SET count = counters.count + excluded.count
                 """,
-                keys, changes.Select(c => (long)c.Value).ToArray()));
-            statements.BatchCommands.Add(Pg.BatchCommand("DELETE FROM counters WHERE key = ANY($1) AND count = 0", keys));
+                counters, changes.Select(c => (long)c.Value).ToArray()));
+            statements.BatchCommands.Add(Pg.BatchCommand("DELETE FROM counters WHERE key = ANY($1) AND count = 0", counters));
         }
         if (context.Notices.Count > 0)
         {
             statements.BatchCommands.Add(Pg.BatchCommand("SELECT pg_notify($1, notice) FROM unnest($2) AS notice", _channel, Pg.Texts(context.Notices)));
         }
-        await statements.ExecuteNonQueryAsync().ConfigureAwait(false);
+        HashSet<(string, string)> stored = [];
+        await using (var reader = await statements.ExecuteReaderAsync().ConfigureAwait(false))
+        {
+            if (keys.Count > 0)
+            {
+                stored = (await Pg.ReadAllAsync(reader, r => (r.Text(0), r.Text(1)), CancellationToken.None).ConfigureAwait(false)).ToHashSet();
+            }
+            while (await reader.NextResultAsync().ConfigureAwait(false))
+            {
+            }
+        }
         _counters.Clear();
+        foreach (var key in keys)
+        {
+            if (!stored.Remove((key.Organization, key.Key)))
+            {
+                return key.Command;
+            }
+        }
+        return null;
     }
 
     private static readonly KeyValuePair<string, object?> Backend = new("backend", "postgres");

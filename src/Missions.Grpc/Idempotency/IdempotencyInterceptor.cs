@@ -3,6 +3,7 @@ using Google.Api;
 using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 using Missions.Grpc.Auth;
 using Missions.Grpc.Storage;
@@ -34,16 +35,21 @@ public sealed class IdempotencyInterceptor(IOptions<IdempotencyOptions> options)
 
     private readonly TimeSpan _retention = TimeSpan.FromHours(options.Value.RetentionHours);
 
-    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
+    public override Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
         TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
     {
         // From the HTTP request, for both faces (gRPC metadata are its headers): an empty value is a key too, and invalid.
         var http = context.GetHttpContext();
-        if (!http.Request.Headers.TryGetValue(Header, out var values) || !MutatingMethods.Contains(context.Method))
-        {
-            return await continuation(request, context);
-        }
-        var key = values.ToString();
+        return http.Request.Headers.TryGetValue(Header, out var values) && MutatingMethods.Contains(context.Method)
+            ? KeyedAsync(request, context, continuation, http, values.ToString())
+            : continuation(request, context); // no key: no state machine of this interceptor on the call's path
+    }
+
+    private async Task<TResponse> KeyedAsync<TRequest, TResponse>(
+        TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation, HttpContext http, string key)
+        where TRequest : class
+        where TResponse : class
+    {
         if (Invalid(key) is { } violation)
         {
             throw new RequestValidationException([violation]);

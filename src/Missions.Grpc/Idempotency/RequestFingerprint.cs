@@ -1,114 +1,145 @@
+using System.Buffers;
+using System.Collections;
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
+using System.Text;
 using Google.Protobuf;
+using Google.Protobuf.Reflection;
 
 namespace Missions.Grpc.Idempotency;
 
 /// <summary>
 /// What identifies a request under an <c>Idempotency-Key</c>: its method and its request message — the path values and
-/// the body, whichever face sent them — in a canonical form (fields by number, map entries by key, so the order of a
-/// JSON object's keys makes no difference), hashed with SHA-256.
+/// the body, whichever face sent them — in canonical form, hashed with SHA-256. The canonical form is the message's
+/// protobuf encoding (fields by number, whichever face or JSON key order produced it; an optional field set to its
+/// default differs from one left absent) with every map's entries in key order: the encoder writes a map in insertion
+/// order, so a JSON object's key order would otherwise count. Only when some map (a <c>Struct</c>'s, at any depth) is
+/// out of order is a copy sorted; the caller's message is never changed (its answer keeps the caller's key order).
 /// </summary>
 public static class RequestFingerprint
 {
+    /// <summary>Per message type, the fields through which a map can be reached (maps included); empty for most types.</summary>
+    private static readonly ConcurrentDictionary<MessageDescriptor, FieldDescriptor[]> MapPaths = new();
+
     public static string Of(string method, IMessage request)
     {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        using var buffer = new MemoryStream();
-        using (var output = new CodedOutputStream(buffer, leaveOpen: true))
+        var message = MapsInOrder(request) ? request : SortedCopy(request);
+        var methodLength = Encoding.UTF8.GetByteCount(method);
+        var length = methodLength + 1 + message.CalculateSize();
+        var buffer = ArrayPool<byte>.Shared.Rent(length);
+        try
         {
-            output.WriteString(method);
-            Write(output, request);
+            var written = Encoding.UTF8.GetBytes(method, buffer);
+            buffer[written] = 0; // method names hold no NUL: method and message cannot run into each other
+            message.WriteTo(buffer.AsSpan(methodLength + 1, length - methodLength - 1));
+            Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+            SHA256.HashData(buffer.AsSpan(0, length), hash);
+            return Convert.ToHexString(hash);
         }
-        hash.AppendData(buffer.GetBuffer(), 0, (int)buffer.Length);
-        return Convert.ToHexString(hash.GetHashAndReset());
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
-    private static void Write(CodedOutputStream output, IMessage message)
+    /// <summary>True when every map reachable in <paramref name="message"/> already holds its entries in key order.</summary>
+    private static bool MapsInOrder(IMessage message)
     {
-        foreach (var field in message.Descriptor.Fields.InFieldNumberOrder())
+        foreach (var field in PathsOf(message.Descriptor))
         {
             var value = field.Accessor.GetValue(message);
             if (field.IsMap)
             {
-                var map = (System.Collections.IDictionary)value;
-                if (map.Count == 0)
+                var map = (IDictionary)value;
+                object? previous = null;
+                var first = true;
+                var entries = map.GetEnumerator(); // IDictionary's: a map's own enumerator yields KeyValuePairs
+                while (entries.MoveNext())
                 {
-                    continue;
-                }
-                output.WriteTag(field.FieldNumber, WireFormat.WireType.LengthDelimited);
-                output.WriteInt32(map.Count);
-                foreach (var key in map.Keys.Cast<object>().OrderBy(k => Convert.ToString(k, System.Globalization.CultureInfo.InvariantCulture), StringComparer.Ordinal))
-                {
-                    output.WriteString(Convert.ToString(key, System.Globalization.CultureInfo.InvariantCulture)!);
-                    WriteValue(output, map[key]);
+                    var entry = entries.Entry;
+                    if (!first && CompareKeys(previous!, entry.Key) > 0)
+                    {
+                        return false;
+                    }
+                    (previous, first) = (entry.Key, false);
+                    if (entry.Value is IMessage nested && !MapsInOrder(nested))
+                    {
+                        return false;
+                    }
                 }
             }
             else if (field.IsRepeated)
             {
-                var items = (System.Collections.IList)value;
-                if (items.Count == 0)
+                foreach (var item in (IList)value)
                 {
-                    continue;
-                }
-                output.WriteTag(field.FieldNumber, WireFormat.WireType.LengthDelimited);
-                output.WriteInt32(items.Count);
-                foreach (var item in items)
-                {
-                    WriteValue(output, item);
+                    if (!MapsInOrder((IMessage)item))
+                    {
+                        return false;
+                    }
                 }
             }
-            else if (field.HasPresence ? field.Accessor.HasValue(message) : !IsDefault(value))
+            else if (value is IMessage nested && !MapsInOrder(nested))
             {
-                output.WriteTag(field.FieldNumber, WireFormat.WireType.LengthDelimited);
-                WriteValue(output, value);
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /// <summary>A deep copy of <paramref name="message"/> whose maps hold their entries in key order.</summary>
+    private static IMessage SortedCopy(IMessage message)
+    {
+        var copy = message.Descriptor.Parser.ParseFrom(message.ToByteString()); // generated types clone only as their own type
+        Sort(copy);
+        return copy;
+    }
+
+    private static void Sort(IMessage message)
+    {
+        foreach (var field in PathsOf(message.Descriptor))
+        {
+            var value = field.Accessor.GetValue(message);
+            if (field.IsMap)
+            {
+                var map = (IDictionary)value;
+                var entries = new List<DictionaryEntry>(map.Count);
+                var enumerator = map.GetEnumerator();
+                while (enumerator.MoveNext())
+                {
+                    entries.Add(enumerator.Entry);
+                }
+                entries.Sort((a, b) => CompareKeys(a.Key, b.Key));
+                map.Clear();
+                foreach (var entry in entries)
+                {
+                    if (entry.Value is IMessage nested)
+                    {
+                        Sort(nested);
+                    }
+                    map.Add(entry.Key, entry.Value);
+                }
+            }
+            else if (field.IsRepeated)
+            {
+                foreach (var item in (IList)value)
+                {
+                    Sort((IMessage)item);
+                }
+            }
+            else if (value is IMessage nested)
+            {
+                Sort(nested);
             }
         }
     }
 
-    private static void WriteValue(CodedOutputStream output, object? value)
-    {
-        switch (value)
-        {
-            case null:
-                output.WriteRawTag(0);
-                break;
-            case IMessage message:
-                output.WriteRawTag(1);
-                Write(output, message);
-                output.WriteRawTag(2);
-                break;
-            case string text:
-                output.WriteString(text);
-                break;
-            case ByteString bytes:
-                output.WriteBytes(bytes);
-                break;
-            case bool flag:
-                output.WriteBool(flag);
-                break;
-            case double number:
-                output.WriteDouble(number);
-                break;
-            case float number:
-                output.WriteFloat(number);
-                break;
-            case Enum:
-                output.WriteInt64(Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture));
-                break;
-            default:
-                output.WriteString(Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture) ?? "");
-                break;
-        }
-    }
+    /// <summary>Map keys are strings, integers or booleans: strings by ordinal, the rest by value.</summary>
+    private static int CompareKeys(object a, object b) =>
+        a is string x && b is string y ? string.CompareOrdinal(x, y) : Comparer.Default.Compare(a, b);
 
-    private static bool IsDefault(object? value) => value switch
-    {
-        null => true,
-        string text => text.Length == 0,
-        ByteString bytes => bytes.IsEmpty,
-        bool flag => !flag,
-        Enum => Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture) == 0,
-        IMessage => false,
-        _ => Convert.ToDouble(value, System.Globalization.CultureInfo.InvariantCulture) == 0,
-    };
+    private static FieldDescriptor[] PathsOf(MessageDescriptor type) => MapPaths.GetOrAdd(type, static t =>
+        t.Fields.InFieldNumberOrder().Where(f => f.IsMap || (f.FieldType == FieldType.Message && ReachesMap(f.MessageType, []))).ToArray());
+
+    private static bool ReachesMap(MessageDescriptor type, HashSet<MessageDescriptor> seen) =>
+        seen.Add(type) && type.Fields.InFieldNumberOrder().Any(f => f.IsMap || (f.FieldType == FieldType.Message && ReachesMap(f.MessageType, seen)));
 }

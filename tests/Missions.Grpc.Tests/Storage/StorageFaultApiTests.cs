@@ -214,6 +214,47 @@ public sealed class StorageFaultApiTests(ITestOutputHelper output)
     }
 
     /// <summary>Every item of a paginated list (page size 1000), one field of each, in list order.</summary>
+    /// <summary>
+    /// LiteDB keeps which document holds a key's record in memory: a keyed write the disk refused must leave no trace
+    /// there (its retry is processed afresh, once), and after the reopen that healing takes, a key stored before the
+    /// fault must still replay (the map is what the files hold).
+    /// </summary>
+    [Fact]
+    public async Task A_keyed_write_the_disk_refused_keeps_its_key_free_and_earlier_keys_still_replay_after_the_reopen()
+    {
+        using var db = new TempDatabase();
+        var disk = new FaultyDisk();
+        await using var app = new MissionsApp(db, services: s => s.AddSingleton<IStorageFileOpener>(disk)) { ErrorLogsExpected = true };
+        var client = app.Rest();
+        var before = await client.SendKeyedAsync(HttpMethod.Post, RestCalls.Missions, """{"name":"stored before the fault"}""", "key-before");
+        Assert.Equal(HttpStatusCode.Created, before.Status);
+
+        disk.FailLogWrites(skip: 0, WriteFault.Before, FaultyDisk.Eio);
+        var refused = await client.SendKeyedAsync(HttpMethod.Post, RestCalls.Missions, """{"name":"refused by the disk"}""", "key-during");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.Status);
+        disk.Lift();
+
+        (HttpStatusCode Status, string Body, HttpResponseMessage Response) retry = default;
+        await Until(async () =>
+        {
+            retry = await client.SendKeyedAsync(HttpMethod.Post, RestCalls.Missions, """{"name":"refused by the disk"}""", "key-during");
+            return retry.Status != HttpStatusCode.ServiceUnavailable;
+        }, "the retry to be served once the disk healed");
+        Assert.Equal(HttpStatusCode.Created, retry.Status);
+        Assert.False(retry.Response!.Replayed()); // processed afresh: the refused attempt kept nothing
+
+        var again = await client.SendKeyedAsync(HttpMethod.Post, RestCalls.Missions, """{"name":"stored before the fault"}""", "key-before");
+        Assert.Equal(HttpStatusCode.Created, again.Status);
+        Assert.True(again.Response.Replayed());
+        Assert.Equal(before.Body, again.Body);
+        var once = await client.SendKeyedAsync(HttpMethod.Post, RestCalls.Missions, """{"name":"refused by the disk"}""", "key-during");
+        Assert.True(once.Response.Replayed());
+        Assert.Equal(retry.Body, once.Body);
+
+        var names = await AllAsync(client, RestCalls.Missions, "name");
+        Assert.Equal(["refused by the disk", "stored before the fault"], names.Order());
+    }
+
     private static async Task<List<string>> AllAsync(HttpClient client, string path, string field)
     {
         var values = new List<string>();

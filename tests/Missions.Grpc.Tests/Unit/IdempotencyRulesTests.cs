@@ -63,6 +63,21 @@ public sealed class IdempotencyRulesTests
         Assert.NotEqual(RequestFingerprint.Of("/p.S/Update", new UpdateMissionRequest { MissionId = "m1", Name = "" }),
             RequestFingerprint.Of("/p.S/Update", new UpdateMissionRequest { MissionId = "m1" }));
     }
+
+    [Fact]
+    public void The_fingerprint_sorts_maps_at_any_depth_without_changing_the_callers_message()
+    {
+        static Google.Protobuf.WellKnownTypes.Struct Parse(string json) => Google.Protobuf.WellKnownTypes.Struct.Parser.ParseJson(json);
+        var first = new UpdateMissionRequest { MissionId = "m1", Metadata = Parse("""{"a":{"y":1,"x":[{"q":1,"p":2}]},"b":"t"}""") };
+        var reordered = new UpdateMissionRequest { MissionId = "m1", Metadata = Parse("""{"b":"t","a":{"x":[{"p":2,"q":1}],"y":1}}""") };
+        var otherValue = new UpdateMissionRequest { MissionId = "m1", Metadata = Parse("""{"b":"t","a":{"x":[{"p":2,"q":3}],"y":1}}""") };
+
+        Assert.Equal(RequestFingerprint.Of("/p.S/Update", first), RequestFingerprint.Of("/p.S/Update", reordered));
+        Assert.NotEqual(RequestFingerprint.Of("/p.S/Update", first), RequestFingerprint.Of("/p.S/Update", otherValue));
+        // The answer keeps the caller's key order: the request itself is not sorted.
+        Assert.Equal(["b", "a"], reordered.Metadata.Fields.Keys);
+        Assert.Equal(["x", "y"], reordered.Metadata.Fields["a"].StructValue.Fields.Keys);
+    }
 }
 
 /// <summary>The background purge: a failing round is skipped, the server keeps running, the next round runs.</summary>
