@@ -17,6 +17,7 @@ using Missions.Grpc.Telemetry;
 using Missions.Grpc.Tls;
 using Missions.Grpc.Watch;
 using Missions.Grpc.V1;
+using Missions.Grpc.WebConsole;
 using ProtoValidate;
 
 namespace Missions.Grpc.Hosting;
@@ -39,6 +40,7 @@ public static class MissionsServerComposition
         services.AddOptions<RestOptions>().BindConfiguration(RestOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<ValidationOptions>().BindConfiguration(ValidationOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<WatchOptions>().BindConfiguration(WatchOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<ConsoleOptions>().BindConfiguration(ConsoleOptions.SectionName);
         services.AddMissionStorage(builder.Configuration);
         builder.AddMissionsTelemetry();
         builder.AddMissionsTls();
@@ -155,6 +157,7 @@ public static class MissionsServerComposition
         }
         app.MapGrpcReflectionService().AllowAnonymous();
         app.MapMissionsMetrics();
+        app.MapMissionsConsole();
         app.MapGrpcHealthChecksService().AllowAnonymous();
         // /healthz: storage as it is (200 Healthy or Degraded, 503 Unhealthy); /healthz/live: the process answers;
         // /healthz/ready: started, not draining, storage serving (for Kubernetes probes and load balancers).

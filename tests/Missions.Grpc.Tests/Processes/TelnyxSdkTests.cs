@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Grpc.Core;
 using Missions.Grpc.Tests.Infrastructure;
@@ -12,7 +11,7 @@ namespace Missions.Grpc.Tests.Processes;
 [Collection(ServerProcessCollection.Name)]
 public sealed class TelnyxSdkTests(Xunit.Abstractions.ITestOutputHelper output)
 {
-    private static readonly string SdkDir = Path.Combine(ServerProcess.RepoRoot, "tests", "sdk");
+    private static readonly NodeProject Sdk = new(Path.Combine("tests", "sdk"), "telnyx");
 
     [Fact]
     public async Task Sdk_creates_missions_and_sees_422_and_401_as_typed_errors()
@@ -256,65 +255,14 @@ public sealed class TelnyxSdkTests(Xunit.Abstractions.ITestOutputHelper output)
     /// </summary>
     internal static async Task<JsonNode> RunHarnessAsync(string script, string baseUrl, Dictionary<string, string>? env = null)
     {
-        await EnsureNpmPackagesAsync();
+        await Sdk.EnsureInstalledAsync();
         var variables = new Dictionary<string, string>(env ?? [])
         {
             ["MISSIONS_BASE_URL"] = $"{baseUrl}/v2",
             ["MISSIONS_API_KEY"] = TestKeys.KeyA,
         };
-        var (exitCode, stdout, stderr) = await RunAsync("node", [script], variables);
+        var (exitCode, stdout, stderr) = await Sdk.RunAsync("node", [script], variables);
         Assert.True(exitCode == 0, $"SDK harness {script} failed ({exitCode}):\n{stderr}\n{stdout}");
         return JsonNode.Parse(stdout)!;
-    }
-
-    private static readonly SemaphoreSlim NpmGate = new(1, 1);
-
-    /// <summary>`npm ci` in tests/sdk once, when its node_modules is missing.</summary>
-    private static async Task EnsureNpmPackagesAsync()
-    {
-        await NpmGate.WaitAsync();
-        try
-        {
-            if (File.Exists(Path.Combine(SdkDir, "node_modules", "telnyx", "package.json")))
-            {
-                return;
-            }
-            var (exitCode, stdout, stderr) = await RunAsync("npm", ["ci", "--no-audit", "--no-fund"], [], TimeSpan.FromMinutes(5));
-            Assert.True(exitCode == 0, $"npm ci failed in {SdkDir}:\n{stderr}\n{stdout}");
-        }
-        finally
-        {
-            NpmGate.Release();
-        }
-    }
-
-    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(
-        string file, string[] args, Dictionary<string, string> env, TimeSpan? timeout = null)
-    {
-        var start = new ProcessStartInfo(file, args)
-        {
-            WorkingDirectory = SdkDir,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var (key, value) in env)
-        {
-            start.Environment[key] = value;
-        }
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(60));
-        try
-        {
-            await process.WaitForExitAsync(cts.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{file} {string.Join(' ', args)} timed out");
-        }
-        return (process.ExitCode, await stdout, await stderr);
     }
 }

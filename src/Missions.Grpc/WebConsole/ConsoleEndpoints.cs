@@ -1,0 +1,72 @@
+using System.Collections.Frozen;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+
+namespace Missions.Grpc.WebConsole;
+
+/// <summary>
+/// The run console: a page and its script and style sheet, embedded in this assembly (nothing to build or install),
+/// served at <c>/console</c> without a key — the page asks for one and calls the REST API with it, like any client.
+/// Every answer carries a Content-Security-Policy that allows only these files and calls to this origin (no inline
+/// script or style, no framing), <c>X-Content-Type-Options: nosniff</c> and no referrer.
+/// </summary>
+public static class ConsoleEndpoints
+{
+    public const string Path = "/console";
+
+    public const string ContentSecurityPolicy =
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; " +
+        "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+    private static readonly FrozenDictionary<string, string> ContentTypes = new Dictionary<string, string>
+    {
+        [".html"] = "text/html; charset=utf-8",
+        [".js"] = "text/javascript; charset=utf-8",
+        [".css"] = "text/css; charset=utf-8",
+        [".svg"] = "image/svg+xml",
+    }.ToFrozenDictionary();
+
+    /// <summary>The embedded files by name (<c>index.html</c>, <c>console.js</c>, …), read once.</summary>
+    private static readonly Lazy<FrozenDictionary<string, byte[]>> Assets = new(() =>
+    {
+        var assembly = typeof(ConsoleEndpoints).Assembly;
+        const string prefix = "console/";
+        return assembly.GetManifestResourceNames()
+            .Where(name => name.StartsWith(prefix, StringComparison.Ordinal))
+            .ToFrozenDictionary(name => name[prefix.Length..], name =>
+            {
+                using var stream = assembly.GetManifestResourceStream(name)!;
+                using var copy = new MemoryStream();
+                stream.CopyTo(copy);
+                return copy.ToArray();
+            }, StringComparer.Ordinal);
+    });
+
+    public static WebApplication MapMissionsConsole(this WebApplication app)
+    {
+        if (!app.Services.GetRequiredService<IOptions<ConsoleOptions>>().Value.Enabled)
+        {
+            return app;
+        }
+        app.MapGet(Path, (HttpContext context) => Serve(context, "index.html")).AllowAnonymous().ExcludeFromDescription();
+        app.MapGet(Path + "/{asset}", (HttpContext context, string asset) => Serve(context, asset)).AllowAnonymous().ExcludeFromDescription();
+        return app;
+    }
+
+    private static IResult Serve(HttpContext context, string asset)
+    {
+        var headers = context.Response.Headers;
+        headers.ContentSecurityPolicy = ContentSecurityPolicy;
+        headers.XContentTypeOptions = "nosniff";
+        headers["Referrer-Policy"] = "no-referrer";
+        headers.XFrameOptions = "DENY";
+        if (!Assets.Value.TryGetValue(asset, out var bytes) || !ContentTypes.TryGetValue(System.IO.Path.GetExtension(asset), out var type))
+        {
+            return Results.Text("""{"detail":"Not Found"}""", "application/json", statusCode: StatusCodes.Status404NotFound);
+        }
+        // Revalidated on every load (ETag): a new server version's console is never mixed with a cached old script.
+        var etag = new EntityTagHeaderValue($"\"{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes))[..16]}\"");
+        headers.CacheControl = "no-cache";
+        return Results.Bytes(bytes, type, entityTag: etag);
+    }
+}

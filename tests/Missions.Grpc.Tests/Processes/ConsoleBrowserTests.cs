@@ -1,0 +1,68 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Missions.Grpc.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace Missions.Grpc.Tests.Processes;
+
+/// <summary>
+/// The run console in a real browser (tests/console/console.mjs): headless Chromium from Debian packages
+/// (scripts/install-chromium.sh installs it when absent), driven by puppeteer-core against the real server process —
+/// sign in, missions, a run updating live from the watch stream, the action buttons, a dropped connection resumed
+/// without losing or repeating an event, markup in names shown as text, axe-core on every view, no console errors.
+/// Screenshots of the mission list and a live run at 1280 and 390 px go to tests/console/screenshots.
+/// </summary>
+[Collection(ServerProcessCollection.Name)]
+public sealed class ConsoleBrowserTests(ITestOutputHelper output)
+{
+    private static readonly NodeProject Console = new(Path.Combine("tests", "console"), "puppeteer-core");
+
+    /// <summary>Where the screenshots go (CI prints it).</summary>
+    public static string Screenshots { get; } = Path.Combine(ServerProcess.RepoRoot, "tests", "console", "screenshots");
+
+    [Fact]
+    public async Task The_console_shows_a_run_live_resumes_after_a_dropped_connection_and_passes_axe()
+    {
+        var chromium = await EnsureChromiumAsync();
+        await Console.EnsureInstalledAsync();
+        using var db = new TempDatabase();
+        await using var server = await ServerProcess.StartAsync(db);
+
+        var (exitCode, stdout, stderr) = await Console.RunAsync("node", ["console.mjs"], new Dictionary<string, string>
+        {
+            ["MISSIONS_URL"] = server.RestUrl,
+            ["MISSIONS_API_KEY"] = TestKeys.KeyA,
+            ["CONSOLE_SCREENSHOTS"] = Screenshots,
+            ["CHROMIUM"] = chromium,
+        }, TimeSpan.FromMinutes(3));
+
+        output.WriteLine(stdout);
+        Assert.True(exitCode == 0, $"console.mjs failed ({exitCode}):\n{stdout}\n{stderr}\nserver:\n{server.Output}");
+        var summary = JsonNode.Parse(stdout)!;
+        Assert.True((bool)summary["ok"]!);
+        Assert.All(summary["latenciesMs"]!.AsArray(), ms => Assert.InRange((int)ms!, 0, 1000));
+        Assert.Equal(4, summary["screenshots"]!.AsArray().Count);
+        Assert.All(summary["screenshots"]!.AsArray(), file => Assert.True(File.Exists((string)file!)));
+    }
+
+    /// <summary>Debian's Chromium: installed by the project's script when absent (root or sudo, apt).</summary>
+    private static async Task<string> EnsureChromiumAsync()
+    {
+        var configured = Environment.GetEnvironmentVariable("CHROMIUM");
+        string[] candidates = [.. configured is null ? [] : new[] { configured }, "/usr/bin/chromium", "/usr/bin/chromium-browser"];
+        if (candidates.FirstOrDefault(File.Exists) is { } found)
+        {
+            return found;
+        }
+        using var install = Process.Start(new ProcessStartInfo("bash", [Path.Combine(ServerProcess.RepoRoot, "scripts", "install-chromium.sh")])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        })!;
+        var stdout = install.StandardOutput.ReadToEndAsync();
+        var stderr = install.StandardError.ReadToEndAsync();
+        await install.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(10));
+        Assert.True(install.ExitCode == 0, $"scripts/install-chromium.sh failed:\n{await stderr}\n{await stdout}");
+        return candidates.First(File.Exists);
+    }
+}

@@ -1,0 +1,275 @@
+// The run console in a real browser: headless Chromium (Debian's), driven by puppeteer-core.
+// Environment: MISSIONS_URL (the server's REST origin), MISSIONS_API_KEY, CONSOLE_SCREENSHOTS (folder), CHROMIUM.
+// The browser reaches the server through a small proxy of this script, which can cut every open connection (a
+// dropped watch stream); the API calls that drive the run go straight to the server. Prints one JSON summary; exits
+// 1 with the reason on the first failed expectation.
+import { mkdirSync, readFileSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import puppeteer from 'puppeteer-core';
+
+const require = createRequire(import.meta.url);
+const server = new URL(process.env.MISSIONS_URL);
+const key = process.env.MISSIONS_API_KEY;
+const shots = process.env.CONSOLE_SCREENSHOTS ?? path.resolve('screenshots');
+const chromium = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+const LIVE_MS = 1000; // "within a second"
+const summary = { steps: [], latenciesMs: [], axe: {}, screenshots: [] };
+
+function expect(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+function step(name) {
+  summary.steps.push(name);
+}
+
+// --- The API, straight to the server ---------------------------------------------------------------------------
+
+async function api(method, route, body) {
+  const response = await fetch(new URL(`/v2/ai/missions${route}`, server), {
+    method,
+    headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  expect(response.ok, `${method} ${route} answered ${response.status}: ${text}`);
+  return text ? JSON.parse(text).data : null;
+}
+
+// --- A proxy between the browser and the server that can drop every connection -----------------------------------
+
+function startProxy() {
+  const open = new Set();
+  const proxy = net.createServer(client => {
+    const upstream = net.connect(Number(server.port), server.hostname);
+    open.add(client);
+    open.add(upstream);
+    const close = () => { client.destroy(); upstream.destroy(); open.delete(client); open.delete(upstream); };
+    client.on('error', close).on('close', close);
+    upstream.on('error', close).on('close', close);
+    client.pipe(upstream).pipe(client);
+  });
+  return new Promise(resolve => proxy.listen(0, '127.0.0.1', () => resolve({
+    origin: `http://127.0.0.1:${proxy.address().port}`,
+    cut() {
+      const count = open.size;
+      for (const socket of open) socket.destroy();
+      open.clear();
+      return count;
+    },
+    close: () => proxy.close(),
+  })));
+}
+
+// --- The browser ---------------------------------------------------------------------------------------------------
+
+const proxy = await startProxy();
+const browser = await puppeteer.launch({
+  executablePath: chromium,
+  headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
+});
+const consoleErrors = [];
+let phase = 'start';
+// Network log lines Chromium writes for answers the test provokes on purpose: a wrong key (401), a refused
+// transition (409), and the connections the proxy drops. Anything else logged as an error fails the test.
+const expected = {
+  'wrong key': /status of 401/,
+  'refused transition': /status of 409/,
+  'dropped connection': /net::ERR_|Failed to fetch/,
+};
+
+try {
+  const page = await browser.newPage();
+  page.on('console', message => {
+    if (message.type() !== 'error') return;
+    const text = message.text();
+    if (!(expected[phase]?.test(text))) consoleErrors.push(`[${phase}] ${text}`);
+  });
+  page.on('pageerror', error => consoleErrors.push(`[${phase}] page error: ${error.message}`));
+  page.on('dialog', async dialog => {
+    consoleErrors.push(`[${phase}] a dialog opened: ${dialog.message()}`);
+    await dialog.dismiss();
+  });
+  await page.setViewport({ width: 1280, height: 900 });
+
+  // A value the page failed to render shows up as these words (none of the test's data holds them).
+  const noStrayWords = async view => {
+    const text = await page.$eval('main', node => node.innerText);
+    expect(!/\b(null|undefined|NaN|\[object Object\])\b/.test(text), `${view} shows a stray null/undefined: ${text}`);
+  };
+  const byText = (selector, text) => page.waitForFunction(
+    (s, t) => [...document.querySelectorAll(s)].some(node => node.textContent.includes(t)), { timeout: 10_000 }, selector, text);
+  const axe = async view => {
+    await page.evaluate(axeSource); // evaluated by the test, not injected as a script: the page's CSP stays in force
+    const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+    const serious = result.violations.filter(v => v.impact === 'serious' || v.impact === 'critical');
+    summary.axe[view] = { violations: result.violations.length, seriousOrCritical: serious.length };
+    expect(serious.length === 0, `axe on ${view}: ${serious.map(v => `${v.id} (${v.impact}): ${v.nodes.map(n => n.target.join(' ')).join(', ')}`).join('; ')}`);
+  };
+  const screenshot = async name => {
+    for (const width of [1280, 390]) {
+      await page.setViewport({ width, height: width === 1280 ? 900 : 844 });
+      const file = path.join(shots, `${name}-${width}.png`);
+      await page.screenshot({ path: file, fullPage: true });
+      summary.screenshots.push(file);
+    }
+    await page.setViewport({ width: 1280, height: 900 });
+  };
+  mkdirSync(shots, { recursive: true });
+
+  // The page and its headers.
+  const response = await page.goto(`${proxy.origin}/console`, { waitUntil: 'networkidle0' });
+  const csp = response.headers()['content-security-policy'] ?? '';
+  expect(csp.includes("frame-ancestors 'none'") && !csp.includes('unsafe-inline'), `CSP: ${csp}`);
+  expect(response.headers()['x-content-type-options'] === 'nosniff', 'nosniff missing');
+  await page.waitForSelector('#api-key');
+  await axe('sign-in');
+  step('the console loads with its CSP; sign-in form');
+
+  // A wrong key says so; the right one signs in. The key is in sessionStorage, never in the URL.
+  phase = 'wrong key';
+  await page.type('#api-key', 'not-a-valid-key');
+  await page.click('button[type=submit]');
+  await byText('[role=alert]', 'not accepted');
+  phase = 'sign in';
+  await page.type('#api-key', key);
+  await page.click('button[type=submit]');
+  await page.waitForSelector('#missions-title');
+  expect(!page.url().includes(key), 'the key is in the URL');
+  expect(await page.evaluate(() => sessionStorage.getItem('missions-console-key')) === key, 'the key is not in sessionStorage');
+  step('a wrong key is refused in the page; the right one signs in (sessionStorage, not the URL)');
+
+  // A mission made through the API, and one whose name is markup: both shown as text.
+  const stamp = Date.now().toString(36);
+  const mission = await api('POST', '', {
+    name: `Triage inbound calls ${stamp}`, description: 'Route each call to the right queue', model: 'gpt-4o',
+    instructions: 'Look the caller up in the CRM first.', metadata: { team: 'support' },
+  });
+  const xssName = '<img src=x onerror=alert(1)>';
+  await api('POST', '', { name: xssName });
+  await api('POST', `/${mission.mission_id}/tools`, { tool_id: 'crm-lookup', description: 'Find a caller' });
+  await api('POST', `/${mission.mission_id}/knowledge-bases`, { knowledge_base_id: 'kb-faq' });
+  await api('POST', `/${mission.mission_id}/mcp-servers`, { mcp_server_id: 'crm-mcp', url: 'https://mcp.example.com' });
+  await page.goto(`${proxy.origin}/console#/?page=1`, { waitUntil: 'networkidle0' });
+  await byText('td a', `Triage inbound calls ${stamp}`);
+  await byText('td a', xssName);
+  expect(await page.$$eval('main img', images => images.length) === 0, 'a mission name became an element');
+  step('missions made through the API are listed; a name that is markup shows as text');
+
+  // The mission: definition, tools, knowledge bases, MCP servers, runs.
+  const run = await api('POST', `/${mission.mission_id}/runs`, { input: { caller: '+13125550100' } });
+  await api('PATCH', `/${mission.mission_id}/runs/${run.run_id}`, { status: 'running' });
+  await api('POST', `/${mission.mission_id}/runs/${run.run_id}/plan`, {
+    steps: [
+      { step_id: 'lookup', description: 'Look the caller up', sequence: 1 },
+      { step_id: 'lookup-crm', description: 'Query the CRM', sequence: 2, parent_step_id: 'lookup' },
+      { step_id: 'route', description: 'Route the call', sequence: 3 },
+    ],
+  });
+  await api('POST', `/${mission.mission_id}/runs/${run.run_id}/telnyx-agents`, { telnyx_agent_id: 'agent-frontdesk' });
+  await page.click(`a[href="#/missions/${mission.mission_id}"]`);
+  await byText('li span.mono', 'crm-lookup');
+  await byText('li span.mono', 'kb-faq');
+  await byText('li span.mono', 'crm-mcp');
+  await page.waitForSelector(`a[href="#/missions/${mission.mission_id}/runs/${run.run_id}"]`);
+  await axe('mission');
+  await noStrayWords('mission');
+  await page.select('#status-filter', 'succeeded');
+  await byText('main p', 'No succeeded runs');
+  await page.select('#status-filter', 'running');
+  await page.waitForSelector(`a[href="#/missions/${mission.mission_id}/runs/${run.run_id}"]`);
+  step('the mission shows its definition, tools, knowledge bases, MCP servers and runs (status filter)');
+
+  // The run, live.
+  await page.click(`a[href="#/missions/${mission.mission_id}/runs/${run.run_id}"]`);
+  await byText('#live-state', 'Live');
+  await byText('#plan li[data-step="lookup"] li[data-step="lookup-crm"]', 'Query the CRM'); // the tree: a child under its parent
+  await byText('#agents', 'agent-frontdesk');
+  const logged = [];
+  const logAndSee = async (body) => {
+    const started = performance.now();
+    const event = await api('POST', `/${mission.mission_id}/runs/${run.run_id}/events`, body);
+    logged.push(event.event_id);
+    await page.waitForSelector(`#timeline li[data-event="${event.event_id}"]`, { timeout: LIVE_MS });
+    summary.latenciesMs.push(Math.round(performance.now() - started));
+    return event;
+  };
+  await logAndSee({ type: 'step_started', summary: 'Looking the caller up', step_id: 'lookup', agent_id: 'triage-agent' });
+  await logAndSee({ type: 'tool_call', summary: 'CRM lookup', step_id: 'lookup-crm', payload: { phone: '+13125550100' } });
+  await logAndSee({ type: 'tool_result', summary: '<b>found</b> a customer', step_id: 'lookup-crm', payload: { customer: 'C-42' } });
+  expect(await page.$$eval('#timeline b', nodes => nodes.length) === 0, 'an event summary became markup');
+  let started = performance.now();
+  await api('PATCH', `/${mission.mission_id}/runs/${run.run_id}/plan/steps/lookup`, { status: 'in_progress' });
+  await byText('#plan li[data-step="lookup"] .badge', 'in_progress');
+  summary.latenciesMs.push(Math.round(performance.now() - started));
+  expect(summary.latenciesMs.every(ms => ms <= LIVE_MS), `an update took more than a second: ${summary.latenciesMs}`);
+  const payloadButton = await page.$(`#timeline li[data-event="${logged[1]}"] button`);
+  await payloadButton.click();
+  await byText(`#timeline li[data-event="${logged[1]}"] pre`, '+13125550100');
+  await axe('run');
+  await noStrayWords('run');
+  step('three events and a step change appear without a reload, each within a second; payload on demand');
+
+  // Actions: pause from the button; a refused transition is explained in the page.
+  await page.click('button[data-action="pause"]');
+  await byText('#run-status', 'paused');
+  expect((await api('GET', `/${mission.mission_id}/runs/${run.run_id}`)).status === 'paused', 'the run is not paused');
+  phase = 'refused transition';
+  await page.click('button[data-action="pause"]');
+  await byText('#action-message [role=alert]', '409');
+  phase = 'run';
+  await page.click('button[data-action="resume"]');
+  await byText('#run-status', 'running');
+  step('pause and resume from the buttons; a refused pause (409) is explained in the page');
+
+  // The connection drops: events logged meanwhile arrive once the page resumes from its cursor; none repeats.
+  phase = 'dropped connection';
+  const cut = proxy.cut();
+  expect(cut > 0, 'no connection to cut');
+  const during = [];
+  for (const text of ['while disconnected 1', 'while disconnected 2']) {
+    during.push((await api('POST', `/${mission.mission_id}/runs/${run.run_id}/events`, { type: 'message', summary: text })).event_id);
+  }
+  for (const id of during) await page.waitForSelector(`#timeline li[data-event="${id}"]`, { timeout: 10_000 });
+  await byText('#live-state', 'Live');
+  phase = 'run';
+  const shown = await page.$$eval('#timeline li[data-event]', items => items.map(item => item.dataset.event));
+  const all = [...logged, ...during];
+  expect(shown.length === all.length && new Set(shown).size === shown.length && all.every(id => shown.includes(id)),
+    `after the drop the timeline holds ${shown.length} events (${new Set(shown).size} distinct), expected ${all.length}`);
+  step(`a dropped connection (${cut} sockets cut) resumes from the cursor: nothing lost, nothing repeated`);
+
+  await screenshot('run-live');
+
+  // The run ends: the page says so.
+  await api('PATCH', `/${mission.mission_id}/runs/${run.run_id}`, { status: 'succeeded', result_summary: 'Routed to billing' });
+  await byText('#live-state', 'Run ended');
+  await byText('#run-header', 'Routed to billing');
+  step('the end of the run is shown');
+
+  // Home again: recent runs and events; screenshots of the list.
+  await page.goto(`${proxy.origin}/console#/`, { waitUntil: 'networkidle0' });
+  await page.waitForSelector('#runs-title');
+  await byText('.timeline .summary', 'while disconnected 2');
+  await axe('missions');
+  await noStrayWords('missions');
+  await screenshot('missions');
+  step('the organization\'s recent runs and events');
+
+  expect(consoleErrors.length === 0, `console errors: ${consoleErrors.join(' | ')}`);
+  summary.ok = true;
+  console.log(JSON.stringify(summary, null, 2));
+} catch (failure) {
+  summary.ok = false;
+  summary.failure = failure.stack ?? String(failure);
+  summary.consoleErrors = consoleErrors;
+  console.log(JSON.stringify(summary, null, 2));
+  process.exitCode = 1;
+} finally {
+  await browser.close();
+  proxy.close();
+}
