@@ -8,8 +8,8 @@ namespace Missions.Grpc.Tests.Processes;
 /// <summary>
 /// The run console in a real browser (tests/console/console.mjs): headless Chromium from Debian packages
 /// (scripts/install-chromium.sh installs it when absent), driven by puppeteer-core against the real server process —
-/// sign in, missions, a run updating live from the watch stream, the action buttons, a dropped connection resumed
-/// without losing or repeating an event, markup in names shown as text, axe-core on every view, no console errors.
+/// sign in, missions, a run updating live from the watch stream, the action buttons, a dropped connection and the
+/// server's `resume` line each followed without losing or repeating an event, markup in names shown as text, axe-core on every view, no console errors.
 /// Screenshots of the mission list and a live run at 1280 and 390 px go to tests/console/screenshots.
 /// </summary>
 [Collection(ServerProcessCollection.Name)]
@@ -26,7 +26,8 @@ public sealed class ConsoleBrowserTests(ITestOutputHelper output)
         var chromium = await EnsureChromiumAsync();
         await Console.EnsureInstalledAsync();
         using var db = new TempDatabase();
-        await using var server = await ServerProcess.StartAsync(db);
+        // A watcher buffers 2 live updates here, so a burst of events makes the server send a `resume` line.
+        await using var server = await ServerProcess.StartAsync(db, settings: new Dictionary<string, string> { ["Watch:BufferSize"] = "2" });
 
         var (exitCode, stdout, stderr) = await Console.RunAsync("node", ["console.mjs"], new Dictionary<string, string>
         {
