@@ -96,7 +96,12 @@ async function call(path, { method = 'GET', body } = {}) {
     throw new ApiError(401, 'Not signed in');
   }
   const text = await response.text();
-  const data = text ? JSON.parse(text) : null;
+  let data = null;
+  try {
+    data = text ? JSON.parse(text) : null;
+  } catch {
+    if (response.ok) throw new ApiError(response.status, 'The server answered something that is not JSON.');
+  }
   if (!response.ok) throw new ApiError(response.status, detailOf(data, response.status));
   return data;
 }
@@ -292,7 +297,9 @@ async function renderMission(missionId, parameters) {
       el('section', { 'aria-labelledby': 'mission-runs-title' },
         el('h2', { id: 'mission-runs-title' }, 'Runs'),
         el('div', { class: 'toolbar' }, el('label', { for: 'status-filter' }, 'Status'), filter),
-        runsList)));
+        runsList,
+        runs.meta?.total_results > runs.data.length
+          ? el('p', { class: 'muted' }, `Showing the ${runs.data.length} newest of ${runs.meta.total_results} runs.`) : null)));
 }
 
 function attachments(title, items, idField) {
