@@ -7,8 +7,10 @@ namespace Missions.Grpc.Storage.LiteDb;
 
 /// <summary>
 /// LiteDB's <c>Idempotency-Key</c> records (the writer's thread only). A batch's records are stored as one document of
-/// the <c>idempotency_key_batches</c> collection, in the batch's own transaction: one insert per batch instead of one
-/// per keyed write, under a sequential id, and one entry in the expiry index. Which document holds a key's latest
+/// the <c>idempotency_key_batches</c> collection (more when they exceed <see cref="ChunkBytes"/>), in the batch's own
+/// transaction: one insert per batch instead of one per keyed write, under a sequential id, one entry in the expiry
+/// index, the records packed as one binary value (length-prefixed UTF-8 strings and the expiry's ticks: LiteDB copies
+/// it instead of encoding a sub-document per record). Which document holds a key's latest
 /// record is kept in memory (a 128-bit digest of organization and key → document id, built from the files the first
 /// time the opened database needs it, so after every reopen it is what the files hold), and the record itself is read
 /// back only when a key comes again. A batch's records join that map only once its commit succeeded.
@@ -18,13 +20,18 @@ internal sealed class LiteDbIdempotencyKeys
     private const string Entries = "Entries";
     private const string ExpiresAt = "ExpiresAt";
 
+    /// <summary>A document holds records up to about this size (at least one): far below LiteDB's 16 MB per document.</summary>
+    private const int ChunkBytes = 1 << 20;
+
     /// <summary>The running batch's records, by digest (replayed from here when a key comes twice in one batch).</summary>
     private readonly Dictionary<UInt128, Entry> _pending = [];
 
     /// <summary>Key digest → id of the document with its latest record, for <see cref="_builtFor"/>.</summary>
     private Dictionary<UInt128, long>? _committed;
     private LiteDatabase? _builtFor;
-    private long? _flushed;
+
+    /// <summary>The running batch's stored records: which document holds each (set by <see cref="Flush"/>).</summary>
+    private readonly List<(UInt128 Digest, long Id)> _flushed = [];
 
     public readonly record struct Record(string Fingerprint, string Result, DateTime ExpiresAt);
 
@@ -41,11 +48,11 @@ internal sealed class LiteDbIdempotencyKeys
         {
             return null;
         }
-        foreach (var entry in document[Entries].AsArray)
+        foreach (var entry in Read(document))
         {
-            if (entry["o"].AsString == organization && entry["k"].AsString == key)
+            if (entry.Organization == organization && entry.Key == key)
             {
-                return new Record(entry["f"].AsString, entry["r"].AsString, entry["x"].AsDateTime);
+                return entry.Record;
             }
         }
         return null; // another key with the same digest (2^-128): this one has no record
@@ -59,36 +66,55 @@ internal sealed class LiteDbIdempotencyKeys
     public void Clear()
     {
         _pending.Clear();
-        _flushed = null;
+        _flushed.Clear();
     }
 
-    /// <summary>Stores the running batch's records as one document, in its transaction.</summary>
+    /// <summary>Stores the running batch's records as one document (or a few, when large), in its transaction.</summary>
     public void Flush(LiteDatabase db)
     {
         if (_pending.Count == 0)
         {
             return;
         }
-        var entries = new BsonArray();
+        using var buffer = new MemoryStream();
+        using var writer = new BinaryWriter(buffer, Encoding.UTF8, leaveOpen: true);
+        var chunk = new List<UInt128>();
         var expires = DateTime.MinValue;
-        foreach (var (_, entry) in _pending)
+        foreach (var (digest, entry) in _pending)
         {
-            entries.Add(new BsonDocument
+            writer.Write(entry.Organization);
+            writer.Write(entry.Key);
+            writer.Write(entry.Record.Fingerprint);
+            writer.Write(entry.Record.Result);
+            writer.Write(entry.Record.ExpiresAt.Ticks);
+            chunk.Add(digest);
+            expires = entry.Record.ExpiresAt > expires ? entry.Record.ExpiresAt : expires;
+            if (buffer.Length >= ChunkBytes)
             {
-                ["o"] = entry.Organization, ["k"] = entry.Key, ["f"] = entry.Record.Fingerprint, ["r"] = entry.Record.Result,
-                ["x"] = entry.Record.ExpiresAt,
-            });
-            expires = entries.Count == 1 || entry.Record.ExpiresAt > expires ? entry.Record.ExpiresAt : expires;
+                Store(db, buffer, chunk, ref expires);
+            }
         }
-        _flushed = Collection(db).Insert(new BsonDocument { [ExpiresAt] = expires, [Entries] = entries }).AsInt64;
+        if (chunk.Count > 0)
+        {
+            Store(db, buffer, chunk, ref expires);
+        }
+    }
+
+    private void Store(LiteDatabase db, MemoryStream buffer, List<UInt128> chunk, ref DateTime expires)
+    {
+        var id = Collection(db).Insert(new BsonDocument { [ExpiresAt] = expires, [Entries] = buffer.ToArray() }).AsInt64;
+        _flushed.AddRange(chunk.Select(digest => (digest, id)));
+        buffer.SetLength(0);
+        chunk.Clear();
+        expires = DateTime.MinValue;
     }
 
     /// <summary>The batch committed: its records are the keys' latest.</summary>
     public void Committed(LiteDatabase db)
     {
-        if (_flushed is { } id && _committed is not null && ReferenceEquals(db, _builtFor))
+        if (_committed is not null && ReferenceEquals(db, _builtFor))
         {
-            foreach (var digest in _pending.Keys)
+            foreach (var (digest, id) in _flushed)
             {
                 _committed[digest] = id;
             }
@@ -103,11 +129,11 @@ internal sealed class LiteDbIdempotencyKeys
     public int Purge(LiteDatabase db, DateTime now, int limit)
     {
         var collection = Collection(db);
-        var expired = new List<(long Id, BsonArray Entries)>();
+        var expired = new List<(long Id, List<Entry> Entries)>();
         var records = 0;
         foreach (var document in collection.Find(Query.LT(ExpiresAt, now)))
         {
-            var entries = document[Entries].AsArray;
+            var entries = Read(document);
             if (expired.Count > 0 && records + entries.Count > limit)
             {
                 break;
@@ -121,7 +147,7 @@ internal sealed class LiteDbIdempotencyKeys
             collection.Delete(id);
             foreach (var entry in entries)
             {
-                var digest = Digest(entry["o"].AsString, entry["k"].AsString);
+                var digest = Digest(entry.Organization, entry.Key);
                 if (index.TryGetValue(digest, out var latest) && latest == id)
                 {
                     index.Remove(digest); // expired: removing it early, should the batch roll back, changes no answer
@@ -145,14 +171,31 @@ internal sealed class LiteDbIdempotencyKeys
             foreach (var document in Collection(db).FindAll()) // in id order: a later record of a key replaces an earlier one
             {
                 var id = document["_id"].AsInt64;
-                foreach (var entry in document[Entries].AsArray)
+                foreach (var entry in Read(document))
                 {
-                    index[Digest(entry["o"].AsString, entry["k"].AsString)] = id;
+                    index[Digest(entry.Organization, entry.Key)] = id;
                 }
             }
             (_committed, _builtFor) = (index, db);
         }
         return _committed;
+    }
+
+    /// <summary>The records a document holds, in the order <see cref="Flush"/> wrote them.</summary>
+    private static List<Entry> Read(BsonDocument document)
+    {
+        var entries = new List<Entry>();
+        using var reader = new BinaryReader(new MemoryStream(document[Entries].AsBinary), Encoding.UTF8);
+        while (reader.BaseStream.Position < reader.BaseStream.Length)
+        {
+            var organization = reader.ReadString();
+            var key = reader.ReadString();
+            var fingerprint = reader.ReadString();
+            var result = reader.ReadString();
+            var expires = new DateTime(reader.ReadInt64(), DateTimeKind.Utc);
+            entries.Add(new Entry(organization, key, new Record(fingerprint, result, expires)));
+        }
+        return entries;
     }
 
     /// <summary>The first 128 bits of SHA-256 over organization, a separator and key.</summary>
