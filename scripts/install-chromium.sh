@@ -9,15 +9,7 @@ for candidate in /usr/bin/chromium /usr/bin/chromium-browser; do
     exit 0
   fi
 done
-if ! command -v apt-get > /dev/null; then
-  echo "Chromium is not installed and apt-get is not available: install Chromium yourself (or set CHROMIUM to its path)." >&2
-  exit 1
-fi
-sudo=()
-if [[ "$(id -u)" -ne 0 ]]; then
-  sudo=(sudo)
-fi
-export DEBIAN_FRONTEND=noninteractive
-"${sudo[@]}" apt-get update -qq
-"${sudo[@]}" apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core > /dev/null
+source "$(dirname "${BASH_SOURCE[0]}")/lib/apt.sh"
+apt_ready "Chromium (or set CHROMIUM to its path)"
+apt_install chromium fonts-dejavu-core
 echo "Chromium: /usr/bin/chromium (installed: $(/usr/bin/chromium --version 2>/dev/null || echo unknown version))"

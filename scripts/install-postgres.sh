@@ -8,21 +8,13 @@ if compgen -G "/usr/lib/postgresql/*/bin/initdb" > /dev/null; then
   echo "PostgreSQL: $(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1) (already installed)"
   exit 0
 fi
-if ! command -v apt-get > /dev/null; then
-  echo "PostgreSQL is not installed and apt-get is not available: install PostgreSQL 15+ (initdb, pg_ctl) yourself." >&2
-  exit 1
-fi
-sudo=()
-if [[ "$(id -u)" -ne 0 ]]; then
-  sudo=(sudo)
-fi
-export DEBIAN_FRONTEND=noninteractive
+source "$(dirname "${BASH_SOURCE[0]}")/lib/apt.sh"
+apt_ready "PostgreSQL 15+ (initdb, pg_ctl)"
 # The package's own cluster is not wanted: keep the installer from starting services (no init system here anyway).
 if [[ ! -e /usr/sbin/policy-rc.d ]]; then
-  printf '#!/bin/sh\nexit 101\n' | "${sudo[@]}" tee /usr/sbin/policy-rc.d > /dev/null
-  "${sudo[@]}" chmod +x /usr/sbin/policy-rc.d
-  trap '"${sudo[@]}" rm -f /usr/sbin/policy-rc.d' EXIT
+  printf '#!/bin/sh\nexit 101\n' | "${SUDO[@]}" tee /usr/sbin/policy-rc.d > /dev/null
+  "${SUDO[@]}" chmod +x /usr/sbin/policy-rc.d
+  trap '"${SUDO[@]}" rm -f /usr/sbin/policy-rc.d' EXIT
 fi
-"${sudo[@]}" apt-get update -qq
-"${sudo[@]}" apt-get install -y -qq --no-install-recommends postgresql > /dev/null
+apt_install postgresql
 echo "PostgreSQL: $(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1) (installed)"
