@@ -26,19 +26,25 @@ public static class ConsoleEndpoints
         [".svg"] = "image/svg+xml",
     }.ToFrozenDictionary();
 
-    /// <summary>The embedded files by name (<c>index.html</c>, <c>console.js</c>, …), read once.</summary>
-    private static readonly Lazy<FrozenDictionary<string, byte[]>> Assets = new(() =>
+    /// <summary>
+    /// The embedded files by name (<c>index.html</c>, <c>console.js</c>, …), read once, each with its content type and
+    /// an ETag (a prefix of its SHA-256): browsers revalidate (<c>no-cache</c>), so a new server's console is never mixed
+    /// with a cached old script.
+    /// </summary>
+    private static readonly Lazy<FrozenDictionary<string, (byte[] Bytes, string Type, EntityTagHeaderValue ETag)>> Assets = new(() =>
     {
         var assembly = typeof(ConsoleEndpoints).Assembly;
         const string prefix = "console/";
         return assembly.GetManifestResourceNames()
-            .Where(name => name.StartsWith(prefix, StringComparison.Ordinal))
+            .Where(name => name.StartsWith(prefix, StringComparison.Ordinal) && ContentTypes.ContainsKey(System.IO.Path.GetExtension(name)))
             .ToFrozenDictionary(name => name[prefix.Length..], name =>
             {
                 using var stream = assembly.GetManifestResourceStream(name)!;
                 using var copy = new MemoryStream();
                 stream.CopyTo(copy);
-                return copy.ToArray();
+                var bytes = copy.ToArray();
+                var etag = new EntityTagHeaderValue($"\"{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes))[..16]}\"");
+                return (bytes, ContentTypes[System.IO.Path.GetExtension(name)], etag);
             }, StringComparer.Ordinal);
     });
 
@@ -60,13 +66,11 @@ public static class ConsoleEndpoints
         headers.XContentTypeOptions = "nosniff";
         headers["Referrer-Policy"] = "no-referrer";
         headers.XFrameOptions = "DENY";
-        if (!Assets.Value.TryGetValue(asset, out var bytes) || !ContentTypes.TryGetValue(System.IO.Path.GetExtension(asset), out var type))
+        if (!Assets.Value.TryGetValue(asset, out var file))
         {
-            return Results.Text("""{"detail":"Not Found"}""", "application/json", statusCode: StatusCodes.Status404NotFound);
+            return Results.NotFound(); // no body: the REST pipeline's status code pages write {"detail":"Not Found"}
         }
-        // Revalidated on every load (ETag): a new server version's console is never mixed with a cached old script.
-        var etag = new EntityTagHeaderValue($"\"{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes))[..16]}\"");
         headers.CacheControl = "no-cache";
-        return Results.Bytes(bytes, type, entityTag: etag);
+        return Results.Bytes(file.Bytes, file.Type, entityTag: file.ETag);
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Missions.Grpc.Tests.Infrastructure;
 using Xunit.Abstractions;
@@ -55,15 +54,9 @@ public sealed class ConsoleBrowserTests(ITestOutputHelper output)
         {
             return found;
         }
-        using var install = Process.Start(new ProcessStartInfo("bash", [Path.Combine(ServerProcess.RepoRoot, "scripts", "install-chromium.sh")])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        })!;
-        var stdout = install.StandardOutput.ReadToEndAsync();
-        var stderr = install.StandardError.ReadToEndAsync();
-        await install.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(10));
-        Assert.True(install.ExitCode == 0, $"scripts/install-chromium.sh failed:\n{await stderr}\n{await stdout}");
+        var (exitCode, stdout, stderr) = await Console.RunAsync(
+            "bash", [Path.Combine(ServerProcess.RepoRoot, "scripts", "install-chromium.sh")], new Dictionary<string, string>(), TimeSpan.FromMinutes(10));
+        Assert.True(exitCode == 0, $"scripts/install-chromium.sh failed:\n{stderr}\n{stdout}");
         return candidates.First(File.Exists);
     }
 }
