@@ -353,6 +353,7 @@ internal sealed class LiteDbWriter : IDisposable
         try
         {
             db.Commit();
+            session.Log.WriteGathered();
         }
         catch (Exception error) when (error is not OutOfMemoryException)
         {
