@@ -90,11 +90,14 @@ internal static class IdempotencyRules
         : Verdict.Reused;
 
     /// <summary>The stored result, returned as the write's own (the caller maps it to the same answer as the first time).</summary>
-    public static Outcome<T> Replay<T>(IdempotencyScope scope, string result)
+    public static Outcome<T> Replay<T>(IdempotencyScope scope, string result) => Replay<T>(scope, System.Text.Encoding.UTF8.GetBytes(result));
+
+    /// <inheritdoc cref="Replay{T}(IdempotencyScope, string)"/>
+    public static Outcome<T> Replay<T>(IdempotencyScope scope, ReadOnlySpan<byte> utf8Result)
     {
         try
         {
-            var stored = JsonSerializer.Deserialize<T>(result, Json)!;
+            var stored = JsonSerializer.Deserialize<T>(utf8Result, Json)!;
             scope.Replayed = true;
             return Outcome<T>.From(stored);
         }
@@ -111,6 +114,9 @@ internal static class IdempotencyRules
         "send a new key for a new request"));
 
     public static string Serialize<T>(T result) => JsonSerializer.Serialize(result, Json);
+
+    /// <summary>The same JSON as <see cref="Serialize{T}"/>, as UTF-8 (what a backend storing bytes keeps, without a string between).</summary>
+    public static byte[] SerializeToUtf8Bytes<T>(T result) => JsonSerializer.SerializeToUtf8Bytes(result, Json);
 
     public static DateTime ExpiresAt(IdempotencyScope scope, DateTime now) => now + scope.Retention;
 

@@ -96,8 +96,9 @@ public sealed class LiteDbBackend : IStorageBackend, IStorageHealth
         [System.Runtime.CompilerServices.CallerMemberName] string operation = "")
     {
         var scope = IdempotencyScope.Take();
+        var digest = scope is null ? default : LiteDbIdempotencyKeys.Digest(scope.Organization, scope.Key); // here, not on the writer's thread
         var outcome = await Writer.ExecuteAsync(
-            scope is null ? command : db => Idempotent(db, scope, command),
+            scope is null ? command : db => Idempotent(db, scope, digest, command),
             afterCommit is null ? null : done =>
             {
                 if (!done.Failed && scope is not { Replayed: true }) // a replay wrote nothing: nothing to publish
@@ -115,10 +116,9 @@ public sealed class LiteDbBackend : IStorageBackend, IStorageHealth
     /// (<see cref="IdempotencyRules"/>); a successful write stores its result under the key. One writer runs every
     /// command, so no other request with the key can run between the look-up and the write.
     /// </summary>
-    private Outcome<T> Idempotent<T>(LiteDatabase db, IdempotencyScope scope, Func<LiteDatabase, Outcome<T>> command)
+    private Outcome<T> Idempotent<T>(LiteDatabase db, IdempotencyScope scope, UInt128 digest, Func<LiteDatabase, Outcome<T>> command)
     {
         var keys = Writer.IdempotencyKeys;
-        var digest = LiteDbIdempotencyKeys.Digest(scope.Organization, scope.Key);
         var stored = keys.Find(db, digest, scope.Organization, scope.Key);
         var now = Clock.Now();
         switch (IdempotencyRules.Decide(stored?.Fingerprint, stored?.ExpiresAt, scope, now))
@@ -132,7 +132,7 @@ public sealed class LiteDbBackend : IStorageBackend, IStorageHealth
         if (!outcome.Failed)
         {
             keys.Add(digest, scope.Organization, scope.Key,
-                new LiteDbIdempotencyKeys.Record(scope.Fingerprint, IdempotencyRules.Serialize(outcome.Value), IdempotencyRules.ExpiresAt(scope, now)));
+                new LiteDbIdempotencyKeys.Record(scope.Fingerprint, IdempotencyRules.SerializeToUtf8Bytes(outcome.Value), IdempotencyRules.ExpiresAt(scope, now)));
             Count(+1, IdempotencyRules.Counter); // a record stored (an expired one of the key stays counted until purged)
         }
         return outcome;

@@ -8,8 +8,7 @@ namespace Missions.Grpc.Storage.LiteDb;
 /// <summary>
 /// LiteDB's <c>Idempotency-Key</c> records (the writer's thread only). A batch's records are stored as one document of
 /// the <c>idempotency_key_batches</c> collection (more when they exceed <see cref="ChunkBytes"/>), in the batch's own
-/// transaction: one insert per batch instead of one per keyed write, under a sequential id, one entry in the expiry
-/// index, the records packed as one binary value (length-prefixed UTF-8 strings and the expiry's ticks: LiteDB copies
+/// transaction: one insert per batch instead of one per keyed write, under a sequential id (its only index entry), the records packed as one binary value (length-prefixed UTF-8 strings and the expiry's ticks: LiteDB copies
 /// it instead of encoding a sub-document per record). Which document holds a key's latest
 /// record is kept in memory (a 128-bit digest of organization and key → document id, built from the files the first
 /// time the opened database needs it, so after every reopen it is what the files hold), and the record itself is read
@@ -30,10 +29,17 @@ internal sealed class LiteDbIdempotencyKeys
     private Dictionary<UInt128, long>? _committed;
     private LiteDatabase? _builtFor;
 
+    /// <summary>Where <see cref="Flush"/> packs records (kept: one buffer for every batch).</summary>
+    private readonly MemoryStream _buffer = new();
+    private readonly BinaryWriter _bufferWriter;
+
+    public LiteDbIdempotencyKeys() => _bufferWriter = new BinaryWriter(_buffer, Encoding.UTF8, leaveOpen: true);
+
     /// <summary>The running batch's stored records: which document holds each (set by <see cref="Flush"/>).</summary>
     private readonly List<(UInt128 Digest, long Id)> _flushed = [];
 
-    public readonly record struct Record(string Fingerprint, string Result, DateTime ExpiresAt);
+    /// <summary>A key's record; <paramref name="Result"/> is the write's result as UTF-8 JSON (<see cref="IdempotencyRules.SerializeToUtf8Bytes"/>).</summary>
+    public readonly record struct Record(string Fingerprint, byte[] Result, DateTime ExpiresAt);
 
     private sealed record Entry(string Organization, string Key, Record Record);
 
@@ -76,8 +82,9 @@ internal sealed class LiteDbIdempotencyKeys
         {
             return;
         }
-        using var buffer = new MemoryStream();
-        using var writer = new BinaryWriter(buffer, Encoding.UTF8, leaveOpen: true);
+        var buffer = _buffer;
+        var writer = _bufferWriter;
+        buffer.SetLength(0);
         var chunk = new List<UInt128>();
         var expires = DateTime.MinValue;
         foreach (var (digest, entry) in _pending)
@@ -85,6 +92,7 @@ internal sealed class LiteDbIdempotencyKeys
             writer.Write(entry.Organization);
             writer.Write(entry.Key);
             writer.Write(entry.Record.Fingerprint);
+            writer.Write7BitEncodedInt(entry.Record.Result.Length); // as BinaryWriter writes a string: length, then UTF-8
             writer.Write(entry.Record.Result);
             writer.Write(entry.Record.ExpiresAt.Ticks);
             chunk.Add(digest);
@@ -123,16 +131,22 @@ internal sealed class LiteDbIdempotencyKeys
     }
 
     /// <summary>
-    /// Deletes documents whose records have all expired, oldest expiry first, until about <paramref name="limit"/>
-    /// records (at least one document); returns how many records were deleted.
+    /// Deletes documents whose records have all expired, oldest first, until about <paramref name="limit"/> records (at
+    /// least one document); returns how many records were deleted. Documents are taken in id order, which is the order
+    /// they expire in while the retention stays the same; a document not yet expired ends the round (after a shorter
+    /// retention was configured, newer documents wait behind older ones, at most the older retention).
     /// </summary>
     public int Purge(LiteDatabase db, DateTime now, int limit)
     {
         var collection = Collection(db);
         var expired = new List<(long Id, List<Entry> Entries)>();
         var records = 0;
-        foreach (var document in collection.Find(Query.LT(ExpiresAt, now)))
+        foreach (var document in collection.Find(Query.All(Query.Ascending)))
         {
+            if (document[ExpiresAt].AsDateTime >= now)
+            {
+                break;
+            }
             var entries = Read(document);
             if (expired.Count > 0 && records + entries.Count > limit)
             {
@@ -157,8 +171,11 @@ internal sealed class LiteDbIdempotencyKeys
         return records;
     }
 
-    /// <summary>Declares the collection's expiry index (the schema's part).</summary>
-    public static void EnsureSchema(LiteDatabase db) => Collection(db).EnsureIndex(ExpiresAt);
+    /// <summary>
+    /// The schema's part: no index beside the id (purge follows the ids), so a batch's records cost one index entry. An
+    /// expiry index of earlier files is dropped: each insert dirtied about two more index pages of the batch's commit.
+    /// </summary>
+    public static void EnsureSchema(LiteDatabase db) => Collection(db).DropIndex(ExpiresAt);
 
     private static ILiteCollection<BsonDocument> Collection(LiteDatabase db) =>
         db.GetCollection(LiteDbSchema.IdempotencyKeyBatches, BsonAutoId.Int64);
@@ -191,7 +208,7 @@ internal sealed class LiteDbIdempotencyKeys
             var organization = reader.ReadString();
             var key = reader.ReadString();
             var fingerprint = reader.ReadString();
-            var result = reader.ReadString();
+            var result = reader.ReadBytes(reader.Read7BitEncodedInt());
             var expires = new DateTime(reader.ReadInt64(), DateTimeKind.Utc);
             entries.Add(new Entry(organization, key, new Record(fingerprint, result, expires)));
         }

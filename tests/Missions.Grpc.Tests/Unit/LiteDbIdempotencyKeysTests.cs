@@ -1,3 +1,4 @@
+using System.Text;
 using LiteDB;
 using Missions.Grpc.Storage.LiteDb;
 
@@ -23,7 +24,7 @@ public sealed class LiteDbIdempotencyKeysTests
         keys.Clear();
         for (var i = 0; i < 40; i++)
         {
-            keys.Add(LiteDbIdempotencyKeys.Digest("org-a", $"key-{i}"), "org-a", $"key-{i}", new LiteDbIdempotencyKeys.Record($"fp-{i}", large + i, Now.AddHours(24)));
+            keys.Add(LiteDbIdempotencyKeys.Digest("org-a", $"key-{i}"), "org-a", $"key-{i}", new LiteDbIdempotencyKeys.Record($"fp-{i}", Encoding.UTF8.GetBytes(large + i), Now.AddHours(24)));
         }
         Assert.Equal($"fp-7", keys.Find(db, LiteDbIdempotencyKeys.Digest("org-a", "key-7"), "org-a", "key-7")!.Value.Fingerprint); // in the running batch
         keys.Flush(db);
@@ -39,7 +40,7 @@ public sealed class LiteDbIdempotencyKeysTests
             {
                 var record = fresh.Find(db, LiteDbIdempotencyKeys.Digest("org-a", $"key-{i}"), "org-a", $"key-{i}");
                 Assert.Equal($"fp-{i}", record!.Value.Fingerprint);
-                Assert.Equal(large + i, record.Value.Result);
+                Assert.Equal(large + i, Encoding.UTF8.GetString(record.Value.Result));
                 Assert.Equal(Now.AddHours(24), record.Value.ExpiresAt);
             }
             Assert.Null(fresh.Find(db, LiteDbIdempotencyKeys.Digest("org-b", "key-1"), "org-b", "key-1")); // organizations apart
@@ -59,7 +60,7 @@ public sealed class LiteDbIdempotencyKeysTests
             for (var i = 0; i < 2; i++)
             {
                 var key = $"k-{batch}-{i}";
-                keys.Add(LiteDbIdempotencyKeys.Digest("org-a", key), "org-a", key, new LiteDbIdempotencyKeys.Record("fp", "{}", Now.AddHours(1)));
+                keys.Add(LiteDbIdempotencyKeys.Digest("org-a", key), "org-a", key, new LiteDbIdempotencyKeys.Record("fp", "{}"u8.ToArray(), Now.AddHours(1)));
             }
             keys.Flush(db);
             db.Commit();
@@ -68,7 +69,7 @@ public sealed class LiteDbIdempotencyKeysTests
         // A batch rolled back: its records are not found, in the map or in the files.
         db.BeginTrans();
         keys.Clear();
-        keys.Add(LiteDbIdempotencyKeys.Digest("org-a", "lost"), "org-a", "lost", new LiteDbIdempotencyKeys.Record("fp", "{}", Now.AddHours(1)));
+        keys.Add(LiteDbIdempotencyKeys.Digest("org-a", "lost"), "org-a", "lost", new LiteDbIdempotencyKeys.Record("fp", "{}"u8.ToArray(), Now.AddHours(1)));
         keys.Flush(db);
         db.Rollback();
         keys.Clear(); // what the writer does before its next attempt
