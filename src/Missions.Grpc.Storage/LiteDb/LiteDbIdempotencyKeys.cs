@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text;
 using LiteDB;
@@ -16,7 +17,20 @@ namespace Missions.Grpc.Storage.LiteDb;
 /// </summary>
 internal sealed class LiteDbIdempotencyKeys
 {
+    /// <summary>The packed records, uncompressed (documents written before compression).</summary>
     private const string Entries = "Entries";
+
+    /// <summary>The packed records, Brotli-compressed, and their length before compression.</summary>
+    private const string Compressed = "Brotli";
+    private const string PackedLength = "Length";
+
+    /// <summary>
+    /// Brotli's quality 1: a batch of ~13 records (~5.5 KB, mostly JSON and its repeated property names) becomes ~1 KB
+    /// in ~11 µs, which keeps a batch's document inside a page already in use instead of a new page (and its collection
+    /// and file header pages) per commit; uncompressed, the records' bytes were most of a keyed write's cost.
+    /// </summary>
+    private const int Quality = 1;
+    private const int Window = 22;
     private const string ExpiresAt = "ExpiresAt";
 
     /// <summary>A document holds records up to about this size (at least one): far below LiteDB's 16 MB per document.</summary>
@@ -110,7 +124,19 @@ internal sealed class LiteDbIdempotencyKeys
 
     private void Store(LiteDatabase db, MemoryStream buffer, List<UInt128> chunk, ref DateTime expires)
     {
-        var id = Collection(db).Insert(new BsonDocument { [ExpiresAt] = expires, [Entries] = buffer.ToArray() }).AsInt64;
+        var packed = buffer.GetBuffer().AsSpan(0, (int)buffer.Length);
+        var compressed = new byte[BrotliEncoder.GetMaxCompressedLength(packed.Length)];
+        if (!BrotliEncoder.TryCompress(packed, compressed, out var written, Quality, Window))
+        {
+            throw new InvalidOperationException("Brotli could not compress the batch's Idempotency-Key records");
+        }
+        var document = new BsonDocument
+        {
+            [ExpiresAt] = expires,
+            [PackedLength] = packed.Length,
+            [Compressed] = compressed.AsSpan(0, written).ToArray(),
+        };
+        var id = Collection(db).Insert(document).AsInt64;
         _flushed.AddRange(chunk.Select(digest => (digest, id)));
         buffer.SetLength(0);
         chunk.Clear();
@@ -202,7 +228,7 @@ internal sealed class LiteDbIdempotencyKeys
     private static List<Entry> Read(BsonDocument document)
     {
         var entries = new List<Entry>();
-        using var reader = new BinaryReader(new MemoryStream(document[Entries].AsBinary), Encoding.UTF8);
+        using var reader = new BinaryReader(new MemoryStream(Packed(document)), Encoding.UTF8);
         while (reader.BaseStream.Position < reader.BaseStream.Length)
         {
             var organization = reader.ReadString();
@@ -213,6 +239,20 @@ internal sealed class LiteDbIdempotencyKeys
             entries.Add(new Entry(organization, key, new Record(fingerprint, result, expires)));
         }
         return entries;
+    }
+
+    private static byte[] Packed(BsonDocument document)
+    {
+        if (!document.TryGetValue(Compressed, out var compressed))
+        {
+            return document[Entries].AsBinary;
+        }
+        var packed = new byte[document[PackedLength].AsInt32];
+        if (!BrotliDecoder.TryDecompress(compressed.AsBinary, packed, out var written) || written != packed.Length)
+        {
+            throw new InvalidDataException($"The Idempotency-Key records of document {document["_id"]} cannot be decompressed");
+        }
+        return packed;
     }
 
     /// <summary>The first 128 bits of SHA-256 over organization, a separator and key.</summary>

@@ -1,6 +1,6 @@
 namespace Missions.Grpc.Storage.Postgres;
 
-/// <summary>Idempotency keys: the <c>idempotency_keys</c> table, purged in bounded rounds found through its expiry (BRIN) index.</summary>
+/// <summary>Idempotency keys: the <c>idempotency_keys</c> table, purged along its expiry index.</summary>
 internal sealed class PostgresIdempotencyStore(PostgresBackend backend) : IIdempotencyStore
 {
     public Task<int> PurgeExpiredAsync(int limit, CancellationToken cancellationToken = default) =>
@@ -8,7 +8,7 @@ internal sealed class PostgresIdempotencyStore(PostgresBackend backend) : IIdemp
         {
             var purged = await Pg.ExecuteAsync(batch.Connection,
                 "DELETE FROM idempotency_keys WHERE (organization, key) IN " +
-                "(SELECT organization, key FROM idempotency_keys WHERE expires_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)",
+                "(SELECT organization, key FROM idempotency_keys WHERE expires_at < $1 ORDER BY expires_at LIMIT $2 FOR UPDATE SKIP LOCKED)",
                 ct, Pg.Time(backend.Clock.Now()), limit).ConfigureAwait(false);
             batch.Count(-purged, IdempotencyRules.Counter);
             return purged;

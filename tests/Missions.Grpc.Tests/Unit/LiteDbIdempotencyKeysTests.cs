@@ -33,7 +33,7 @@ public sealed class LiteDbIdempotencyKeysTests
 
         var documents = db.GetCollection(LiteDbSchema.IdempotencyKeyBatches).FindAll().ToList();
         Assert.InRange(documents.Count, 6, 8); // a document closes once past 1 MB: six 200 KB records each
-        Assert.All(documents, d => Assert.True(d["Entries"].AsBinary.Length < 2 << 20));
+        Assert.All(documents, d => Assert.True(d["Length"].AsInt32 < 2 << 20));
         foreach (var fresh in new[] { keys, new LiteDbIdempotencyKeys() }) // the same map, then one built from the files
         {
             for (var i = 0; i < 40; i++)
@@ -82,5 +82,61 @@ public sealed class LiteDbIdempotencyKeysTests
         Assert.Equal(0, keys.Purge(db, Now.AddHours(2), limit: 10));
         Assert.Null(keys.Find(db, LiteDbIdempotencyKeys.Digest("org-a", "k-0-0"), "org-a", "k-0-0"));
         Assert.Empty(db.GetCollection(LiteDbSchema.IdempotencyKeyBatches).FindAll());
+    }
+
+    [Fact]
+    public void A_batchs_records_are_stored_compressed_and_a_document_written_before_compression_is_still_read()
+    {
+        using var db = new LiteDatabase(new MemoryStream());
+        LiteDbIdempotencyKeys.EnsureSchema(db);
+        var keys = new LiteDbIdempotencyKeys();
+        db.BeginTrans();
+        keys.Clear();
+        for (var i = 0; i < 13; i++)
+        {
+            var result = $$"""{"Id":"01a23552-45c4-75df-8969-b3f1fe2f62{{i:D2}}","Organization":"org-a","Name":"Triage inbound calls","Description":null,"ExecutionMode":"external","CreatedAt":"2026-12-02T05:55:13.9{{i:D2}}Z"}""";
+            keys.Add(LiteDbIdempotencyKeys.Digest("org-a", $"key-{i}"), "org-a", $"key-{i}", new LiteDbIdempotencyKeys.Record($"fp-{i}", Encoding.UTF8.GetBytes(result), Now.AddHours(1)));
+        }
+        keys.Flush(db);
+        db.Commit();
+        keys.Committed(db);
+        var document = Assert.Single(db.GetCollection(LiteDbSchema.IdempotencyKeyBatches).FindAll());
+        Assert.True(document["Brotli"].AsBinary.Length * 3 < document["Length"].AsInt32, $"{document["Brotli"].AsBinary.Length} of {document["Length"].AsInt32} bytes");
+
+        // The format before compression: the packed records as they are, under "Entries".
+        using var packed = new MemoryStream();
+        using (var writer = new BinaryWriter(packed, Encoding.UTF8, leaveOpen: true))
+        {
+            writer.Write("org-a");
+            writer.Write("old-key");
+            writer.Write("old-fp");
+            writer.Write("""{"Id":"old"}""");
+            writer.Write(Now.AddHours(1).Ticks);
+        }
+        db.GetCollection(LiteDbSchema.IdempotencyKeyBatches, BsonAutoId.Int64).Insert(new BsonDocument { ["ExpiresAt"] = Now.AddHours(1), ["Entries"] = packed.ToArray() });
+        var fresh = new LiteDbIdempotencyKeys();
+        var old = fresh.Find(db, LiteDbIdempotencyKeys.Digest("org-a", "old-key"), "org-a", "old-key");
+        Assert.Equal("old-fp", old!.Value.Fingerprint);
+        Assert.Equal("""{"Id":"old"}""", Encoding.UTF8.GetString(old.Value.Result));
+        Assert.Equal("fp-12", fresh.Find(db, LiteDbIdempotencyKeys.Digest("org-a", "key-12"), "org-a", "key-12")!.Value.Fingerprint);
+    }
+
+    [Fact]
+    public void The_purge_follows_the_ids_and_stops_at_the_first_document_not_yet_expired()
+    {
+        using var db = new LiteDatabase(new MemoryStream());
+        LiteDbIdempotencyKeys.EnsureSchema(db);
+        var keys = new LiteDbIdempotencyKeys();
+        foreach (var (key, hours) in new[] { ("long", 3), ("short", 1) }) // a shorter retention configured in between
+        {
+            db.BeginTrans();
+            keys.Clear();
+            keys.Add(LiteDbIdempotencyKeys.Digest("org-a", key), "org-a", key, new LiteDbIdempotencyKeys.Record("fp", "{}"u8.ToArray(), Now.AddHours(hours)));
+            keys.Flush(db);
+            db.Commit();
+            keys.Committed(db);
+        }
+        Assert.Equal(0, keys.Purge(db, Now.AddHours(2), limit: 10)); // the newer record waits behind the older one
+        Assert.Equal(2, keys.Purge(db, Now.AddHours(4), limit: 10));
     }
 }
