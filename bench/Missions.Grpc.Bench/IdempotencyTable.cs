@@ -8,7 +8,7 @@ using Missions.Grpc.Tests.Infrastructure;
 /// </summary>
 internal static partial class LoadTable
 {
-    private const int Rounds = 11;
+    private const int IdempotencyRounds = 11;
 
     public static async Task<int> RunIdempotencyAsync(string work, TimeSpan duration, TimeSpan warmUp, int connections, string? backends, string? resultsPath)
     {
@@ -49,7 +49,7 @@ internal static partial class LoadTable
 
             // Eleven rounds (were seven): single rounds of one build ranged from −12% to +28% in one run on this shared
             // machine, so the median needs more of them.
-            const int rounds = Rounds;
+            const int rounds = IdempotencyRounds;
             var figures = new Dictionary<string, List<Figure>> { ["without"] = [], ["with"] = [] };
             for (var round = 0; round < rounds; round++)
             {
@@ -113,7 +113,7 @@ internal static partial class LoadTable
                 # Idempotency-Key cost
 
                 Written by `bench/Missions.Grpc.Bench idempotency` ({DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, commit {Commit()}): one Release
-                service process per backend (LiteDB; PostgreSQL 15, one replica, on this machine), wrk `-t1 -c{connections}`, {warmUp.TotalSeconds:F0} s warm-up + {duration.TotalSeconds:F0} s per measurement, {Rounds} rounds, each measuring both back to back (in alternating order); the cost is the median of the rounds' paired ratios.
+                service process per backend (LiteDB; PostgreSQL 15, one replica, on this machine), wrk `-t1 -c{connections}`, {warmUp.TotalSeconds:F0} s warm-up + {duration.TotalSeconds:F0} s per measurement, {IdempotencyRounds} rounds, each measuring both back to back (in alternating order); the cost is the median of the rounds' paired ratios.
                 Both sides send a new header value per request from a Lua `request()` function (without a key: `X-Bench-Request`,
                 which the server ignores), so the client's own work is the same and only the server's key path differs.
 
