@@ -17,7 +17,7 @@ internal interface IStorageFileOpener
     Stream Open(string path, LiteDbFileRole role);
 }
 
-/// <summary>The real files: unbuffered, so every page LiteDB writes reaches the operating system at once.</summary>
+/// <summary>The real files, unbuffered: what <see cref="LiteDbFile"/> writes (a commit's pages, gathered) reaches the operating system at once.</summary>
 internal sealed class FileSystemFileOpener : IStorageFileOpener
 {
     public static FileSystemFileOpener Instance { get; } = new();
