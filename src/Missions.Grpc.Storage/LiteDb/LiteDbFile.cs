@@ -327,6 +327,7 @@ internal sealed class LiteDbFile(string path, LiteDbFileRole role, Stream inner)
         }
         var length = _gatheredLength;
         _gatheredLength = 0;
+        _readAheadLength = 0; // appends lie past what was read ahead; dropped all the same, so nothing read ahead can be older than a write
         if (_fenced || _failure is not null)
         {
             return;
