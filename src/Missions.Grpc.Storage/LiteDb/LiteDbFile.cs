@@ -39,7 +39,8 @@ internal sealed class LiteDbFile(string path, LiteDbFileRole role, Stream inner)
     /// <summary>A transaction LiteDB spills to the log before its commit is written out at this size, gathered or not.</summary>
     private const int MaxGatheredLogBytes = 4 << 20;
 
-    private const int ReadAheadBytes = 256 << 10;
+    /// <summary>The most one read ahead, or one write of adjacent data pages, covers.</summary>
+    private const int RunBytes = 256 << 10;
 
     private readonly object _gate = new();
     private volatile bool _fenced;
@@ -144,10 +145,7 @@ internal sealed class LiteDbFile(string path, LiteDbFileRole role, Stream inner)
             _readAheadLength = 0;
             if (role == LiteDbFileRole.Data)
             {
-                if (_fenced)
-                {
-                    throw new IOException($"'{Path}' was fenced after a storage fault: nothing more is written through the failed engine");
-                }
+                ThrowIfFenced();
                 if (buffer.Length == PageSize && position % PageSize == 0)
                 {
                     if (!_pages.TryGetValue(position, out var page))
@@ -192,30 +190,16 @@ internal sealed class LiteDbFile(string path, LiteDbFileRole role, Stream inner)
     {
         lock (_gate)
         {
-            WriteGatheredLog();
             _readAheadLength = 0;
             if (role == LiteDbFileRole.Data)
             {
+                ThrowIfFenced();
                 WritePages();
-                if (_fenced)
-                {
-                    throw new IOException($"'{Path}' was fenced after a storage fault: nothing more is written through the failed engine");
-                }
                 inner.SetLength(value);
                 return;
             }
-            if (_fenced || _failure is not null)
-            {
-                return;
-            }
-            try
-            {
-                inner.SetLength(value);
-            }
-            catch (Exception error) when (error is IOException or UnauthorizedAccessException)
-            {
-                _failure = error;
-            }
+            WriteGatheredLog();
+            ToLog(() => inner.SetLength(value));
         }
     }
 
@@ -226,27 +210,13 @@ internal sealed class LiteDbFile(string path, LiteDbFileRole role, Stream inner)
         {
             if (role == LiteDbFileRole.Data)
             {
+                ThrowIfFenced();
                 WritePages();
-                if (_fenced)
-                {
-                    throw new IOException($"'{Path}' was fenced after a storage fault: nothing more is written through the failed engine");
-                }
                 FlushToDevice();
                 return;
             }
             WriteGatheredLog();
-            if (_fenced || _failure is not null)
-            {
-                return;
-            }
-            try
-            {
-                FlushToDevice();
-            }
-            catch (Exception error) when (error is IOException or UnauthorizedAccessException)
-            {
-                _failure = error;
-            }
+            ToLog(FlushToDevice);
         }
     }
 
@@ -328,18 +298,35 @@ internal sealed class LiteDbFile(string path, LiteDbFileRole role, Stream inner)
         var length = _gatheredLength;
         _gatheredLength = 0;
         _readAheadLength = 0; // appends lie past what was read ahead; dropped all the same, so nothing read ahead can be older than a write
+        ToLog(() =>
+        {
+            inner.Position = _gatheredAt;
+            inner.Write(_gathered, 0, length);
+        });
+    }
+
+    /// <summary>A change to the log: dropped once the log is fenced or poisoned; a failure poisons it (see the class remarks).</summary>
+    private void ToLog(Action change)
+    {
         if (_fenced || _failure is not null)
         {
             return;
         }
         try
         {
-            inner.Position = _gatheredAt;
-            inner.Write(_gathered, 0, length);
+            change();
         }
         catch (Exception error) when (error is IOException or UnauthorizedAccessException)
         {
             _failure = error;
+        }
+    }
+
+    private void ThrowIfFenced()
+    {
+        if (_fenced)
+        {
+            throw new IOException($"'{Path}' was fenced after a storage fault: nothing more is written through the failed engine");
         }
     }
 
@@ -360,7 +347,7 @@ internal sealed class LiteDbFile(string path, LiteDbFileRole role, Stream inner)
             var runAt = -1L;
             foreach (var (position, page) in _pages)
             {
-                if (runAt >= 0 && (position != runAt + run.Length || run.Length >= ReadAheadBytes))
+                if (runAt >= 0 && (position != runAt + run.Length || run.Length >= RunBytes))
                 {
                     WriteRun(runAt, run);
                     runAt = -1;
@@ -396,14 +383,14 @@ internal sealed class LiteDbFile(string path, LiteDbFileRole role, Stream inner)
             return buffer.Length;
         }
         _sequentialReads = position == _lastReadEnd ? _sequentialReads + 1 : 0;
-        if (_sequentialReads < 2 || buffer.Length > ReadAheadBytes)
+        if (_sequentialReads < 2 || buffer.Length > RunBytes)
         {
             return 0; // a third read in sequence reads ahead (a checkpoint reading the log whole); scattered page reads do not
         }
-        _readAhead ??= new byte[ReadAheadBytes];
+        _readAhead ??= new byte[RunBytes];
         inner.Position = position;
         var read = 0;
-        while (read < ReadAheadBytes && inner.Read(_readAhead, read, ReadAheadBytes - read) is var n and > 0)
+        while (read < RunBytes && inner.Read(_readAhead, read, RunBytes - read) is var n and > 0)
         {
             read += n;
         }

@@ -9,14 +9,17 @@ namespace Missions.Grpc.Storage.LiteDb;
 /// <summary>
 /// LiteDB's <c>Idempotency-Key</c> records (the writer's thread only). A batch's records are stored as one document of
 /// the <c>idempotency_key_batches</c> collection (more when they exceed <see cref="ChunkBytes"/>), in the batch's own
-/// transaction: one insert per batch instead of one per keyed write, under a sequential id (its only index entry), the records packed as one binary value (length-prefixed UTF-8 strings and the expiry's ticks: LiteDB copies
-/// it instead of encoding a sub-document per record). Which document holds a key's latest
-/// record is kept in memory (a 128-bit digest of organization and key → document id, built from the files the first
-/// time the opened database needs it, so after every reopen it is what the files hold), and the record itself is read
-/// back only when a key comes again. A batch's records join that map only once its commit succeeded.
+/// transaction: one insert per batch instead of one per keyed write, under a sequential id (its only index entry), the
+/// records packed as one binary value (length-prefixed UTF-8 strings and the expiry's ticks) and Brotli-compressed.
+/// Which document holds a key's latest record is kept in memory (a 128-bit digest of organization and key → document
+/// id, built from the files the first time the opened database needs it, so after every reopen it is what the files
+/// hold), and the record itself is read back only when a key comes again. A batch's records join that map only once
+/// its commit succeeded. docs/storage.md → "Idempotency-Key records" has the measurements behind each choice.
 /// </summary>
 internal sealed class LiteDbIdempotencyKeys
 {
+    private const string ExpiresAt = "ExpiresAt";
+
     /// <summary>The packed records, uncompressed (documents written before compression).</summary>
     private const string Entries = "Entries";
 
@@ -31,7 +34,6 @@ internal sealed class LiteDbIdempotencyKeys
     /// </summary>
     private const int Quality = 1;
     private const int Window = 22;
-    private const string ExpiresAt = "ExpiresAt";
 
     /// <summary>A document holds records up to about this size (at least one): far below LiteDB's 16 MB per document.</summary>
     private const int ChunkBytes = 1 << 20;
@@ -43,14 +45,14 @@ internal sealed class LiteDbIdempotencyKeys
     private DigestMap? _committed;
     private LiteDatabase? _builtFor;
 
+    /// <summary>The running batch's stored records: which document holds each (set by <see cref="Flush"/>).</summary>
+    private readonly List<(UInt128 Digest, long Id)> _flushed = [];
+
     /// <summary>Where <see cref="Flush"/> packs records (kept: one buffer for every batch).</summary>
     private readonly MemoryStream _buffer = new();
     private readonly BinaryWriter _bufferWriter;
 
     public LiteDbIdempotencyKeys() => _bufferWriter = new BinaryWriter(_buffer, Encoding.UTF8, leaveOpen: true);
-
-    /// <summary>The running batch's stored records: which document holds each (set by <see cref="Flush"/>).</summary>
-    private readonly List<(UInt128 Digest, long Id)> _flushed = [];
 
     /// <summary>A key's record; <paramref name="Result"/> is the write's result as UTF-8 JSON (<see cref="IdempotencyRules.SerializeToUtf8Bytes"/>).</summary>
     public readonly record struct Record(string Fingerprint, byte[] Result, DateTime ExpiresAt);
@@ -134,7 +136,7 @@ internal sealed class LiteDbIdempotencyKeys
         {
             [ExpiresAt] = expires,
             [PackedLength] = packed.Length,
-            [Compressed] = compressed.AsSpan(0, written).ToArray(),
+            [Compressed] = compressed[..written],
         };
         var id = Collection(db).Insert(document).AsInt64;
         _flushed.AddRange(chunk.Select(digest => (digest, id)));

