@@ -143,7 +143,10 @@ public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : Interce
             case OperationCanceledException when context.Deadline <= DateTime.UtcNow:
                 // The work still queued was withdrawn: nothing of this call was carried out.
                 return new RpcException(new global::Grpc.Core.Status(StatusCode.DeadlineExceeded, DeadlineDetail));
-            case OperationCanceledException when context.CancellationToken.IsCancellationRequested:
+            case OperationCanceledException or IOException when context.CancellationToken.IsCancellationRequested:
+                // The caller went away: a stream's next write to its aborted response fails with the transport's
+                // IOException. Its cancellation, not a fault of this server (an IOException with the caller still
+                // there is one, and is logged below).
                 return new RpcException(new global::Grpc.Core.Status(StatusCode.Cancelled, "The call was cancelled"));
             default:
                 logger.LogError(error, "Unhandled exception in {Method}", context.Method);
