@@ -14,7 +14,11 @@ scripts/install-postgres.sh > /dev/null
 batches=${1:-3000}
 bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
 dir=$(mktemp -d /tmp/missions-keyrows-XXXXXX)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port=""
+for candidate in $(shuf -i 20000-60000 -n 50); do # a loopback port nothing answers on
+  if ! (exec 3<> "/dev/tcp/127.0.0.1/$candidate") 2> /dev/null; then port=$candidate; break; fi
+done
+[[ -n $port ]] || { echo "no free loopback port found" >&2; exit 1; }
 as_pg=()
 if [[ $EUID -eq 0 ]]; then chown postgres:postgres "$dir"; as_pg=(runuser -u postgres --); fi
 cleanup() { "${as_pg[@]}" "$bin/pg_ctl" -D "$dir/data" -m immediate stop > /dev/null 2>&1 || true; rm -rf "$dir"; }
