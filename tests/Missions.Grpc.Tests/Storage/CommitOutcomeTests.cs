@@ -102,6 +102,50 @@ public sealed class CommitOutcomeTests
         }
     }
 
+    /// <summary>
+    /// The retry an Idempotency-Key is for: a keyed write whose commit failed after its page reached the log, whose outcome
+    /// the files could not be asked at once (503, outcome unknown). Once they open again, the retry with the same key
+    /// replays the stored answer: one mission, the first attempt's id.
+    /// </summary>
+    [Fact]
+    public async Task A_keyed_write_whose_outcome_was_unknown_is_replayed_by_its_retry_once_the_files_tell_it_was_stored()
+    {
+        using var db = new TempDatabase();
+        var disk = new FaultyDisk();
+        using (var store = CommitFaultSweepTests.Open(db.Path, disk))
+        {
+            await NewRunWithProbesAsync(store);
+            disk.FailLogWrites(skip: await LogWritesOfKeyedCreateAsync() - 1, WriteFault.After, count: 1);
+            disk.FailDataOpens = true;
+            disk.FailTruncates = true;
+            using (IdempotencyScope.Begin(Keyed("key-unknown")))
+            {
+                var unknown = await Assert.ThrowsAsync<StorageUnavailableException>(() => CreateAsync(store, "outcome unknown"));
+                Assert.True(unknown.OutcomeUnknown);
+            }
+
+            disk.Lift();
+            await Task.Delay(TimeSpan.FromSeconds(1.1)); // the next attempt is due
+            var retry = Keyed("key-unknown");
+            MissionDocument replayed;
+            using (IdempotencyScope.Begin(retry))
+            {
+                replayed = await CreateAsync(store, "outcome unknown");
+            }
+            Assert.True(retry.Replayed); // the files hold the first attempt, with its key
+            Assert.Equal(["outcome unknown", "outcomes"], await MissionNamesAsync(store));
+
+            var again = Keyed("key-unknown");
+            using (IdempotencyScope.Begin(again))
+            {
+                Assert.Equal(replayed.Id, (await CreateAsync(store, "outcome unknown")).Id);
+            }
+            Assert.True(again.Replayed);
+        }
+        using var reopened = CommitFaultSweepTests.Open(db.Path, new FaultyDisk());
+        Assert.Equal(["outcome unknown", "outcomes"], await MissionNamesAsync(reopened));
+    }
+
     /// <summary>A mission with a run holding two events, "probe 1" and "probe 2".</summary>
     private static async Task<(Guid Mission, Guid Run)> NewRunWithProbesAsync(LiteDbBackend store)
     {
@@ -126,6 +170,30 @@ public sealed class CommitOutcomeTests
         await LogAsync(store, mission, run, summary);
         return disk.LogWrites - before;
     }
+
+    /// <summary>How many log writes a keyed create takes after <see cref="NewRunWithProbesAsync"/> on a new file.</summary>
+    private static async Task<int> LogWritesOfKeyedCreateAsync()
+    {
+        using var db = new TempDatabase();
+        var disk = new FaultyDisk();
+        using var store = CommitFaultSweepTests.Open(db.Path, disk);
+        await NewRunWithProbesAsync(store);
+        var before = disk.LogWrites;
+        using (IdempotencyScope.Begin(Keyed("key-counted")))
+        {
+            await CreateAsync(store, "counted");
+        }
+        return disk.LogWrites - before;
+    }
+
+    /// <summary>A request's key as the API sets it around its write (the same request: the same fingerprint).</summary>
+    private static IdempotencyScope Keyed(string key) => new(Org, key, "fingerprint-of-the-request", TimeSpan.FromHours(1));
+
+    private static Task<MissionDocument> CreateAsync(LiteDbBackend store, string name) =>
+        store.Missions.CreateMissionAsync(new NewMission(Org, name, null, null, null, "external", null)).WaitAsync(TimeSpan.FromSeconds(30));
+
+    private static async Task<List<string>> MissionNamesAsync(LiteDbBackend store) =>
+        (await store.Missions.ListMissionsAsync(Org, 0, 100)).Items.Select(m => m.Name).Order().ToList();
 
     private static Task<LoggedEvent> LogAsync(LiteDbBackend store, Guid mission, Guid run, string summary) =>
         store.Events.LogEventAsync(Org, mission, run, new NewEvent("message", summary, null, null, null, null)).WaitAsync(TimeSpan.FromSeconds(30));
