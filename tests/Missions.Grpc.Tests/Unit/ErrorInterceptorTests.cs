@@ -46,17 +46,7 @@ public sealed class ErrorInterceptorTests
     private static (ErrorLogCollector Logs, ErrorInterceptor Interceptor) Interceptor()
     {
         var logs = new ErrorLogCollector();
-        return (logs, new ErrorInterceptor(new Logger(logs.CreateLogger(nameof(ErrorInterceptor)))));
-    }
-
-    private sealed class Logger(ILogger inner) : ILogger<ErrorInterceptor>
-    {
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => inner.BeginScope(state);
-
-        public bool IsEnabled(LogLevel logLevel) => inner.IsEnabled(logLevel);
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            inner.Log(logLevel, eventId, state, exception, formatter);
+        return (logs, new ErrorInterceptor(new Logger<ErrorInterceptor>(new LoggerFactory([logs]))));
     }
 
     private sealed class NoWrites : IServerStreamWriter<string>
