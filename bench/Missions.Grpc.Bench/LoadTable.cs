@@ -20,7 +20,16 @@ internal static partial class LoadTable
 {
     private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
 
-    public sealed record Figure(string Name, double Rps, double P50Ms, double P99Ms, long Requests, long Failures);
+    public sealed record Figure(string Name, double Rps, double P50Ms, double P99Ms, long Requests, long Failures)
+    {
+        /// <summary>CPU µs per request of the measured processes (service or peer); NaN when not measured.</summary>
+        public double CpuApp { get; init; } = double.NaN;
+
+        /// <summary>CPU µs per request of PostgreSQL's processes; NaN when not measured.</summary>
+        public double CpuDb { get; init; } = double.NaN;
+
+        public double CpuTotal => CpuApp + (double.IsNaN(CpuDb) ? 0 : CpuDb);
+    }
 
     public static async Task<int> RunAsync(string work, TimeSpan duration, TimeSpan warmUp, int connections, int seed, string? resultsPath)
     {

@@ -7,14 +7,20 @@ using Missions.Grpc.Tests.Infrastructure;
 using Missions.Grpc.V1;
 
 /// <summary>
-/// The storage table (bench/README.md → Storage table): the same operations on LiteDB (one process) and on PostgreSQL
-/// with one replica, then two, on loopback, each row warmed up first. Two replicas share the load: each gets half the
-/// connections (wrk and h2load run once per replica, at the same time) and the row adds their throughputs. Every
-/// figure is checked: non-2xx answers, and for gRPC creates what storage holds afterwards.
+/// The storage table (bench/README.md → Storage table): PostgreSQL's own ceilings (pgbench), a hand-written Minimal API +
+/// Npgsql peer and the service, side by side on one private cluster, with one replica and with two; and the service on
+/// LiteDB for reference. Every row is warmed up first; CPU per request is read from /proc for the measured processes
+/// (the service's or the peer's, and every PostgreSQL process). Two replicas (or two peer processes) share the load: each
+/// gets half the connections at the same time and the row adds their throughputs. Every figure is checked: non-2xx
+/// answers, and for gRPC creates what storage holds afterwards.
 /// </summary>
 internal static partial class LoadTable
 {
-    private sealed record Setup(string Name, IReadOnlyList<ServerProcess> Replicas);
+    private const string Schema = "bench";
+
+    private sealed record Setup(string Name, IReadOnlyList<ServerProcess> Replicas, IReadOnlyList<ServerProcess> Peers, int? Postmaster);
+
+    private sealed record Column(string Setup, List<Figure> Rows);
 
     public static async Task<int> RunStorageAsync(string work, TimeSpan duration, TimeSpan warmUp, int connections, int seed, string? resultsPath)
     {
@@ -25,50 +31,59 @@ internal static partial class LoadTable
         }
         Console.WriteLine($"\n## Storage table: {connections} connections, {warmUp.TotalSeconds:F0} s warm-up + {duration.TotalSeconds:F0} s per row, Release processes on loopback");
         var scripts = Directory.CreateDirectory(Path.Combine(work, "scripts")).FullName;
+        var peerDll = Path.Combine(ServerProcess.RepoRoot, "bench", "Missions.Grpc.Peer", "bin", "Release", "net10.0", "Missions.Grpc.Peer.dll");
         using var cluster = PostgresCluster.CreatePrivate();
         var postgres = new Dictionary<string, string>
         {
             ["Storage:Provider"] = "Postgres",
-            ["Storage:Postgres:ConnectionString"] = cluster.ConnectionString("bench"),
+            ["Storage:Postgres:ConnectionString"] = cluster.ConnectionString(Schema),
+        };
+        var peerSettings = new Dictionary<string, string>
+        {
+            ["Peer:Postgres"] = cluster.ConnectionString(Schema),
+            ["Peer:Organization"] = TestKeys.OrgA,
+            ["Kestrel:Endpoints:Rest:Protocols"] = "Http1",
+            ["Kestrel:Endpoints:Grpc:Protocols"] = "Http2",
         };
 
-        var columns = new List<(string Setup, List<Figure> Rows)>();
+        Console.WriteLine("### PostgreSQL's own ceilings (pgbench)");
+        var ceilings = await PgbenchAsync(cluster, scripts, connections, warmUp, duration);
+
+        var columns = new List<Column>();
         var errors = new List<string>();
-        async Task Measure(string name, Func<Task<IReadOnlyList<ServerProcess>>> start)
+        async Task Measure(string name, Func<Task<(IReadOnlyList<ServerProcess> Replicas, IReadOnlyList<ServerProcess> Peers)>> start, bool onPostgres)
         {
-            var replicas = await start();
+            var (replicas, peers) = await start();
             try
             {
                 Console.WriteLine($"### {name}");
-                columns.Add((name, await RowsAsync(new Setup(name, replicas), scripts, duration, warmUp, connections, seed)));
+                var setup = new Setup(name, replicas, peers, onPostgres ? cluster.PostmasterPid : null);
+                columns.Add(new Column(name, await RowsAsync(setup, scripts, duration, warmUp, connections, seed)));
                 errors.AddRange(replicas.SelectMany(r => r.ErrorLines()).Where(l => !l.Contains("ServerCallHandler[6]", StringComparison.Ordinal)));
             }
             finally
             {
-                foreach (var replica in replicas)
+                foreach (var process in replicas.Concat(peers))
                 {
-                    await replica.DisposeAsync();
+                    await process.DisposeAsync();
                 }
             }
         }
-        await Measure("LiteDB, 1 process", async () => [await ServerProcess.StartAsync(Path.Combine(work, "storage.db"))]);
-        await Measure("PostgreSQL, 1 replica", async () => [await ServerProcess.StartAsync("unused.db", settings: postgres)]);
-        // The second PostgreSQL setup continues on the first one's data (a second replica joins a running deployment).
-        await Measure("PostgreSQL, 2 replicas", async () =>
-            [await ServerProcess.StartAsync("unused.db", settings: postgres), await ServerProcess.StartAsync("unused.db", settings: postgres)]);
-
-        var report = new StringBuilder();
-        report.AppendLine("| row | " + string.Join(" | ", columns.Select(c => $"{c.Setup} req/s (p99 ms)")) + " | PG 1 / LiteDB | PG 2 / PG 1 |");
-        report.AppendLine("|---|" + string.Concat(columns.Select(_ => "---:|")) + "---:|---:|");
-        for (var row = 0; row < columns[0].Rows.Count; row++)
+        Task<ServerProcess> Peer() => ServerProcess.StartAsync(Path.Combine(work, "unused.db"), serverDll: peerDll, settings: peerSettings);
+        // The first PostgreSQL setup creates the schema (the service's migrations) before its peer starts on it.
+        await Measure("PostgreSQL, 1 replica", async () =>
         {
-            var cells = columns.Select(c => c.Rows[row]).ToList();
-            report.Append(Invariant, $"| {cells[0].Name} | ");
-            report.Append(string.Join(" | ", cells.Select(f => string.Create(Invariant, $"{f.Rps:N0} ({f.P99Ms:F1})"))));
-            report.AppendLine(Invariant, $" | {cells[1].Rps / cells[0].Rps:F2}× | {cells[2].Rps / cells[1].Rps:F2}× |");
-        }
+            var service = await ServerProcess.StartAsync("unused.db", settings: postgres);
+            return ([service], [await Peer()]);
+        }, onPostgres: true);
+        // The second continues on the first one's data (a second replica joins a running deployment).
+        await Measure("PostgreSQL, 2 replicas", async () =>
+            ([await ServerProcess.StartAsync("unused.db", settings: postgres), await ServerProcess.StartAsync("unused.db", settings: postgres)],
+             [await Peer(), await Peer()]), onPostgres: true);
+        await Measure("LiteDB, 1 process", async () => ([await ServerProcess.StartAsync(Path.Combine(work, "storage.db"))], []), onPostgres: false);
+
+        var report = Report(ceilings, columns, out var targets);
         var failures = columns.SelectMany(c => c.Rows.Where(r => r.Failures > 0).Select(r => $"{c.Setup}: {r.Name} ({r.Failures})")).ToList();
-        report.AppendLine();
         report.AppendLine(Invariant, $"Failures (non-2xx, socket errors, acknowledged but not stored): {(failures.Count == 0 ? "none" : string.Join("; ", failures))}. Server error log lines: {errors.Count}.");
         Console.WriteLine();
         Console.WriteLine(report);
@@ -83,12 +98,15 @@ internal static partial class LoadTable
                 # Storage table
 
                 Written by `bench/storage-table.sh` ({DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, .NET {Environment.Version}, commit {Commit()}).
-                The same operations on the embedded LiteDB backend and on PostgreSQL {PostgresVersion(cluster)} (a private cluster on this machine, `fsync` and
-                `synchronous_commit` on), one replica then two. Load generator, replicas and database share the machine: with two cores, a second
-                replica competes with the database for CPU rather than adding any, so the two-replica column shows that replicas work together
-                correctly and what coordination costs, not how far they scale on separate machines.
-                wrk `-t1 -c{connections}` (HTTP/1.1) and h2load `-c8 -m16` (gRPC over h2c), split evenly over the replicas, each row warmed up for
-                {warmUp.TotalSeconds:F0} s, then measured for {duration.TotalSeconds:F0} s; req/s summed over replicas, p99 the worst replica's.
+                PostgreSQL {PostgresVersion(cluster)} in a private cluster on this machine (`fsync` and `synchronous_commit` on): its own ceilings
+                (pgbench), a hand-written peer (`bench/Missions.Grpc.Peer`: a Minimal API, one pooled auto-prepared Npgsql statement per request,
+                autocommit) and the service, with one replica and with two on the same database; the service on LiteDB for reference.
+                Load generator, processes and database share the machine's cores: on two cores a second replica competes with the database
+                for CPU rather than adding any, so the two-replica columns show what coordination costs, not how far replicas scale.
+                wrk `-t1 -c{connections}` (HTTP/1.1), h2load `-c8 -m16` (gRPC over h2c) and pgbench `-c{connections} -j2 -M prepared`, each row
+                warmed up for {warmUp.TotalSeconds:F0} s, then measured for {duration.TotalSeconds:F0} s; two processes split the connections and
+                run at the same time (req/s summed, p99 the worst). CPU per request: CPU time from /proc during the measurement, divided
+                by the requests answered — the service's (or peer's) processes + PostgreSQL's processes.
 
 
                 """;
@@ -97,6 +115,70 @@ internal static partial class LoadTable
         }
         return failures.Count > 0 || errors.Count > 0 ? 1 : 0;
     }
+
+    private static StringBuilder Report(IReadOnlyList<Figure> ceilings, List<Column> columns, out List<(string Target, string Figure, bool Met)> targets)
+    {
+        var (one, two, lite) = (columns[0], columns[1], columns[2]);
+        string Cell(Figure f) => string.Create(Invariant, $"{f.Rps:N0} | {f.P99Ms:F1} | {Cpu(f)}");
+        var report = new StringBuilder();
+        report.AppendLine("| row | 1 replica req/s | p99 ms | CPU µs/req (app + postgres) | 2 replicas req/s | p99 ms | CPU µs/req | 2 / 1 |");
+        report.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var c in ceilings)
+        {
+            report.AppendLine(Invariant, $"| {c.Name} | {c.Rps:N0} | {c.P99Ms:F1} | — | | | | |");
+        }
+        for (var row = 0; row < one.Rows.Count; row++)
+        {
+            var (a, b) = (one.Rows[row], two.Rows[row]);
+            report.AppendLine(Invariant, $"| {a.Name} | {Cell(a)} | {Cell(b)} | {b.Rps / a.Rps:F2}× |");
+        }
+        Figure Row(Column c, string prefix) => c.Rows.First(r => r.Name.StartsWith(prefix, StringComparison.Ordinal));
+        var (peerGet, peerCreate) = (Row(one, "peer: GET"), Row(one, "peer: create"));
+        var (get, list, create) = (Row(one, "REST get"), Row(one, "REST list"), Row(one, "REST create"));
+        var (logEvent, transition) = (Row(one, "REST log event"), Row(one, "REST run transition"));
+        targets =
+        [
+            ("REST GET mission by id ≥ 1.0× the peer's GET", $"{get.Rps / peerGet.Rps:F2}×", get.Rps >= peerGet.Rps),
+            ("… CPU per request ≤ the peer's", $"{get.CpuTotal:F0} vs {peerGet.CpuTotal:F0} µs", get.CpuTotal <= peerGet.CpuTotal),
+            ("REST create ≥ 2× the peer's create", $"{create.Rps / peerCreate.Rps:F2}×", create.Rps >= 2 * peerCreate.Rps),
+            ("… CPU per request ≤ 0.6× the peer's", $"{create.CpuTotal / peerCreate.CpuTotal:F2}×", create.CpuTotal <= 0.6 * peerCreate.CpuTotal),
+            ("REST log event ≥ 1.5× the peer's create", $"{logEvent.Rps / peerCreate.Rps:F2}×", logEvent.Rps >= 1.5 * peerCreate.Rps),
+            ("REST run transition ≥ 1.5× the peer's create", $"{transition.Rps / peerCreate.Rps:F2}×", transition.Rps >= 1.5 * peerCreate.Rps),
+            ("REST list page of 20 ≥ 0.5× the service's own GET", $"{list.Rps / get.Rps:F2}×", list.Rps >= 0.5 * get.Rps),
+        ];
+        foreach (var column in new[] { one, two })
+        {
+            var worst = column.Rows.Where(r => !r.Name.StartsWith("peer", StringComparison.Ordinal)).MaxBy(r => r.P99Ms)!;
+            targets.Add(($"p99 ≤ 15 ms, every service row ({column.Setup})", $"{worst.P99Ms:F1} ms ({worst.Name})", worst.P99Ms <= 15));
+        }
+        var ratios = one.Rows.Zip(two.Rows).Where(p => !p.First.Name.StartsWith("peer", StringComparison.Ordinal)).Select(p => (p.First.Name, Ratio: p.Second.Rps / p.First.Rps)).ToList();
+        var lowest = ratios.MinBy(r => r.Ratio);
+        targets.Add(("two replicas ≥ 0.85× one replica, every service row", $"{lowest.Ratio:F2}× lowest ({lowest.Name})", lowest.Ratio >= 0.85));
+
+        report.AppendLine();
+        report.AppendLine("| target (issue 24) | figure | met |");
+        report.AppendLine("|---|---:|---|");
+        foreach (var (target, figure, met) in targets)
+        {
+            report.AppendLine($"| {target} | {figure} | {(met ? "yes" : "**no**")} |");
+        }
+        report.AppendLine();
+        report.AppendLine("The service on LiteDB, same rows, same run (the embedded default, for reference):");
+        report.AppendLine();
+        report.AppendLine("| row | LiteDB req/s | p99 ms | CPU µs/req | PostgreSQL 1 replica / LiteDB |");
+        report.AppendLine("|---|---:|---:|---:|---:|");
+        foreach (var l in lite.Rows)
+        {
+            var p = one.Rows.First(r => r.Name == l.Name);
+            report.AppendLine(Invariant, $"| {l.Name} | {l.Rps:N0} | {l.P99Ms:F1} | {l.CpuApp:F0} | {p.Rps / l.Rps:F2}× |");
+        }
+        report.AppendLine();
+        return report;
+    }
+
+    private static string Cpu(Figure f) => double.IsNaN(f.CpuApp) ? "—"
+        : double.IsNaN(f.CpuDb) ? string.Create(Invariant, $"{f.CpuApp:F0}")
+        : string.Create(Invariant, $"{f.CpuApp:F0} + {f.CpuDb:F0} = {f.CpuTotal:F0}");
 
     private static async Task<List<Figure>> RowsAsync(Setup setup, string scripts, TimeSpan duration, TimeSpan warmUp, int connections, int seed)
     {
@@ -132,22 +214,35 @@ internal static partial class LoadTable
         }
 
         var rows = new List<Figure>();
-        async Task Row(Func<TimeSpan, Task<Figure>> measure)
+        async Task Row(IReadOnlyList<ServerProcess> processes, Func<TimeSpan, Task<Figure>> measure)
         {
             await measure(warmUp);
+            var pids = processes.Select(p => p.ProcessId).ToList();
+            var (app, db) = (CpuMeter.Seconds(pids), setup.Postmaster is { } pm ? CpuMeter.ClusterSeconds(pm) : double.NaN);
             var figure = await measure(duration);
+            var perRequest = 1e6 / Math.Max(1, figure.Requests);
+            figure = figure with
+            {
+                CpuApp = (CpuMeter.Seconds(pids) - app) * perRequest,
+                CpuDb = setup.Postmaster is { } after ? (CpuMeter.ClusterSeconds(after) - db) * perRequest : double.NaN,
+            };
             rows.Add(figure);
-            Console.WriteLine($"  {figure.Name,-36} {figure.Rps,9:N0} req/s  p50 {figure.P50Ms,6:F2} ms  p99 {figure.P99Ms,6:F2} ms  failures {figure.Failures}");
+            Console.WriteLine($"  {figure.Name,-40} {figure.Rps,9:N0} req/s  p50 {figure.P50Ms,6:F2} ms  p99 {figure.P99Ms,6:F2} ms  CPU {Cpu(figure),-18} µs/req  failures {figure.Failures}");
         }
-        // Each replica takes an equal share of the connections at the same time; its own URL (a load balancer's job).
-        Task<Figure> Wrk(string name, Func<ServerProcess, int, string> url, Func<int, string> script, TimeSpan d) =>
-            Combine(name, replicas.Select((r, i) => WrkAsync(name, url(r, i), script(i), connections / replicas.Count, d)));
+        // Each process takes an equal share of the connections at the same time; its own URL (a load balancer's job).
+        Task<Figure> Wrk(IReadOnlyList<ServerProcess> processes, string name, Func<ServerProcess, int, string> url, Func<int, string> script, TimeSpan d) =>
+            Combine(name, processes.Select((r, i) => WrkAsync(name, url(r, i), script(i), connections / processes.Count, d)));
 
+        if (setup.Peers.Count > 0)
+        {
+            await Row(setup.Peers, d => Wrk(setup.Peers, "peer: GET mission by id (one SELECT)", (p, _) => $"{p.RestUrl}/v2/ai/missions/{mission}", _ => readLua, d));
+            await Row(setup.Peers, d => Wrk(setup.Peers, "peer: create (one INSERT, autocommit)", (p, _) => $"{p.RestUrl}/v2/ai/missions", _ => createLua, d));
+        }
         var total = await TotalMissionsAsync(http, first.RestUrl);
-        await Row(d => Wrk("REST get mission by id", (r, _) => $"{r.RestUrl}/v2/ai/missions/{mission}", _ => readLua, d));
-        await Row(d => Wrk($"REST list page of 20 ({total / 1000:N0}k missions)", (r, _) => $"{r.RestUrl}/v2/ai/missions?page%5Bsize%5D=20", _ => readLua, d));
-        await Row(d => Wrk("REST create", (r, _) => $"{r.RestUrl}/v2/ai/missions", _ => createLua, d));
-        await Row(async d =>
+        await Row(replicas, d => Wrk(replicas, "REST get mission by id", (r, _) => $"{r.RestUrl}/v2/ai/missions/{mission}", _ => readLua, d));
+        await Row(replicas, d => Wrk(replicas, $"REST list page of 20 ({Math.Round(total / 1000.0):N0}k missions)", (r, _) => $"{r.RestUrl}/v2/ai/missions?page%5Bsize%5D=20", _ => readLua, d));
+        await Row(replicas, d => Wrk(replicas, "REST create", (r, _) => $"{r.RestUrl}/v2/ai/missions", _ => createLua, d));
+        await Row(replicas, async d =>
         {
             var start = await SettledTotalMissionsAsync(http, first.RestUrl);
             var figure = await Combine("gRPC create, 8×16", replicas.Select(r =>
@@ -162,16 +257,51 @@ internal static partial class LoadTable
             return figure with { Failures = figure.Failures + lost + extra };
         });
         // Events: one run per replica (a run's events are ordered under its row lock: one hot run is one queue).
-        await Row(d => Wrk("REST log event", (r, i) => $"{r.RestUrl}{runsPath}/{runs[i]}/events", _ => eventLua, d));
+        await Row(replicas, d => Wrk(replicas, "REST log event", (r, i) => $"{r.RestUrl}{runsPath}/{runs[i]}/events", _ => eventLua, d));
         // Transitions: each replica moves its own share of the runs (callers working on different runs).
         var transitionLua = Enumerable.Range(0, replicas.Count)
             .Select(i => TransitionLua(scripts, mission, runs.Where((_, k) => k % replicas.Count == i).ToList(), $"transition-{i}.lua"))
             .ToList();
-        await Row(d => Wrk("REST run transition (PATCH status)", (r, _) => $"{r.RestUrl}/", i => transitionLua[i], d));
+        await Row(replicas, d => Wrk(replicas, "REST run transition (PATCH status)", (r, _) => $"{r.RestUrl}/", i => transitionLua[i], d));
         return rows;
     }
 
-    /// <summary>One row from the replicas' simultaneous measurements: throughput and counts summed, p50 averaged, p99 the worst.</summary>
+    /// <summary>
+    /// pgbench on the same cluster: a SELECT by primary key (its built-in select-only script, prepared) and a one-row
+    /// INSERT per transaction with synchronous commit: what PostgreSQL itself does on this machine at this concurrency.
+    /// </summary>
+    private static async Task<List<Figure>> PgbenchAsync(PostgresCluster cluster, string scripts, int connections, TimeSpan warmUp, TimeSpan duration)
+    {
+        var pgbench = Path.Combine(cluster.BinDirectory, "pgbench");
+        var target = new Npgsql.NpgsqlConnectionStringBuilder(cluster.BaseConnectionString);
+        string[] Connect() => ["-h", target.Host!, "-p", target.Port.ToString(Invariant), "-U", target.Username!, target.Database!];
+        await RunAsync(pgbench, ["-i", "-q", "-s", "10", .. Connect()]);
+        var insert = Path.Combine(scripts, "insert.sql");
+        await File.WriteAllTextAsync(insert, "INSERT INTO pgbench_history (tid, bid, aid, delta, mtime) VALUES (1, 1, :client_id, 1, CURRENT_TIMESTAMP);\n");
+        var figures = new List<Figure>();
+        foreach (var (name, script) in new[] { ("pgbench: SELECT by primary key, prepared", new[] { "-S" }), ("pgbench: one-row INSERT, synchronous commit", new[] { "-f", insert }) })
+        {
+            Figure? figure = null;
+            foreach (var seconds in new[] { warmUp, duration })
+            {
+                var log = Directory.CreateDirectory(Path.Combine(scripts, "pgbench-log-" + Guid.NewGuid().ToString("N")[..8])).FullName;
+                var output = await RunAsync(pgbench,
+                    ["-n", "-M", "prepared", "-c", connections.ToString(Invariant), "-j", "2", "-T", ((int)seconds.TotalSeconds).ToString(Invariant),
+                     "-l", "--log-prefix", Path.Combine(log, "tx"), .. script, .. Connect()]);
+                // Per-transaction log lines: client, transaction, latency µs, … (pgbench's -l format).
+                var latencies = Directory.EnumerateFiles(log).SelectMany(File.ReadLines)
+                    .Select(l => double.Parse(l.Split(' ')[2], Invariant) / 1000).Order().ToArray();
+                var tps = double.Parse(Match(output, @"tps = ([\d.]+)"), Invariant);
+                figure = new Figure(name, tps, Percentile(latencies, 0.5), Percentile(latencies, 0.99), latencies.Length, 0);
+                Directory.Delete(log, recursive: true);
+            }
+            figures.Add(figure!);
+            Console.WriteLine($"  {figure!.Name,-40} {figure.Rps,9:N0} tps    p50 {figure.P50Ms,6:F2} ms  p99 {figure.P99Ms,6:F2} ms");
+        }
+        return figures;
+    }
+
+    /// <summary>One row from the processes' simultaneous measurements: throughput and counts summed, p50 averaged, p99 the worst.</summary>
     private static async Task<Figure> Combine(string name, IEnumerable<Task<Figure>> parts)
     {
         var figures = await Task.WhenAll(parts);

@@ -63,6 +63,15 @@ public sealed class PostgresCluster : IDisposable
         "-o", $"-p {Port} -k {_folder} -c listen_addresses=127.0.0.1 -c max_connections=400 -c fsync=on -c synchronous_commit=on", "start",
     ]);
 
+    /// <summary>The running server's main process (its first line of <c>postmaster.pid</c>); every backend is its child.</summary>
+    public int PostmasterPid => int.Parse(File.ReadLines(Path.Combine(DataDirectory, "postmaster.pid")).First(), System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>The folder of the cluster's binaries (<c>pgbench</c>, <c>psql</c>, …).</summary>
+    public string BinDirectory => _bin ?? throw new InvalidOperationException("An external server (MISSIONS_TEST_POSTGRES) has no local binaries.");
+
+    /// <summary>The connection string of the cluster itself (no search path).</summary>
+    public string BaseConnectionString => _baseConnectionString;
+
     /// <summary><c>pg_ctl stop -m immediate</c>: the server dies without a checkpoint; recovery replays its WAL at the next start.</summary>
     public void StopImmediately() => RunAsPostgres("pg_ctl", ["-D", DataDirectory, "-m", "immediate", "-w", "stop"]);
 

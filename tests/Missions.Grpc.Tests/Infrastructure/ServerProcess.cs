@@ -43,6 +43,9 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>The server's process id (the benchmarks read its CPU time from <c>/proc</c>).</summary>
+    public int ProcessId => _process.Id;
+
     /// <summary>An HTTP client of the REST face with <paramref name="key"/> as bearer token.</summary>
     public HttpClient Rest(string key = TestKeys.KeyA, int timeoutSeconds = 30) => new()
     {
