@@ -1,4 +1,4 @@
-namespace Missions.Grpc.Storage;
+namespace Missions.Grpc.Storage.Core;
 
 /// <summary>What creating and replacing an attachment means, and its limits, for every kind alike.</summary>
 public static class AttachmentRules

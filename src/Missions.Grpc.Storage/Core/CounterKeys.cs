@@ -1,4 +1,4 @@
-namespace Missions.Grpc.Storage;
+namespace Missions.Grpc.Storage.Core;
 
 /// <summary>
 /// The counters stores keep beside the data so that every list total costs one read, named the same in every backend.

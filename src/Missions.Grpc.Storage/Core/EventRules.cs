@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 
-namespace Missions.Grpc.Storage;
+namespace Missions.Grpc.Storage.Core;
 
 /// <summary>
 /// What logging an event means: the event as stored, and idempotency — a key already used in the run replays the

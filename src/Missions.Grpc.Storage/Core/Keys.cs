@@ -1,4 +1,4 @@
-namespace Missions.Grpc.Storage;
+namespace Missions.Grpc.Storage.Core;
 
 /// <summary>Key building: an organization's keys form one range no other organization's keys enter.</summary>
 internal static class Keys

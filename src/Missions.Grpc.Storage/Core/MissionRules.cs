@@ -1,4 +1,4 @@
-namespace Missions.Grpc.Storage;
+namespace Missions.Grpc.Storage.Core;
 
 /// <summary>What creating, changing and cloning a mission means, whatever stores it.</summary>
 public static class MissionRules

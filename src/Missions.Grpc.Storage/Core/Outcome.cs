@@ -1,4 +1,4 @@
-namespace Missions.Grpc.Storage;
+namespace Missions.Grpc.Storage.Core;
 
 /// <summary>
 /// What a rule or a write command decided: a value, or the error to raise once the write has returned. Expected

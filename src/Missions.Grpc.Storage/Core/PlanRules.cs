@@ -1,4 +1,4 @@
-namespace Missions.Grpc.Storage;
+namespace Missions.Grpc.Storage.Core;
 
 /// <summary>
 /// What adding steps to a plan means, checked as a whole against the run's stored steps: references first (422, all

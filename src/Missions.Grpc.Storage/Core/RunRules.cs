@@ -1,4 +1,4 @@
-namespace Missions.Grpc.Storage;
+namespace Missions.Grpc.Storage.Core;
 
 /// <summary>
 /// What starting and changing a run means: the status transition decided by <see cref="RunTransition"/> against the
@@ -25,11 +25,11 @@ public static class RunRules
         var status = stored.Status;
         if (change.Transition is { } transition)
         {
-            switch (transition.Decide(stored.Status))
+            switch (RunLifecycle.Decide(transition, stored.Status))
             {
                 case TransitionDecision.Refuse:
                     return Outcome<(RunDocument, bool)>.Fail(new ConflictException(
-                        transition.Refusal(stored.Status),
+                        RunLifecycle.Refusal(transition, stored.Status),
                         "RUN_STATUS_CONFLICT",
                         new Dictionary<string, string> { ["current_status"] = stored.Status, ["requested_status"] = transition.Target }));
                 case TransitionDecision.Apply:

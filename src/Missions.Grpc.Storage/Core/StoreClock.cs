@@ -1,4 +1,4 @@
-namespace Missions.Grpc.Storage;
+namespace Missions.Grpc.Storage.Core;
 
 /// <summary>
 /// Time as stores keep it: UTC, millisecond precision (what every backend keeps losslessly), and moving forward per

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Missions.Grpc.Storage.Core;
 
 namespace Missions.Grpc.Storage.LiteDb;
 
@@ -83,6 +84,13 @@ internal sealed class LiteDbConnection : IDisposable
             connection.Abandon();
             throw;
         }
+    }
+
+    /// <summary>Runs <paramref name="read"/> (see <see cref="Read{T}"/>) as a completed task, in a span named after the store method.</summary>
+    public Task<T> ReadAsync<T>(Func<LiteDbCollections, T> read, [System.Runtime.CompilerServices.CallerMemberName] string operation = "")
+    {
+        using var span = StorageTelemetry.StartRead(operation);
+        return Task.FromResult(Read(read));
     }
 
     /// <summary>

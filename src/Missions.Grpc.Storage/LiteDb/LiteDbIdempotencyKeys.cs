@@ -48,6 +48,9 @@ internal sealed class LiteDbIdempotencyKeys
     /// <summary>The running batch's stored records: which document holds each (set by <see cref="Flush"/>).</summary>
     private readonly List<(UInt128 Digest, long Id)> _flushed = [];
 
+    /// <summary>The running batch's purged records: which document held each (set by <see cref="Delete"/>).</summary>
+    private readonly List<(UInt128 Digest, long Id)> _purged = [];
+
     /// <summary>Where <see cref="Flush"/> packs records (kept: one buffer for every batch).</summary>
     private readonly MemoryStream _buffer = new();
     private readonly BinaryWriter _bufferWriter;
@@ -89,6 +92,7 @@ internal sealed class LiteDbIdempotencyKeys
     {
         _pending.Clear();
         _flushed.Clear();
+        _purged.Clear();
     }
 
     /// <summary>Stores the running batch's records as one document (or a few, when large), in its transaction.</summary>
@@ -145,11 +149,18 @@ internal sealed class LiteDbIdempotencyKeys
         expires = DateTime.MinValue;
     }
 
-    /// <summary>The batch committed: its records are the keys' latest.</summary>
+    /// <summary>The batch committed: its records are the keys' latest; the keys whose latest record it purged have none.</summary>
     public void Committed(LiteDatabase db)
     {
         if (_committed is not null && ReferenceEquals(db, _builtFor))
         {
+            foreach (var (digest, id) in _purged)
+            {
+                if (_committed.TryGetValue(digest, out var latest) && latest == id)
+                {
+                    _committed.Remove(digest);
+                }
+            }
             foreach (var (digest, id) in _flushed)
             {
                 _committed[digest] = id;
@@ -159,44 +170,49 @@ internal sealed class LiteDbIdempotencyKeys
     }
 
     /// <summary>
-    /// Deletes documents whose records have all expired, oldest first, until about <paramref name="limit"/> records (at
-    /// least one document); returns how many records were deleted. Documents are taken in id order, which is the order
-    /// they expire in while the retention stays the same; a document not yet expired ends the round (after a shorter
-    /// retention was configured, newer documents wait behind older ones, at most the older retention).
+    /// Documents whose records have all expired, oldest first, until about <paramref name="limit"/> records (at least one
+    /// document), and how many keys have their latest record in them (what the count of stored keys loses when they go).
+    /// Documents are taken in id order, which is the order they expire in while the retention stays the same; a document
+    /// not yet expired ends the round (after a shorter retention was configured, newer documents wait behind older ones,
+    /// at most the older retention).
     /// </summary>
-    public int Purge(LiteDatabase db, DateTime now, int limit)
+    public (int Keys, IReadOnlyList<long> Documents) Expired(LiteDatabase db, DateTime now, int limit)
     {
-        var collection = Collection(db);
-        var expired = new List<(long Id, List<Entry> Entries)>();
+        var index = Index(db);
+        var documents = new List<long>();
         var records = 0;
-        foreach (var document in collection.Find(Query.All(Query.Ascending)))
+        var keys = 0;
+        foreach (var document in Collection(db).Find(Query.All(Query.Ascending)))
         {
             if (document[ExpiresAt].AsDateTime >= now)
             {
                 break;
             }
             var entries = Read(document);
-            if (expired.Count > 0 && records + entries.Count > limit)
+            if (documents.Count > 0 && records + entries.Count > limit)
             {
                 break;
             }
-            expired.Add((document["_id"].AsInt64, entries));
+            var id = document["_id"].AsInt64;
+            documents.Add(id);
             records += entries.Count;
+            keys += entries.Count(e => index.TryGetValue(Digest(e.Organization, e.Key), out var latest) && latest == id);
         }
-        var index = Index(db);
-        foreach (var (id, entries) in expired)
+        return (keys, documents);
+    }
+
+    /// <summary>Deletes <paramref name="documents"/> (from <see cref="Expired"/>) in the running batch; their keys leave the map once it commits.</summary>
+    public void Delete(LiteDatabase db, IReadOnlyList<long> documents)
+    {
+        var collection = Collection(db);
+        foreach (var id in documents)
         {
-            collection.Delete(id);
-            foreach (var entry in entries)
+            if (collection.FindById(id) is { } document)
             {
-                var digest = Digest(entry.Organization, entry.Key);
-                if (index.TryGetValue(digest, out var latest) && latest == id)
-                {
-                    index.Remove(digest); // expired: removing it early, should the batch roll back, changes no answer
-                }
+                _purged.AddRange(Read(document).Select(e => (Digest(e.Organization, e.Key), id)));
+                collection.Delete(id);
             }
         }
-        return records;
     }
 
     /// <summary>

@@ -1,3 +1,5 @@
+using Missions.Grpc.Storage.Core;
+
 namespace Missions.Grpc.Storage.LiteDb;
 
 // How documents are laid out in LiteDB: mutable classes for BsonMapper, with the index keys derived from the fields.
@@ -99,7 +101,13 @@ internal sealed class RunRecord
     public string? ResultPayloadJson { get; set; }
     public string? Error { get; set; }
 
-    public static RunRecord From(RunDocument d) => new()
+    /// <summary>
+    /// The last change number one of the run's changes took (an event, the run's or a step's change): the order watchers
+    /// read them in. Null in files written before it was kept; then the run's event count, which numbered its events.
+    /// </summary>
+    public long? ChangeNumber { get; set; }
+
+    public static RunRecord From(RunDocument d, long changeNumber) => new()
     {
         Id = d.Id,
         Organization = d.Organization,
@@ -117,6 +125,7 @@ internal sealed class RunRecord
         ResultSummary = d.ResultSummary,
         ResultPayloadJson = d.ResultPayloadJson,
         Error = d.Error,
+        ChangeNumber = changeNumber,
     };
 
     public RunDocument ToDocument() => new()
@@ -281,6 +290,9 @@ internal sealed class LinkRecord
 
     public static string IdOf(string organization, string runId, string telnyxAgentId) => Keys.Of(organization, runId, Keys.Part(telnyxAgentId));
 
+    /// <summary>The UUIDv7 taken at linking (the end of <see cref="RunKey"/>).</summary>
+    public Guid CreatedId() => Guid.Parse(RunKey.AsSpan(RunKey.LastIndexOf(Keys.Separator) + 1));
+
     public AgentLinkDocument ToDocument() => new(RunId, TelnyxAgentId, Times.Utc(CreatedAt));
 }
 
@@ -303,6 +315,9 @@ internal sealed class AttachmentRecord
 
     public static string IdOf(string organization, string missionId, AttachmentKind kind, string itemId) =>
         Keys.Of(organization, missionId, kind.Key, Keys.Part(itemId));
+
+    /// <summary>The UUIDv7 taken at creation (the end of <see cref="MissionKey"/>).</summary>
+    public Guid CreatedId() => Guid.Parse(MissionKey.AsSpan(MissionKey.LastIndexOf(Keys.Separator) + 1));
 
     public AttachmentDocument ToDocument() => new(
         AttachmentKind.All.Single(k => k.Key == Kind),

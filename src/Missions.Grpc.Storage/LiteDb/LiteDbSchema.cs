@@ -1,4 +1,5 @@
 using LiteDB;
+using Missions.Grpc.Storage.Core;
 
 namespace Missions.Grpc.Storage.LiteDb;
 

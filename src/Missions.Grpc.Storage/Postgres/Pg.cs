@@ -1,6 +1,7 @@
 using System.Data;
 using Npgsql;
 using NpgsqlTypes;
+using Missions.Grpc.Storage.Core;
 
 namespace Missions.Grpc.Storage.Postgres;
 
@@ -97,6 +98,16 @@ internal static class Pg
     }
 
     public static Typed Uuids(IEnumerable<Guid> values) => new(values.ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Uuid);
+
+    public static Typed Ints(IEnumerable<int> values) => new(values.ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Integer);
+
+    public static Typed NullableInts(IEnumerable<int?> values) => new(values.ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Integer);
+
+    public static Typed Longs(IEnumerable<long> values) => new(values.ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Bigint);
+
+    /// <summary>Times as <c>timestamptz[]</c> (null elements are SQL NULL).</summary>
+    public static Typed Times(IEnumerable<DateTime?> values) =>
+        new(values.Select(v => v is { } t ? DateTime.SpecifyKind(t, DateTimeKind.Utc) : (DateTime?)null).ToArray(), NpgsqlDbType.Array | NpgsqlDbType.TimestampTz);
 
     public static async Task<int> ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken, params object?[] args)
     {

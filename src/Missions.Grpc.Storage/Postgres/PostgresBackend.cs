@@ -1,92 +1,130 @@
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Missions.Grpc.Storage.Core;
+using Missions.Grpc.Storage.Stores;
+using Missions.Grpc.Storage.Writing;
 using Npgsql;
 
 namespace Missions.Grpc.Storage.Postgres;
 
 /// <summary>
 /// The PostgreSQL backend, for deployments that outgrow one machine: any number of stateless replicas share one
-/// database. One store per resource over this context: an <see cref="NpgsqlDataSource"/>, the replica's group-commit
-/// writer (<see cref="PostgresWriter"/>), the watch feed across replicas (<see cref="PostgresFeed"/>) and health. The
-/// domain rules are the core's; every statement is scoped by organization; every decision is taken under a row lock
-/// in the transaction that applies it, so replicas never both win a race.
+/// database. Writes go through the one write pipeline (<see cref="WritePipeline"/>), served here by
+/// <see cref="PostgresTransactionAdapter"/> — a batch in a constant number of round trips, its decisions taken under row
+/// locks, so replicas never both win a race; reads are one prepared statement each (<see cref="PostgresReads"/>); the
+/// watch feed crosses replicas through <c>LISTEN/NOTIFY</c> (<see cref="PostgresFeed"/>).
+/// <para>
+/// Two data sources. The pooled one (reads and writes) prepares what it runs (<c>Max Auto Prepare</c>) and hands
+/// connections back without a reset (<c>No Reset On Close</c>): Npgsql's reset would send <c>DISCARD ALL</c> — or, once
+/// statements are prepared, its parts but the <c>DEALLOCATE</c> — ahead of every request's first statement, and
+/// <c>DISCARD ALL</c> throws the prepared statements away. It is safe because nothing here leaves session state on a
+/// pooled connection: no <c>SET</c>, no temporary tables, no cursors, no advisory locks, no <c>LISTEN</c>, and every
+/// transaction ends (committed, or rolled back when disposed) before the connection returns. Whatever does keep session
+/// state — the <c>LISTEN</c>ing connection, the migrations' advisory lock — uses the second source, which never pools.
+/// </para>
 /// </summary>
 public sealed partial class PostgresBackend : IStorageBackend
 {
-    private readonly PostgresHealth _health;
+    /// <summary>Statements a pooled connection keeps prepared (the service has well under a hundred distinct ones).</summary>
+    private const int MaxAutoPrepare = 256;
+
+    /// <summary>
+    /// Write attempts during an outage: at once (a cut connection is often just that: the next one works), then after
+    /// ½ s, 1 s, and every 2 s — a database that restarts answers again within seconds.
+    /// </summary>
+    private static readonly TimeSpan[] RetryWaits = [TimeSpan.Zero, TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2)];
+
     private readonly PostgresFeed _feed;
+    private readonly StoreSet _stores;
+    private IStorageHealth? _health;
 
     public PostgresBackend(IOptions<StorageOptions> options, ILogger<PostgresBackend> logger, TimeProvider? time = null)
     {
         var settings = options.Value.Postgres;
-        var connection = new NpgsqlConnectionStringBuilder(settings.ConnectionString);
-        if (!connection.ContainsKey("Timeout"))
+        var pooled = new NpgsqlConnectionStringBuilder(settings.ConnectionString);
+        // What the operator's connection string leaves out (NpgsqlConnectionStringBuilder answers ContainsKey for every
+        // keyword it knows, set or not: what was given is read off a plain builder).
+        var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = settings.ConnectionString };
+        bool Given(params string[] keywords) => keywords.Any(given.ContainsKey);
+        if (!Given("Timeout", "Connect Timeout", "ConnectTimeout"))
         {
-            connection.Timeout = 5; // an unreachable server answers 503 within seconds, not after the 15 s default
+            pooled.Timeout = 5; // an unreachable server answers 503 within seconds, not after the 15 s default
         }
-        Where = $"{connection.Host}:{connection.Port}/{connection.Database}";
-        Data = NpgsqlDataSource.Create(connection.ConnectionString);
+        var sessions = new NpgsqlConnectionStringBuilder(pooled.ConnectionString) { Pooling = false };
+        if (!Given("Max Auto Prepare", "MaxAutoPrepare"))
+        {
+            pooled.MaxAutoPrepare = MaxAutoPrepare;
+        }
+        if (!Given("Auto Prepare Min Usages", "AutoPrepareMinUsages"))
+        {
+            pooled.AutoPrepareMinUsages = 2;
+        }
+        if (!Given("No Reset On Close", "NoResetOnClose"))
+        {
+            pooled.NoResetOnClose = true;
+        }
+        Where = $"{pooled.Host}:{pooled.Port}/{pooled.Database}";
+        Data = NpgsqlDataSource.Create(pooled.ConnectionString);
+        Sessions = NpgsqlDataSource.Create(sessions.ConnectionString);
+        var clock = new StoreClock(time);
+        var channel = Channel(pooled.SearchPath);
         try
         {
-            PostgresSchema.MigrateAsync(Data).GetAwaiter().GetResult();
+            PostgresSchema.MigrateAsync(Sessions).GetAwaiter().GetResult();
+            Pipeline = new WritePipeline(new PostgresTransactionAdapter(Data, channel, logger), clock, new UuidV7Generator(clock.Time),
+                settings.MaxBatchSize, RetryWaits, publish: null, logger);
+            if (Pipeline.CommitEmptyBatch() is { } error)
+            {
+                throw error;
+            }
         }
         catch (Exception error) when (error is not StorageStartException)
         {
-            Data.Dispose();
+            DisposeSources();
             throw new StorageStartException(
                 $"PostgreSQL at {Where} cannot be used: {error.Message} Check Storage:Postgres:ConnectionString (and that the server runs); nothing was changed.",
                 error);
         }
         catch
         {
-            Data.Dispose();
+            DisposeSources();
             throw;
         }
-        Clock = new StoreClock(time);
-        Ids = new UuidV7Generator(Clock.Time);
-        var channel = Channel(connection.SearchPath);
-        _health = new PostgresHealth(Data, logger);
-        Writer = new PostgresWriter(Data, settings.MaxBatchSize, channel, _health, logger);
-        _feed = new PostgresFeed(Data, channel, logger);
-        Missions = new PostgresMissionStore(this);
-        Runs = new PostgresRunStore(this);
-        Plans = new PostgresPlanStore(this);
-        Events = new PostgresEventStore(this);
-        AgentLinks = new PostgresAgentLinkStore(this);
-        Attachments = new PostgresAttachmentStore(this);
-        IdempotencyKeys = new PostgresIdempotencyStore(this);
+        Pipeline.Start();
+        _stores = new StoreSet(new PostgresReads(Data, Pipeline), Pipeline, clock);
+        _feed = new PostgresFeed(Data, Sessions, channel, logger);
         logger.LogInformation("PostgreSQL storage at {Where}, schema version {Version}", Where, PostgresSchema.Latest);
     }
 
-    public IMissionStore Missions { get; }
+    public IMissionStore Missions => _stores.Missions;
 
-    public IRunStore Runs { get; }
+    public IRunStore Runs => _stores.Runs;
 
-    public IPlanStore Plans { get; }
+    public IPlanStore Plans => _stores.Plans;
 
-    public IEventStore Events { get; }
+    public IEventStore Events => _stores.Events;
 
-    public IAgentLinkStore AgentLinks { get; }
+    public IAgentLinkStore AgentLinks => _stores.AgentLinks;
 
-    public IAttachmentStore Attachments { get; }
+    public IAttachmentStore Attachments => _stores.Attachments;
 
-    public IIdempotencyStore IdempotencyKeys { get; }
+    public IIdempotencyStore IdempotencyKeys => _stores.IdempotencyKeys;
 
     public IRunFeed Feed => _feed;
 
-    public IStorageHealth Health => _health;
+    public IStorageHealth Health => _health ??= new PipelineHealth(Pipeline);
 
     /// <summary>Host, port and database, for messages (never the password).</summary>
     internal string Where { get; }
 
+    /// <summary>Pooled connections, statements prepared and kept (reads, writes, the feed's reads).</summary>
     internal NpgsqlDataSource Data { get; }
 
-    internal PostgresWriter Writer { get; }
+    /// <summary>Connections of their own, never pooled: for what keeps session state (<c>LISTEN</c>, the migrations' lock).</summary>
+    internal NpgsqlDataSource Sessions { get; }
 
-    internal StoreClock Clock { get; }
-
-    internal UuidV7Generator Ids { get; }
+    internal WritePipeline Pipeline { get; }
 
     private int _disposed;
 
@@ -96,115 +134,15 @@ public sealed partial class PostgresBackend : IStorageBackend
         {
             return;
         }
-        Writer.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        Pipeline.Dispose();
         _feed.DisposeAsync().AsTask().GetAwaiter().GetResult();
-        _health.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        DisposeSources();
+    }
+
+    private void DisposeSources()
+    {
         Data.Dispose();
-    }
-
-    /// <summary>Runs a read on a pooled connection; an unreachable database is a 503 (nothing to settle: reads change nothing).</summary>
-    internal async Task<T> ReadAsync<T>(Func<NpgsqlConnection, CancellationToken, Task<T>> read, CancellationToken cancellationToken,
-        [System.Runtime.CompilerServices.CallerMemberName] string operation = "")
-    {
-        using var span = StorageTelemetry.StartRead(operation);
-        try
-        {
-            await using var connection = await Data.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-            return await read(connection, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception error) when (PostgresFaults.IsUnreachable(error) && !cancellationToken.IsCancellationRequested)
-        {
-            _health.Failed(error);
-            throw PostgresFaults.Unreachable(TimeSpan.FromSeconds(2));
-        }
-    }
-
-    /// <summary>Runs <paramref name="command"/> in this replica's next write batch; returns what it found, or throws its error.</summary>
-    internal async Task<T> WriteAsync<T>(Func<PgBatch, CancellationToken, Task<Outcome<T>>> command, CancellationToken cancellationToken,
-        [System.Runtime.CompilerServices.CallerMemberName] string operation = "")
-    {
-        if (IdempotencyScope.Take() is not { } scope)
-        {
-            return await Writer.ExecuteAsync(command, cancellationToken, operation).ConfigureAwait(false);
-        }
-        try
-        {
-            return await Writer.ExecuteAsync((batch, ct) => FirstUseAsync(batch, scope, command, ct), cancellationToken, operation).ConfigureAwait(false);
-        }
-        catch (IdempotencyKeyTakenException)
-        {
-            // The key is stored (or being stored by another transaction): decide on its record, claimed first.
-            return await Writer.ExecuteAsync((batch, ct) => IdempotentAsync(batch, scope, command, ct), cancellationToken, operation).ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>
-    /// The usual case, a key used for the first time, at no extra statement per write: the write, and its result stored
-    /// under the key with the rest of the batch's keys, in one statement before COMMIT (<c>ON CONFLICT DO NOTHING</c>).
-    /// A key already taken — a retry, or a concurrent request holding it on any replica, whose transaction that
-    /// statement waits for — fails this command alone (the batch runs again without it, so its write is undone) and the
-    /// caller decides on the stored record (<see cref="IdempotentAsync{T}"/>).
-    /// </summary>
-    private async Task<Outcome<T>> FirstUseAsync<T>(PgBatch batch, IdempotencyScope scope, Func<PgBatch, CancellationToken, Task<Outcome<T>>> command,
-        CancellationToken cancellationToken)
-    {
-        var outcome = await command(batch, cancellationToken).ConfigureAwait(false);
-        if (outcome.Failed)
-        {
-            // Refused — unless because this key's request already ran (a retry of a delete finds nothing to delete):
-            // then the key's record decides. Otherwise nothing written, nothing kept.
-            var taken = await Pg.FirstAsync(batch.Connection, "SELECT true FROM idempotency_keys WHERE organization = $1 AND key = $2",
-                r => true, cancellationToken, scope.Organization, scope.Key).ConfigureAwait(false);
-            return taken ? throw new IdempotencyKeyTakenException() : outcome;
-        }
-        // Stored with the batch's other keys in one statement before COMMIT; a key found taken there fails this command.
-        batch.StoreKey(scope, IdempotencyRules.Serialize(outcome.Value), IdempotencyRules.ExpiresAt(scope, Clock.Now()));
-        return outcome;
-    }
-
-    private async Task<Outcome<T>> IdempotentAsync<T>(PgBatch batch, IdempotencyScope scope, Func<PgBatch, CancellationToken, Task<Outcome<T>>> command,
-        CancellationToken cancellationToken)
-    {
-        var connection = batch.Connection;
-        var now = Clock.Now();
-        var expires = Pg.Time(IdempotencyRules.ExpiresAt(scope, now));
-        var claimed = await Pg.FirstAsync(connection,
-            "INSERT INTO idempotency_keys (organization, key, fingerprint, expires_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING true",
-            r => true, cancellationToken, scope.Organization, scope.Key, scope.Fingerprint, expires).ConfigureAwait(false);
-        if (!claimed)
-        {
-            var (fingerprint, result, expiresAt) = await Pg.FirstAsync(connection,
-                "SELECT fingerprint, result_json, expires_at FROM idempotency_keys WHERE organization = $1 AND key = $2 FOR UPDATE",
-                r => (r.Text(0), r.NullableString(1), (DateTime?)r.Utc(2)), cancellationToken, scope.Organization, scope.Key).ConfigureAwait(false);
-            switch (IdempotencyRules.Decide(fingerprint, expiresAt, scope, now))
-            {
-                case IdempotencyRules.Verdict.Replay:
-                    return IdempotencyRules.Replay<T>(scope, result!);
-                case IdempotencyRules.Verdict.Reused:
-                    return IdempotencyRules.Reused<T>(scope);
-            }
-            await Pg.ExecuteAsync(connection, // expired: the key is this request's now
-                "UPDATE idempotency_keys SET fingerprint = $3, result_json = NULL, expires_at = $4 WHERE organization = $1 AND key = $2",
-                cancellationToken, scope.Organization, scope.Key, scope.Fingerprint, expires).ConfigureAwait(false);
-        }
-        var outcome = await command(batch, cancellationToken).ConfigureAwait(false);
-        if (outcome.Failed)
-        {
-            await Pg.ExecuteAsync(connection, "DELETE FROM idempotency_keys WHERE organization = $1 AND key = $2",
-                cancellationToken, scope.Organization, scope.Key).ConfigureAwait(false);
-            if (!claimed)
-            {
-                batch.Count(-1, IdempotencyRules.Counter);
-            }
-            return outcome;
-        }
-        await Pg.ExecuteAsync(connection, "UPDATE idempotency_keys SET result_json = $3 WHERE organization = $1 AND key = $2",
-            cancellationToken, scope.Organization, scope.Key, IdempotencyRules.Serialize(outcome.Value)).ConfigureAwait(false);
-        if (claimed)
-        {
-            batch.Count(+1, IdempotencyRules.Counter);
-        }
-        return outcome;
+        Sessions.Dispose();
     }
 
     /// <summary>The notification channel: one per schema, so deployments sharing a database do not hear each other.</summary>
@@ -218,4 +156,10 @@ public sealed partial class PostgresBackend : IStorageBackend
 
     [GeneratedRegex("[^a-z0-9_]")]
     private static partial Regex Unsafe();
+
+    /// <summary>Storage health is the write pipeline's: a failing database refuses writes and fails reads alike.</summary>
+    private sealed class PipelineHealth(WritePipeline pipeline) : IStorageHealth
+    {
+        public StorageHealthReport Check() => pipeline.Health();
+    }
 }

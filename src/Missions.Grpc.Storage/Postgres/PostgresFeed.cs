@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using Missions.Grpc.Storage.Core;
 
 namespace Missions.Grpc.Storage.Postgres;
 
@@ -18,12 +19,14 @@ internal sealed class PostgresFeed : IRunFeed, IAsyncDisposable
     public const string Removed = "removed";
     public const string RunChange = "run";
     public const string StepChange = "step";
-    public const string EventChange = "event";
+    /// <summary>A notification's kind: the run changed, up to the number it names (events, its own and its steps' changes).</summary>
+    public const string Changed = "changed";
     private const string Poll = "poll";
     private const int ReadBatch = 500;
     private static readonly TimeSpan SafetyPoll = TimeSpan.FromSeconds(5);
 
     private readonly NpgsqlDataSource _data;
+    private readonly NpgsqlDataSource _sessions;
     private readonly string _channel;
     private readonly ILogger _logger;
     private readonly Lock _gate = new();
@@ -33,9 +36,12 @@ internal sealed class PostgresFeed : IRunFeed, IAsyncDisposable
     private readonly Task _listener;
     private readonly Task _processor;
 
-    public PostgresFeed(NpgsqlDataSource data, string channel, ILogger logger)
+    /// <param name="data">Pooled connections, for reading what changed.</param>
+    /// <param name="sessions">Connections of their own, never pooled: the one that <c>LISTEN</c>s (its session state must not reach the pool).</param>
+    public PostgresFeed(NpgsqlDataSource data, NpgsqlDataSource sessions, string channel, ILogger logger)
     {
         _data = data;
+        _sessions = sessions;
         _channel = channel;
         _logger = logger;
         _listener = Task.Run(ListenAsync);
@@ -111,7 +117,7 @@ internal sealed class PostgresFeed : IRunFeed, IAsyncDisposable
         {
             try
             {
-                await using var connection = await _data.OpenConnectionAsync(_stop.Token).ConfigureAwait(false);
+                await using var connection = await _sessions.OpenConnectionAsync(_stop.Token).ConfigureAwait(false);
                 connection.Notification += (_, e) =>
                 {
                     if (Parse(e.Payload) is { } notice)

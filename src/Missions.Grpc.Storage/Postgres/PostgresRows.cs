@@ -8,81 +8,84 @@ internal static class PostgresRows
     public const string MissionColumns =
         "organization, id, name, description, model, instructions, execution_mode, metadata_json, created_at, updated_at";
 
-    public static MissionDocument Mission(NpgsqlDataReader r) => new()
+    public static MissionDocument Mission(NpgsqlDataReader r, int at = 0) => new()
     {
-        Organization = r.Text(0),
-        Id = r.Id(1),
-        Name = r.Text(2),
-        Description = r.NullableString(3),
-        Model = r.NullableString(4),
-        Instructions = r.NullableString(5),
-        ExecutionMode = r.Text(6),
-        MetadataJson = r.NullableString(7),
-        CreatedAt = r.Utc(8),
-        UpdatedAt = r.Utc(9),
+        Organization = r.Text(at + 0),
+        Id = r.Id(at + 1),
+        Name = r.Text(at + 2),
+        Description = r.NullableString(at + 3),
+        Model = r.NullableString(at + 4),
+        Instructions = r.NullableString(at + 5),
+        ExecutionMode = r.Text(at + 6),
+        MetadataJson = r.NullableString(at + 7),
+        CreatedAt = r.Utc(at + 8),
+        UpdatedAt = r.Utc(at + 9),
     };
 
     public const string RunColumns =
         "organization, id, mission_id, status, started_at, updated_at, finished_at, input_json, metadata_json, result_summary, result_payload_json, error";
 
-    public static RunDocument Run(NpgsqlDataReader r) => new()
+    public static RunDocument Run(NpgsqlDataReader r, int at = 0) => new()
     {
-        Organization = r.Text(0),
-        Id = r.Id(1),
-        MissionId = r.Id(2),
-        Status = r.Text(3),
-        StartedAt = r.Utc(4),
-        UpdatedAt = r.Utc(5),
-        FinishedAt = r.NullableUtc(6),
-        InputJson = r.NullableString(7),
-        MetadataJson = r.NullableString(8),
-        ResultSummary = r.NullableString(9),
-        ResultPayloadJson = r.NullableString(10),
-        Error = r.NullableString(11),
+        Organization = r.Text(at + 0),
+        Id = r.Id(at + 1),
+        MissionId = r.Id(at + 2),
+        Status = r.Text(at + 3),
+        StartedAt = r.Utc(at + 4),
+        UpdatedAt = r.Utc(at + 5),
+        FinishedAt = r.NullableUtc(at + 6),
+        InputJson = r.NullableString(at + 7),
+        MetadataJson = r.NullableString(at + 8),
+        ResultSummary = r.NullableString(at + 9),
+        ResultPayloadJson = r.NullableString(at + 10),
+        Error = r.NullableString(at + 11),
     };
 
     public const string StepColumns =
         "step_id, run_id, sequence, description, status, parent_step_id, metadata_json, started_at, completed_at";
 
-    public static StepDocument Step(NpgsqlDataReader r) => new()
+    public static StepDocument Step(NpgsqlDataReader r, int at = 0) => new()
     {
-        StepId = r.Text(0),
-        RunId = r.Id(1),
-        Sequence = r.GetInt32(2),
-        Description = r.Text(3),
-        Status = r.Text(4),
-        ParentStepId = r.NullableString(5),
-        MetadataJson = r.NullableString(6),
-        StartedAt = r.NullableUtc(7),
-        CompletedAt = r.NullableUtc(8),
+        StepId = r.Text(at + 0),
+        RunId = r.Id(at + 1),
+        Sequence = r.GetInt32(at + 2),
+        Description = r.Text(at + 3),
+        Status = r.Text(at + 4),
+        ParentStepId = r.NullableString(at + 5),
+        MetadataJson = r.NullableString(at + 6),
+        StartedAt = r.NullableUtc(at + 7),
+        CompletedAt = r.NullableUtc(at + 8),
     };
 
     public const string EventColumns =
         "seq, id, run_id, type, summary, occurred_at, step_id, agent_id, idempotency_key, payload_json, fingerprint";
 
-    public static EventDocument Event(NpgsqlDataReader r) => new()
+    public static EventDocument Event(NpgsqlDataReader r, int at = 0) => new()
     {
-        Sequence = r.GetInt64(0),
-        Id = r.Id(1),
-        RunId = r.Id(2),
-        Type = r.Text(3),
-        Summary = r.Text(4),
-        Timestamp = r.Utc(5),
-        StepId = r.NullableString(6),
-        AgentId = r.NullableString(7),
-        IdempotencyKey = r.NullableString(8),
-        PayloadJson = r.NullableString(9),
+        Sequence = r.GetInt64(at + 0),
+        Id = r.Id(at + 1),
+        RunId = r.Id(at + 2),
+        Type = r.Text(at + 3),
+        Summary = r.Text(at + 4),
+        Timestamp = r.Utc(at + 5),
+        StepId = r.NullableString(at + 6),
+        AgentId = r.NullableString(at + 7),
+        IdempotencyKey = r.NullableString(at + 8),
+        PayloadJson = r.NullableString(at + 9),
     };
 
     /// <summary>The fingerprint column of an <see cref="EventColumns"/> row.</summary>
-    public static string? Fingerprint(NpgsqlDataReader r) => r.NullableString(10);
+    public static string? Fingerprint(NpgsqlDataReader r, int at = 0) => r.NullableString(at + 10);
 
     public const string AttachmentColumns = "kind, item_id, mission_id, definition_json, created_at, updated_at";
 
-    public static AttachmentDocument Attachment(NpgsqlDataReader r) =>
-        new(AttachmentKind.All.Single(k => k.Key == r.Text(0)), r.Text(1), r.Id(2), r.Text(3), r.Utc(4), r.Utc(5));
+    public static AttachmentDocument Attachment(NpgsqlDataReader r, int at = 0) =>
+        new(AttachmentKind.All.Single(k => k.Key == r.Text(at + 0)), r.Text(at + 1), r.Id(at + 2), r.Text(at + 3), r.Utc(at + 4), r.Utc(at + 5));
 
     public const string LinkColumns = "run_id, telnyx_agent_id, created_at";
 
-    public static AgentLinkDocument Link(NpgsqlDataReader r) => new(r.Id(0), r.Text(1), r.Utc(2));
+    /// <summary><see cref="MissionColumns"/> prefixed by a table alias (<c>m.organization, m.id, …</c>).</summary>
+    public static string Of(string alias, string columns) => string.Join(", ", columns.Split(", ").Select(c => $"{alias}.{c}"));
+
+    public static AgentLinkDocument Link(NpgsqlDataReader r, int at = 0) => new(r.Id(at + 0), r.Text(at + 1), r.Utc(at + 2));
 }

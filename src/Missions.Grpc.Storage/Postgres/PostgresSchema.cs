@@ -1,5 +1,6 @@
 using System.Reflection;
 using Npgsql;
+using Missions.Grpc.Storage.Core;
 
 namespace Missions.Grpc.Storage.Postgres;
 

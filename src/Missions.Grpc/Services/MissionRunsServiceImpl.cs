@@ -2,6 +2,7 @@ using Grpc.Core;
 using Missions.Grpc.Auth;
 using Missions.Grpc.Mapping;
 using Missions.Grpc.Storage;
+using Missions.Grpc.Storage.Core;
 using Missions.Grpc.Validation;
 using Missions.Grpc.V1;
 

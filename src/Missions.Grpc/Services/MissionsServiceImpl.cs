@@ -2,6 +2,7 @@ using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Missions.Grpc.Auth;
 using Missions.Grpc.Storage;
+using Missions.Grpc.Storage.Core;
 using Missions.Grpc.Mapping;
 using Missions.Grpc.Validation;
 using Missions.Grpc.V1;

@@ -60,8 +60,12 @@ public sealed class PostgresCluster : IDisposable
     public void Start() => RunAsPostgres("pg_ctl",
     [
         "-D", DataDirectory, "-w", "-t", "60", "-l", Path.Combine(_folder!, "server.log"),
-        "-o", $"-p {Port} -k {_folder} -c listen_addresses=127.0.0.1 -c max_connections=400 -c fsync=on -c synchronous_commit=on", "start",
+        // Log lines name the session's application (a test that logs statements finds its own: Application Name).
+        "-o", $"-p {Port} -k {_folder} -c listen_addresses=127.0.0.1 -c max_connections=400 -c fsync=on -c synchronous_commit=on -c log_line_prefix='%m [%p] %a: '", "start",
     ]);
+
+    /// <summary>The server's log (statements, when a session asks for them with <c>-c log_statement=all</c>).</summary>
+    public string LogPath => Path.Combine(_folder ?? throw new InvalidOperationException("An external server's log is not here."), "server.log");
 
     /// <summary>The running server's main process (its first line of <c>postmaster.pid</c>); every backend is its child.</summary>
     public int PostmasterPid => int.Parse(File.ReadLines(Path.Combine(DataDirectory, "postmaster.pid")).First(), System.Globalization.CultureInfo.InvariantCulture);

@@ -32,6 +32,26 @@ public sealed class TempDatabase : IDisposable
         }
         : new Dictionary<string, string> { ["Storage:LiteDb:Path"] = Path };
 
+    /// <summary>
+    /// The storage backend itself on this database, without a server (the tests of the storage seam): LiteDB or
+    /// PostgreSQL as the assembly runs. Dispose it before the database.
+    /// </summary>
+    internal Missions.Grpc.Storage.IStorageBackend OpenBackend(TimeProvider? time = null)
+    {
+        var options = new Missions.Grpc.Storage.StorageOptions();
+        if (TestBackend.IsPostgres)
+        {
+            options.Provider = "Postgres";
+            options.Postgres.ConnectionString = PostgresCluster.Shared.ConnectionString(Schema);
+            return new Missions.Grpc.Storage.Postgres.PostgresBackend(Microsoft.Extensions.Options.Options.Create(options),
+                Microsoft.Extensions.Logging.Abstractions.NullLogger<Missions.Grpc.Storage.Postgres.PostgresBackend>.Instance, time);
+        }
+        options.LiteDb.Path = Path;
+        options.LiteDb.MinFreeBytes = 0;
+        return new Missions.Grpc.Storage.LiteDb.LiteDbBackend(Microsoft.Extensions.Options.Options.Create(options),
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<Missions.Grpc.Storage.LiteDb.LiteDbBackend>.Instance, time);
+    }
+
     public void Dispose()
     {
         if (TestBackend.IsPostgres)

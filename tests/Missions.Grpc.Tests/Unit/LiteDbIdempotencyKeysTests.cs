@@ -76,10 +76,10 @@ public sealed class LiteDbIdempotencyKeysTests
         Assert.Null(keys.Find(db, LiteDbIdempotencyKeys.Digest("org-a", "lost"), "org-a", "lost"));
         Assert.Null(new LiteDbIdempotencyKeys().Find(db, LiteDbIdempotencyKeys.Digest("org-a", "lost"), "org-a", "lost"));
 
-        Assert.Equal(0, keys.Purge(db, Now, limit: 10)); // none expired yet
-        Assert.Equal(2, keys.Purge(db, Now.AddHours(2), limit: 3)); // whole documents within the limit: one of two records
-        Assert.Equal(4, keys.Purge(db, Now.AddHours(2), limit: 10));
-        Assert.Equal(0, keys.Purge(db, Now.AddHours(2), limit: 10));
+        Assert.Equal(0, Purge(keys, db, Now, limit: 10)); // none expired yet
+        Assert.Equal(2, Purge(keys, db, Now.AddHours(2), limit: 3)); // whole documents within the limit: one of two records
+        Assert.Equal(4, Purge(keys, db, Now.AddHours(2), limit: 10));
+        Assert.Equal(0, Purge(keys, db, Now.AddHours(2), limit: 10));
         Assert.Null(keys.Find(db, LiteDbIdempotencyKeys.Digest("org-a", "k-0-0"), "org-a", "k-0-0"));
         Assert.Empty(db.GetCollection(LiteDbSchema.IdempotencyKeyBatches).FindAll());
     }
@@ -136,7 +136,19 @@ public sealed class LiteDbIdempotencyKeysTests
             db.Commit();
             keys.Committed(db);
         }
-        Assert.Equal(0, keys.Purge(db, Now.AddHours(2), limit: 10)); // the newer record waits behind the older one
-        Assert.Equal(2, keys.Purge(db, Now.AddHours(4), limit: 10));
+        Assert.Equal(0, Purge(keys, db, Now.AddHours(2), limit: 10)); // the newer record waits behind the older one
+        Assert.Equal(2, Purge(keys, db, Now.AddHours(4), limit: 10));
+    }
+
+    /// <summary>A purge round as the write pipeline runs it: the expired documents found, deleted in a transaction, committed.</summary>
+    private static int Purge(LiteDbIdempotencyKeys keys, LiteDatabase db, DateTime now, int limit)
+    {
+        db.BeginTrans();
+        keys.Clear();
+        var (purged, documents) = keys.Expired(db, now, limit);
+        keys.Delete(db, documents);
+        db.Commit();
+        keys.Committed(db);
+        return purged;
     }
 }

@@ -1,4 +1,5 @@
 using Missions.Grpc.Storage;
+using Missions.Grpc.Storage.Writing;
 
 namespace Missions.Grpc.Tests.Unit;
 

@@ -1,4 +1,5 @@
 using Missions.Grpc.Storage;
+using Missions.Grpc.Storage.Core;
 using Missions.Grpc.Tests.Infrastructure;
 
 namespace Missions.Grpc.Tests.Unit;
@@ -19,7 +20,7 @@ public sealed class RunLifecycleTests
             : LifecycleTable.Allowed.Contains((from, to)) ? TransitionDecision.Apply
             : TransitionDecision.Refuse;
 
-        Assert.Equal(expected, RunTransition.To(to).Decide(from));
+        Assert.Equal(expected, RunLifecycle.Decide(RunTransition.To(to), from));
     }
 
     [Theory]
@@ -50,20 +51,20 @@ public sealed class RunLifecycleTests
             _ => RunTransition.Resume,
         };
 
-        Assert.Equal(expected, transition.Decide(from));
+        Assert.Equal(expected, RunLifecycle.Decide(transition, from));
     }
 
     [Fact]
     public void Refusals_name_the_current_and_the_requested_status()
     {
         Assert.Equal("Cannot change run status from 'succeeded' to 'running': 'succeeded' is a final status",
-            RunTransition.To("running").Refusal("succeeded"));
+            RunLifecycle.Refusal(RunTransition.To("running"), "succeeded"));
         Assert.Equal("Cannot change run status from 'pending' to 'paused': from 'pending' a run can move to 'running', 'failed' or 'cancelled'",
-            RunTransition.To("paused").Refusal("pending"));
+            RunLifecycle.Refusal(RunTransition.To("paused"), "pending"));
         Assert.Equal("Cannot pause a run whose status is 'pending': pause moves a run from 'running' to 'paused'",
-            RunTransition.Pause.Refusal("pending"));
+            RunLifecycle.Refusal(RunTransition.Pause, "pending"));
         Assert.Equal("Cannot cancel a run whose status is 'failed': cancel moves a run from 'pending', 'running' or 'paused' to 'cancelled'",
-            RunTransition.Cancel.Refusal("failed"));
+            RunLifecycle.Refusal(RunTransition.Cancel, "failed"));
     }
 
     [Fact]

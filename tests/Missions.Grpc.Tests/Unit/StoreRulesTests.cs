@@ -1,4 +1,5 @@
 using Missions.Grpc.Storage;
+using Missions.Grpc.Storage.Core;
 
 namespace Missions.Grpc.Tests.Unit;
 
@@ -104,18 +105,5 @@ public sealed class StoreRulesTests
         Assert.True(replay.Unwrap().Replayed);
         Assert.Same(stored, replay.Value!.Event);
         Assert.Equal("IDEMPOTENCY_KEY_REUSED", Assert.IsType<ConflictException>(conflict.Error).Reason);
-    }
-
-    [Fact]
-    public void Batch_counters_read_through_and_list_their_changes_in_key_order()
-    {
-        var counters = new BatchCounters();
-        counters.Add(+1, "b", "a");
-        counters.Add(+1, "a");
-        counters.Add(-1, "b");
-
-        Assert.Equal(12, counters.Read("a", _ => 10));
-        Assert.Equal(5, counters.Read("b", _ => 5));
-        Assert.Equal([new KeyValuePair<string, int>("a", 2)], counters.Changes);
     }
 }

@@ -1,4 +1,5 @@
 using Missions.Grpc.Storage;
+using Missions.Grpc.Storage.Core;
 
 namespace Missions.Grpc.Tests.Unit;
 

@@ -1,0 +1,40 @@
+using System.Runtime.CompilerServices;
+using Missions.Grpc.Storage.Core;
+using Missions.Grpc.Storage.Stores;
+using Missions.Grpc.Storage.Writing;
+using Npgsql;
+using static Missions.Grpc.Storage.Postgres.PostgresRows;
+
+namespace Missions.Grpc.Storage.Postgres;
+
+internal sealed class PostgresRunReads(PostgresReads reads) : IRunReads
+{
+    public Task<RunDocument> GetRunAsync(string organization, Guid missionId, Guid runId, CancellationToken cancellationToken) =>
+        reads.ReadAsync($"SELECT r.id IS NOT NULL, {Of("r", RunColumns)} {PostgresReads.RunScope} {PostgresReads.RunScopeWhere}",
+            [organization, runId, missionId],
+            async (r, ct) => await PostgresReads.RunFoundAsync(r, ct).ConfigureAwait(false) ? Run(r, 1) : throw NotFound.Run(), cancellationToken);
+
+    public Task<Page<RunDocument>> ListRunsAsync(string organization, RunFilter filter, int offset, int limit, CancellationToken cancellationToken)
+    {
+        var mission = filter.MissionId?.ToString();
+        // One statement per filter shape, each walking its own index (no OR in the plan).
+        var (counter, where) = (mission, filter.Status) switch
+        {
+            (null, null) => (CounterKeys.Runs(organization), ""),
+            (null, { } status) => (CounterKeys.RunsByStatus(organization, status), "AND status = $6"),
+            ({ } id, null) => (CounterKeys.RunsByMission(organization, id), "AND mission_id = $5"),
+            ({ } id, { } status) => (CounterKeys.RunsByMissionStatus(organization, id, status), "AND mission_id = $5 AND status = $6"),
+        };
+        var found = filter.MissionId is null ? "true" : "EXISTS (SELECT 1 FROM missions WHERE organization = $2 AND id = $5)";
+        return reads.ReadAsync(
+            $"SELECT c.found, c.total, {Of("r", RunColumns)} FROM (SELECT {found} AS found, (SELECT count FROM counters WHERE key = $1) AS total) c " +
+            $"LEFT JOIN LATERAL (SELECT * FROM runs WHERE organization = $2 {where} ORDER BY id DESC OFFSET $3 LIMIT $4) r ON c.found",
+            [counter, organization, offset, limit, Pg.Uuid(filter.MissionId), filter.Status],
+            async (r, ct) =>
+            {
+                await r.ReadAsync(ct).ConfigureAwait(false);
+                return r.GetBoolean(0) ? await Paged.ReadCurrentAsync(r, at: 2, column: 3, Run, ct).ConfigureAwait(false) : throw NotFound.Mission();
+            },
+            cancellationToken);
+    }
+}

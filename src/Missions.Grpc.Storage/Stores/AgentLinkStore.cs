@@ -1,0 +1,17 @@
+using Missions.Grpc.Storage.Core;
+using Missions.Grpc.Storage.Writing;
+using Missions.Grpc.Storage.Writing.Commands;
+
+namespace Missions.Grpc.Storage.Stores;
+
+internal sealed class AgentLinkStore(IAgentLinkReads reads, WritePipeline writes) : IAgentLinkStore
+{
+    public Task<IReadOnlyList<AgentLinkDocument>> ListLinksAsync(string organization, Guid missionId, Guid runId, CancellationToken cancellationToken = default) =>
+        reads.ListLinksAsync(organization, missionId, runId, cancellationToken);
+
+    public Task<AgentLinkDocument> LinkAsync(string organization, Guid missionId, Guid runId, string telnyxAgentId, CancellationToken cancellationToken = default) =>
+        writes.ExecuteAsync(new LinkAgent(organization, missionId, runId, telnyxAgentId), cancellationToken);
+
+    public Task UnlinkAsync(string organization, Guid missionId, Guid runId, string telnyxAgentId, CancellationToken cancellationToken = default) =>
+        writes.ExecuteAsync(new UnlinkAgent(organization, missionId, runId, telnyxAgentId), cancellationToken);
+}

@@ -1,0 +1,26 @@
+using Missions.Grpc.Storage.Core;
+using Missions.Grpc.Storage.Writing;
+using Missions.Grpc.Storage.Writing.Commands;
+
+namespace Missions.Grpc.Storage.Stores;
+
+internal sealed class MissionStore(IMissionReads reads, WritePipeline writes) : IMissionStore
+{
+    public Task<MissionDocument> CreateMissionAsync(NewMission mission, CancellationToken cancellationToken = default) =>
+        writes.ExecuteAsync(new CreateMission(mission), cancellationToken);
+
+    public Task<MissionDocument> GetMissionAsync(string organization, Guid missionId, CancellationToken cancellationToken = default) =>
+        reads.GetMissionAsync(organization, missionId, cancellationToken);
+
+    public Task<Page<MissionDocument>> ListMissionsAsync(string organization, int offset, int limit, CancellationToken cancellationToken = default) =>
+        reads.ListMissionsAsync(organization, offset, limit, cancellationToken);
+
+    public Task<MissionDocument> UpdateMissionAsync(string organization, Guid missionId, MissionChanges changes, CancellationToken cancellationToken = default) =>
+        writes.ExecuteAsync(new UpdateMission(organization, missionId, changes), cancellationToken);
+
+    public Task DeleteMissionAsync(string organization, Guid missionId, CancellationToken cancellationToken = default) =>
+        writes.ExecuteAsync(new DeleteMission(organization, missionId), cancellationToken);
+
+    public Task<MissionDocument> CloneMissionAsync(string organization, Guid missionId, CancellationToken cancellationToken = default) =>
+        writes.ExecuteAsync(new CloneMission(organization, missionId), cancellationToken);
+}

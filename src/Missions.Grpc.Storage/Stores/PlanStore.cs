@@ -1,0 +1,22 @@
+using Missions.Grpc.Storage.Core;
+using Missions.Grpc.Storage.Writing;
+using Missions.Grpc.Storage.Writing.Commands;
+
+namespace Missions.Grpc.Storage.Stores;
+
+internal sealed class PlanStore(IPlanReads reads, WritePipeline writes) : IPlanStore
+{
+    public Task<IReadOnlyList<StepDocument>> AddStepsAsync(
+        string organization, Guid missionId, Guid runId, IReadOnlyList<NewStep> steps, bool initialPlan, CancellationToken cancellationToken = default) =>
+        writes.ExecuteAsync(new AddSteps(organization, missionId, runId, steps, initialPlan), cancellationToken);
+
+    public Task<IReadOnlyList<StepDocument>> GetPlanAsync(string organization, Guid missionId, Guid runId, CancellationToken cancellationToken = default) =>
+        reads.GetPlanAsync(organization, missionId, runId, cancellationToken);
+
+    public Task<StepDocument> GetStepAsync(string organization, Guid missionId, Guid runId, string stepId, CancellationToken cancellationToken = default) =>
+        reads.GetStepAsync(organization, missionId, runId, stepId, cancellationToken);
+
+    public Task<StepDocument> ChangeStepAsync(
+        string organization, Guid missionId, Guid runId, string stepId, StepChange change, CancellationToken cancellationToken = default) =>
+        writes.ExecuteAsync(new ChangeStep(organization, missionId, runId, stepId, change), cancellationToken);
+}

@@ -1,0 +1,44 @@
+using Missions.Grpc.Storage;
+using Missions.Grpc.Storage.Core;
+using Missions.Grpc.Storage.LiteDb;
+using Missions.Grpc.Storage.Postgres;
+using Missions.Grpc.Storage.Writing;
+
+namespace Missions.Grpc.Tests.Infrastructure;
+
+/// <summary>Drives a backend's write pipeline directly: commands queued together so that they commit as one batch.</summary>
+internal static class PipelineBatches
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+
+    public static WritePipeline Of(IStorageBackend backend) => backend switch
+    {
+        LiteDbBackend lite => lite.Pipeline,
+        PostgresBackend postgres => postgres.Pipeline,
+        _ => throw new InvalidOperationException(backend.GetType().Name),
+    };
+
+    /// <summary>Holds the pipeline's thread until released: what is queued meanwhile forms the next batch.</summary>
+    private sealed class Hold(Task release) : WriteCommand<bool>
+    {
+        public override string Operation => "Hold";
+
+        public override void Declare(BatchNeeds needs)
+        {
+        }
+
+        public override Outcome<bool> Execute(BatchState batch) => release.Wait(Timeout);
+    }
+
+    /// <summary>Queues <paramref name="commands"/> while the pipeline is held, so that they are one batch.</summary>
+    public static async Task<List<Task<T>>> OneBatchAsync<T>(WritePipeline pipeline, IEnumerable<WriteCommand<T>> commands)
+    {
+        var release = new TaskCompletionSource();
+        var held = pipeline.ExecuteAsync(new Hold(release.Task), CancellationToken.None);
+        await Task.Delay(100); // the pipeline takes the hold alone
+        var queued = commands.Select(c => pipeline.ExecuteAsync(c, CancellationToken.None)).ToList();
+        release.SetResult();
+        await held.WaitAsync(Timeout);
+        return queued;
+    }
+}
