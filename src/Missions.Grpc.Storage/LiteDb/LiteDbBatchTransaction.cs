@@ -18,6 +18,9 @@ internal sealed class LiteDbBatchTransaction : IBatchTransaction
     private readonly LiteDatabase _db;
     private readonly long _sequence;
     private readonly Dictionary<string, int> _counters = new(StringComparer.Ordinal);
+
+    /// <summary>The digests of the keys the batch loaded (each computed once).</summary>
+    private readonly Dictionary<(string Organization, string Key), UInt128> _digests = [];
     private BatchState? _state;
     private Exception? _failed;
     private long _logLength;
@@ -167,7 +170,8 @@ internal sealed class LiteDbBatchTransaction : IBatchTransaction
         }
         foreach (var (organization, key) in needs.IdempotencyKeys)
         {
-            var record = _adapter.IdempotencyKeys.Find(_db, LiteDbIdempotencyKeys.Digest(organization, key), organization, key);
+            var digest = _digests[(organization, key)] = LiteDbIdempotencyKeys.Digest(organization, key);
+            var record = _adapter.IdempotencyKeys.Find(_db, digest, organization, key);
             state.Keys.Loaded((organization, key), record is { } r ? new KeyRecord(organization, key, r.Fingerprint, r.Result, r.ExpiresAt) : null);
         }
         if (needs.ExpiredKeys is var (before, limit))
@@ -299,7 +303,8 @@ internal sealed class LiteDbBatchTransaction : IBatchTransaction
         {
             if (after is not null)
             {
-                _adapter.IdempotencyKeys.Add(LiteDbIdempotencyKeys.Digest(after.Organization, after.Key), after.Organization, after.Key,
+                var digest = _digests.TryGetValue((after.Organization, after.Key), out var loaded) ? loaded : LiteDbIdempotencyKeys.Digest(after.Organization, after.Key);
+                _adapter.IdempotencyKeys.Add(digest, after.Organization, after.Key,
                     new LiteDbIdempotencyKeys.Record(after.Fingerprint, after.Result, after.ExpiresAt));
             }
         }

@@ -69,9 +69,6 @@ internal static class LiteDbQueries
         return record is not null && record.Organization == organization ? record : null;
     }
 
-    public static MissionRecord? FindMission(LiteDatabase db, string organization, Guid missionId) =>
-        FindMission(db.GetCollection<MissionRecord>(LiteDbSchema.Missions), organization, missionId);
-
     /// <summary>The mission for a read; throws not-found.</summary>
     public static MissionRecord RequireMission(LiteDbCollections c, string organization, Guid missionId) =>
         FindMission(c.Missions, organization, missionId) ?? throw NotFound.Mission();
@@ -85,9 +82,6 @@ internal static class LiteDbQueries
             ? record
             : Outcome<RunRecord>.Fail(NotFound.RunOrMission(FindMission(missions, organization, missionId) is not null));
     }
-
-    public static Outcome<RunRecord> ResolveRun(LiteDatabase db, string organization, Guid missionId, Guid runId) =>
-        ResolveRun(db.GetCollection<RunRecord>(LiteDbSchema.Runs), db.GetCollection<MissionRecord>(LiteDbSchema.Missions), organization, missionId, runId);
 
     /// <summary>The run for a read; throws not-found.</summary>
     public static RunRecord RequireRun(LiteDbCollections c, string organization, Guid missionId, Guid runId) =>

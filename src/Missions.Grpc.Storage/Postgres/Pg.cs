@@ -101,8 +101,6 @@ internal static class Pg
 
     public static Typed Ints(IEnumerable<int> values) => new(values.ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Integer);
 
-    public static Typed NullableInts(IEnumerable<int?> values) => new(values.ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Integer);
-
     public static Typed Longs(IEnumerable<long> values) => new(values.ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Bigint);
 
     /// <summary>Times as <c>timestamptz[]</c> (null elements are SQL NULL).</summary>
@@ -121,13 +119,6 @@ internal static class Pg
         await using var command = Command(connection, sql, args);
         await using var reader = await command.ExecuteReaderAsync(CommandBehavior.SingleRow, cancellationToken).ConfigureAwait(false);
         return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? map(reader) : default;
-    }
-
-    public static async Task<List<T>> ListAsync<T>(NpgsqlConnection connection, string sql, Func<NpgsqlDataReader, T> map, CancellationToken cancellationToken, params object?[] args)
-    {
-        await using var command = Command(connection, sql, args);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        return await ReadAllAsync(reader, map, cancellationToken).ConfigureAwait(false);
     }
 
     public static async Task<List<T>> ReadAllAsync<T>(NpgsqlDataReader reader, Func<NpgsqlDataReader, T> map, CancellationToken cancellationToken)

@@ -24,6 +24,9 @@ internal sealed class PostgresBatchTransaction : IBatchTransaction
     private readonly bool _sweepMarkers;
     private readonly Guid _token = Guid.NewGuid();
 
+    /// <summary>Rows a counter may be spread over (<see cref="WriteCountersAndKeys"/>); a read sums them (migration 0003).</summary>
+    public const int CounterShards = 16;
+
     public PostgresBatchTransaction(PostgresTransactionAdapter adapter, NpgsqlConnection connection, bool sweepMarkers)
     {
         _adapter = adapter;
@@ -212,7 +215,7 @@ internal sealed class PostgresBatchTransaction : IBatchTransaction
         {
             var keys = needs.Counters.ToList();
             var found = new Dictionary<string, int>(StringComparer.Ordinal);
-            reads.Add("SELECT key, count FROM counters WHERE key = ANY($1)",
+            reads.Add("SELECT key, sum(count)::bigint FROM counters WHERE key = ANY($1) GROUP BY key",
                 r => found[r.Text(0)] = (int)r.GetInt64(1),
                 () =>
                 {
@@ -507,8 +510,10 @@ internal sealed class PostgresBatchTransaction : IBatchTransaction
     }
 
     /// <summary>
-    /// The batch's counter changes, once per counter in key order (concurrent replicas never deadlock on them), counters
-    /// that reach zero removed; its <c>Idempotency-Key</c> records, in key order too.
+    /// The batch's counter changes, once per counter, into one shard of each (<see cref="CounterShards"/>: chosen per batch,
+    /// so that replicas committing at the same time seldom wait for each other on an organization's counters), in key order
+    /// (they never deadlock on them either); a shard that reaches zero is removed. Its <c>Idempotency-Key</c> records, in
+    /// key order too.
     /// </summary>
     private static void WriteCountersAndKeys(BatchState state, NpgsqlBatch writes)
     {
@@ -516,10 +521,12 @@ internal sealed class PostgresBatchTransaction : IBatchTransaction
         if (counters.Count > 0)
         {
             var keys = Pg.Texts(counters.Select(c => c.Key));
+            var shard = (short)Random.Shared.Next(CounterShards);
             writes.BatchCommands.Add(Pg.BatchCommand(
-                "INSERT INTO counters (key, count) SELECT * FROM unnest($1::text[], $2::bigint[]) ON CONFLICT (key) DO UPDATE SET count = counters.count + excluded.count",
-                keys, Pg.Longs(counters.Select(c => (long)c.Value))));
-            writes.BatchCommands.Add(Pg.BatchCommand("DELETE FROM counters WHERE key = ANY($1) AND count = 0", keys));
+                "INSERT INTO counters (key, shard, count) SELECT key, $3, count FROM unnest($1::text[], $2::bigint[]) AS c (key, count) " +
+                "ON CONFLICT (key, shard) DO UPDATE SET count = counters.count + excluded.count",
+                keys, Pg.Longs(counters.Select(c => (long)c.Value)), shard));
+            writes.BatchCommands.Add(Pg.BatchCommand("DELETE FROM counters WHERE key = ANY($1) AND shard = $2 AND count = 0", keys, shard));
         }
         var stored = state.Keys.Changes.Where(c => c.After is not null)
             .OrderBy(c => c.Key.Organization, StringComparer.Ordinal).ThenBy(c => c.Key.Key, StringComparer.Ordinal).ToList();
@@ -547,8 +554,9 @@ internal sealed class PostgresBatchTransaction : IBatchTransaction
     }
 
     /// <summary>
-    /// One notification per run the batch changed, sent by the database at commit: the run and the highest change number
-    /// it took (a watcher reads every change after its cursor), or that the run is gone.
+    /// What the batch changed, for watchers on every replica, sent by the database at commit: per run, the highest change
+    /// number it took (a watcher reads every change after its cursor), or that the run is gone — all in one notification
+    /// (several when they exceed what one carries), not one per change.
     /// </summary>
     private void WriteNotifications(BatchState state, NpgsqlBatch writes)
     {
@@ -556,11 +564,11 @@ internal sealed class PostgresBatchTransaction : IBatchTransaction
             .GroupBy(p => (p.Organization, p.RunId))
             .Select(run => run.Any(p => p.Item is RunRemoved)
                 ? PostgresFeed.Notice(run.Key.Organization, run.Key.RunId, 0, PostgresFeed.Removed)
-                : PostgresFeed.Notice(run.Key.Organization, run.Key.RunId, run.Max(p => p.Number), PostgresFeed.Changed))
-            .ToList();
-        if (notices.Count > 0)
+                : PostgresFeed.Notice(run.Key.Organization, run.Key.RunId, run.Max(p => p.Number), PostgresFeed.Changed));
+        var payloads = PostgresFeed.Payloads(notices).ToList();
+        if (payloads.Count > 0)
         {
-            writes.BatchCommands.Add(Pg.BatchCommand("SELECT pg_notify($1, notice) FROM unnest($2::text[]) AS notice", _adapter.Channel, Pg.Texts(notices)));
+            writes.BatchCommands.Add(Pg.BatchCommand("SELECT pg_notify($1, payload) FROM unnest($2::text[]) AS payload", _adapter.Channel, Pg.Texts(payloads)));
         }
     }
 

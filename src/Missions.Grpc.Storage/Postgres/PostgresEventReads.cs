@@ -27,7 +27,7 @@ internal sealed class PostgresEventReads(PostgresReads reads) : IEventReads
         if (CounterKeys.RunEventsMatching(organization, runId.ToString(), filter) is { } counter)
         {
             args.Add(counter);
-            total = $"(SELECT count FROM counters WHERE key = ${args.Count})";
+            total = $"(SELECT sum(count)::bigint FROM counters WHERE key = ${args.Count})";
         }
         else
         {
@@ -48,7 +48,7 @@ internal sealed class PostgresEventReads(PostgresReads reads) : IEventReads
 
     public Task<Page<EventDocument>> ListRecentEventsAsync(string organization, string? type, int offset, int limit, CancellationToken cancellationToken) =>
         reads.ReadAsync(
-            $"SELECT c.total, {Of("e", EventColumns)} FROM (SELECT (SELECT count FROM counters WHERE key = $1) AS total) c " +
+            $"SELECT c.total, {Of("e", EventColumns)} FROM (SELECT (SELECT sum(count)::bigint FROM counters WHERE key = $1) AS total) c " +
             $"LEFT JOIN LATERAL (SELECT * FROM events WHERE organization = $2 {(type is null ? "" : "AND type = $5")} ORDER BY id DESC OFFSET $3 LIMIT $4) e ON true",
             [type is null ? CounterKeys.Events(organization) : CounterKeys.EventsByType(organization, type), organization, offset, limit, type],
             (r, ct) => Paged.ReadAsync(r, at: 1, column: 2, (row, at) => Event(row, at), ct), cancellationToken);

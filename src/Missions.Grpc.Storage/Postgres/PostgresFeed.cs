@@ -48,9 +48,35 @@ internal sealed class PostgresFeed : IRunFeed, IAsyncDisposable
         _processor = Task.Run(ProcessAsync);
     }
 
-    /// <summary>A notification's payload: organization, run, change number, kind (organizations hold no tab).</summary>
+    /// <summary>One run's notice: organization, run, change number, kind (organizations hold no tab and no line break).</summary>
     public static string Notice(string organization, string runId, long seq, string kind) =>
         string.Join('\t', organization, runId, seq.ToString(System.Globalization.CultureInfo.InvariantCulture), kind);
+
+    /// <summary>Most bytes a notification's payload carries (PostgreSQL's limit is 8000).</summary>
+    private const int MaxPayload = 7900;
+
+    /// <summary>Notices as notification payloads, one per line, as few payloads as fit.</summary>
+    public static IEnumerable<string> Payloads(IEnumerable<string> notices)
+    {
+        var payload = new System.Text.StringBuilder();
+        var bytes = 0;
+        foreach (var notice in notices)
+        {
+            var size = System.Text.Encoding.UTF8.GetByteCount(notice);
+            if (payload.Length > 0 && bytes + 1 + size > MaxPayload)
+            {
+                yield return payload.ToString();
+                payload.Clear();
+                bytes = 0;
+            }
+            bytes += (payload.Length > 0 ? 1 : 0) + size;
+            payload.Append(payload.Length > 0 ? "\n" : "").Append(notice);
+        }
+        if (payload.Length > 0)
+        {
+            yield return payload.ToString();
+        }
+    }
 
     public async ValueTask<RunSubscription> SubscribeAsync(string organization, Guid runId, int capacity, CancellationToken cancellationToken = default)
     {
@@ -120,9 +146,12 @@ internal sealed class PostgresFeed : IRunFeed, IAsyncDisposable
                 await using var connection = await _sessions.OpenConnectionAsync(_stop.Token).ConfigureAwait(false);
                 connection.Notification += (_, e) =>
                 {
-                    if (Parse(e.Payload) is { } notice)
+                    foreach (var line in e.Payload.Split('\n'))
                     {
-                        _notices.Writer.TryWrite(notice);
+                        if (Parse(line) is { } notice)
+                        {
+                            _notices.Writer.TryWrite(notice);
+                        }
                     }
                 };
                 await Pg.ExecuteAsync(connection, "LISTEN " + PostgresSchema.Identifier(_channel), _stop.Token).ConfigureAwait(false);

@@ -43,8 +43,8 @@ internal sealed class PostgresReads : IStorageReads
     public IAttachmentReads Attachments { get; }
 
     public Task<long> CountIdempotencyKeysAsync(CancellationToken cancellationToken) =>
-        ReadAsync("SELECT count FROM counters WHERE key = $1", [IdempotencyRules.Counter],
-            async (r, ct) => await r.ReadAsync(ct).ConfigureAwait(false) ? r.GetInt64(0) : 0, cancellationToken);
+        ReadAsync("SELECT sum(count)::bigint FROM counters WHERE key = $1", [IdempotencyRules.Counter],
+            async (r, ct) => await r.ReadAsync(ct).ConfigureAwait(false) && !r.IsDBNull(0) ? r.GetInt64(0) : 0, cancellationToken);
 
     /// <summary>
     /// Runs one statement and reads its rows with <paramref name="read"/>. An unreachable database is a 503 — and tells the

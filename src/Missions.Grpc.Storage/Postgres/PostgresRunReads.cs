@@ -27,7 +27,7 @@ internal sealed class PostgresRunReads(PostgresReads reads) : IRunReads
         };
         var found = filter.MissionId is null ? "true" : "EXISTS (SELECT 1 FROM missions WHERE organization = $2 AND id = $5)";
         return reads.ReadAsync(
-            $"SELECT c.found, c.total, {Of("r", RunColumns)} FROM (SELECT {found} AS found, (SELECT count FROM counters WHERE key = $1) AS total) c " +
+            $"SELECT c.found, c.total, {Of("r", RunColumns)} FROM (SELECT {found} AS found, (SELECT sum(count)::bigint FROM counters WHERE key = $1) AS total) c " +
             $"LEFT JOIN LATERAL (SELECT * FROM runs WHERE organization = $2 {where} ORDER BY id DESC OFFSET $3 LIMIT $4) r ON c.found",
             [counter, organization, offset, limit, Pg.Uuid(filter.MissionId), filter.Status],
             async (r, ct) =>
