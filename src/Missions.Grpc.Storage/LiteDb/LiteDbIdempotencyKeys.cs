@@ -176,12 +176,12 @@ internal sealed class LiteDbIdempotencyKeys
     /// not yet expired ends the round (after a shorter retention was configured, newer documents wait behind older ones,
     /// at most the older retention).
     /// </summary>
-    public (int Keys, IReadOnlyList<long> Documents) Expired(LiteDatabase db, DateTime now, int limit)
+    public (IReadOnlyList<(string Organization, string Key)> Keys, IReadOnlyList<long> Documents) Expired(LiteDatabase db, DateTime now, int limit)
     {
         var index = Index(db);
         var documents = new List<long>();
         var records = 0;
-        var keys = 0;
+        var keys = new List<(string, string)>();
         foreach (var document in Collection(db).Find(Query.All(Query.Ascending)))
         {
             if (document[ExpiresAt].AsDateTime >= now)
@@ -196,7 +196,7 @@ internal sealed class LiteDbIdempotencyKeys
             var id = document["_id"].AsInt64;
             documents.Add(id);
             records += entries.Count;
-            keys += entries.Count(e => index.TryGetValue(Digest(e.Organization, e.Key), out var latest) && latest == id);
+            keys.AddRange(entries.Where(e => index.TryGetValue(Digest(e.Organization, e.Key), out var latest) && latest == id).Select(e => (e.Organization, e.Key)));
         }
         return (keys, documents);
     }

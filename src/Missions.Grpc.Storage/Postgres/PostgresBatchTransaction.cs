@@ -100,7 +100,7 @@ internal sealed class PostgresBatchTransaction : IBatchTransaction
             reads.Add(
                 "SELECT organization, key FROM idempotency_keys WHERE expires_at < $1 ORDER BY expires_at LIMIT $2 FOR UPDATE SKIP LOCKED",
                 r => expired.Add((r.Text(0), r.Text(1))),
-                () => state.LoadedExpired(new ExpiredKeys(expired.Count, expired)),
+                () => state.LoadedExpired(new ExpiredKeys(expired, expired)),
                 Pg.Time(before), limit);
         }
 
@@ -545,7 +545,7 @@ internal sealed class PostgresBatchTransaction : IBatchTransaction
                 Pg.Texts(rows.Select(k => k.Organization)), Pg.Texts(rows.Select(k => k.Key)), Pg.Texts(rows.Select(k => k.Fingerprint)),
                 Pg.Texts(rows.Select(k => Encoding.UTF8.GetString(k.Result))), Pg.Times(rows.Select(k => (DateTime?)k.ExpiresAt))));
         }
-        if (state.Purging && state.Expired is { Handle: List<(string Organization, string Key)> expired } && expired.Count > 0)
+        if (state.PurgedKeys is { Count: > 0 } expired)
         {
             writes.BatchCommands.Add(Pg.BatchCommand(
                 "DELETE FROM idempotency_keys AS i USING unnest($1::text[], $2::text[]) AS k (organization, key) WHERE i.organization = k.organization AND i.key = k.key",

@@ -64,8 +64,19 @@ internal sealed class BatchState
     /// <summary>What the batch's runs' watchers are told once it commits, in order.</summary>
     public IReadOnlyList<PublishedChange> Published => _published;
 
-    /// <summary>The counters' changes (non-zero), in key order (a backend that locks counter rows takes them in one order).</summary>
-    public IEnumerable<KeyValuePair<string, int>> CounterChanges => _counterChanges.Where(c => c.Value != 0);
+    /// <summary>
+    /// The counters' changes (non-zero), in key order (a backend that locks counter rows takes them in one order): the
+    /// rows' counters, and how many <c>Idempotency-Key</c> records the batch adds or removes (<see cref="KeyCountChange"/>).
+    /// </summary>
+    public IEnumerable<KeyValuePair<string, int>> CounterChanges
+    {
+        get
+        {
+            var changes = new SortedDictionary<string, int>(_counterChanges, StringComparer.Ordinal);
+            changes[IdempotencyRules.Counter] = changes.GetValueOrDefault(IdempotencyRules.Counter) + KeyCountChange();
+            return changes.Where(c => c.Value != 0);
+        }
+    }
 
     /// <summary>The expired records a purge round removes (loaded), and whether the batch removes them.</summary>
     public ExpiredKeys? Expired { get; private set; }
@@ -328,18 +339,10 @@ internal sealed class BatchState
 
     public KeyRecord? Key(string organization, string key) => Keys.Find((organization, key));
 
-    /// <summary>Stores the record (a key stored for the first time is counted; an expired record replaced is not).</summary>
-    public void StoreKey(KeyRecord record)
-    {
-        var key = (record.Organization, record.Key);
-        if (Keys.Find(key) is null)
-        {
-            Count(+1, [IdempotencyRules.Counter]);
-        }
-        Keys.Put(key, record);
-    }
+    /// <summary>Stores the record under its key (a new one, or one replacing an expired record).</summary>
+    public void StoreKey(KeyRecord record) => Keys.Put((record.Organization, record.Key), record);
 
-    /// <summary>Removes the expired records loaded for this batch; returns how many keys they were.</summary>
+    /// <summary>Removes the expired records loaded for this batch (a key the batch stores again keeps its new record); returns how many keys they were.</summary>
     public int PurgeExpired()
     {
         if (Expired is not { } expired)
@@ -348,9 +351,28 @@ internal sealed class BatchState
         }
         Purging = true;
         Undo.Record(() => Purging = false);
-        Count(-expired.Count, [IdempotencyRules.Counter]);
-        return expired.Count;
+        return expired.Keys.Count;
     }
+
+    /// <summary>The purged keys the batch does not store again: their records go (a key stored again keeps its new record).</summary>
+    public IReadOnlyList<(string Organization, string Key)> PurgedKeys
+    {
+        get
+        {
+            if (!Purging || Expired is not { } expired)
+            {
+                return [];
+            }
+            var stored = Keys.Changes.Where(c => c.After is not null).Select(c => c.Key).ToHashSet();
+            return expired.Keys.Where(k => !stored.Contains(k)).ToList();
+        }
+    }
+
+    /// <summary>
+    /// How many keys have a record after the batch against before it: a key stored that had none adds one (one whose
+    /// expired record it replaces had one, purged or not); a purged key the batch does not store again removes one.
+    /// </summary>
+    private int KeyCountChange() => Keys.Changes.Count(c => c.Before is null && c.After is not null) - PurgedKeys.Count;
 
     // ---- batches ----
 

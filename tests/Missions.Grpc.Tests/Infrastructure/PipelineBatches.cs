@@ -33,12 +33,22 @@ internal static class PipelineBatches
     /// <summary>Queues <paramref name="commands"/> while the pipeline is held, so that they are one batch.</summary>
     public static async Task<List<Task<T>>> OneBatchAsync<T>(WritePipeline pipeline, IEnumerable<WriteCommand<T>> commands)
     {
+        var release = await HoldAsync(pipeline);
+        var queued = commands.Select(c => pipeline.ExecuteAsync(c, CancellationToken.None)).ToList();
+        await release();
+        return queued;
+    }
+
+    /// <summary>Holds the pipeline: whatever is queued until the returned release is awaited commits as one batch.</summary>
+    public static async Task<Func<Task>> HoldAsync(WritePipeline pipeline)
+    {
         var release = new TaskCompletionSource();
         var held = pipeline.ExecuteAsync(new Hold(release.Task), CancellationToken.None);
         await Task.Delay(100); // the pipeline takes the hold alone
-        var queued = commands.Select(c => pipeline.ExecuteAsync(c, CancellationToken.None)).ToList();
-        release.SetResult();
-        await held.WaitAsync(Timeout);
-        return queued;
+        return async () =>
+        {
+            release.SetResult();
+            await held.WaitAsync(Timeout);
+        };
     }
 }

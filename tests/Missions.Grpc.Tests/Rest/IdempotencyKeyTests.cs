@@ -227,11 +227,4 @@ public sealed class IdempotencyKeyTests : AppTest
         Assert.False(Replayed(reused.Response));
         Assert.Equal(1, await keys.CountAsync());
     }
-
-    private sealed class ManualClock(DateTimeOffset now) : TimeProvider
-    {
-        public DateTimeOffset Now { get; set; } = now;
-
-        public override DateTimeOffset GetUtcNow() => Now;
-    }
 }

@@ -144,4 +144,45 @@ public sealed class WritePipelineTests
             return outcome.Failed ? Outcome<object>.Fail(outcome.Error!) : Outcome<object>.From(outcome.Value!);
         }
     }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_key_stored_again_in_the_batch_that_purges_its_expired_record_keeps_its_new_record_and_is_counted_once(bool purgeFirst)
+    {
+        var clock = new ManualClock(DateTimeOffset.UtcNow);
+        using var db = new TempDatabase();
+        using var backend = db.OpenBackend(clock);
+        var pipeline = PipelineBatches.Of(backend);
+        IdempotencyScope Keyed(string fingerprint) => new(Org, "reused-key", fingerprint, TimeSpan.FromHours(1));
+        using (IdempotencyScope.Begin(Keyed("first request")))
+        {
+            await backend.Missions.CreateMissionAsync(new NewMission(Org, "first", null, null, null, "external", null));
+        }
+        clock.Now += TimeSpan.FromHours(2); // the first record expired
+
+        // One batch: the purge that removes the expired record, and a new request under the same key (either order).
+        var release = await PipelineBatches.HoldAsync(pipeline);
+        Task<int>? purge = purgeFirst ? pipeline.ExecuteAsync(new Missions.Grpc.Storage.Writing.Commands.PurgeExpiredKeys(clock.Now.UtcDateTime, 10), CancellationToken.None) : null;
+        Task<MissionDocument> again;
+        using (IdempotencyScope.Begin(Keyed("second request")))
+        {
+            again = backend.Missions.CreateMissionAsync(new NewMission(Org, "second", null, null, null, "external", null));
+        }
+        purge ??= pipeline.ExecuteAsync(new Missions.Grpc.Storage.Writing.Commands.PurgeExpiredKeys(clock.Now.UtcDateTime, 10), CancellationToken.None);
+        await release();
+        var created = await again.WaitAsync(Timeout);
+        await purge.WaitAsync(Timeout);
+
+        Assert.Equal(1, await backend.IdempotencyKeys.CountAsync()); // one key, one record
+        var retry = Keyed("second request");
+        MissionDocument replayed;
+        using (IdempotencyScope.Begin(retry))
+        {
+            replayed = await backend.Missions.CreateMissionAsync(new NewMission(Org, "second", null, null, null, "external", null));
+        }
+        Assert.True(retry.Replayed); // the new record survived the purge of the old one
+        Assert.Equal(created.Id, replayed.Id);
+        Assert.Equal(2, (await backend.Missions.ListMissionsAsync(Org, 0, 10)).TotalResults);
+    }
 }

@@ -149,6 +149,6 @@ public sealed class LiteDbIdempotencyKeysTests
         keys.Delete(db, documents);
         db.Commit();
         keys.Committed(db);
-        return purged;
+        return purged.Count;
     }
 }
