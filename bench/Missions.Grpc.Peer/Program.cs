@@ -32,13 +32,14 @@ app.MapGrpcHealthChecksService();
 app.MapHealthChecks("/healthz"); // for the bench's start-up wait
 app.Run();
 
-static async Task<(JsonNode? Body, IResult? Refusal)> ReadBodyAsync(HttpRequest request)
+// A create's body: parsed to a JsonNode, the name checked; or the 422 to answer.
+static async Task<(NewMission? Mission, IResult? Refusal)> ReadBodyAsync(HttpRequest request)
 {
     try
     {
         var body = await JsonNode.ParseAsync(request.Body);
-        return body?["name"] is JsonValue name && name.TryGetValue<string>(out _)
-            ? (body, null)
+        return body?["name"] is JsonValue name && name.TryGetValue<string>(out var text)
+            ? (new NewMission(Guid.CreateVersion7(), text, (string?)body["execution_mode"] ?? "external", body["metadata"], DateTime.UtcNow), null)
             : (null, Results.UnprocessableEntity(new { detail = "name is required" }));
     }
     catch (System.Text.Json.JsonException)
@@ -47,6 +48,10 @@ static async Task<(JsonNode? Body, IResult? Refusal)> ReadBodyAsync(HttpRequest 
     }
 }
 
+static IResult Created(NewMission m) => Results.Json(
+    new { data = new { mission_id = m.Id, name = m.Name, execution_mode = m.Mode, metadata = m.Metadata, created_at = m.Now, updated_at = m.Now } },
+    statusCode: StatusCodes.Status201Created);
+
 static void MapLiteDb(WebApplication app, string path)
 {
     var db = new LiteDatabase(new ConnectionString { Filename = path, Connection = ConnectionType.Direct });
@@ -54,25 +59,20 @@ static void MapLiteDb(WebApplication app, string path)
     var missions = db.GetCollection("missions");
     app.MapPost("/v2/ai/missions", async (HttpRequest request) =>
     {
-        var (body, refusal) = await ReadBodyAsync(request);
-        if (refusal is not null)
+        var (mission, refusal) = await ReadBodyAsync(request);
+        if (mission is null)
         {
-            return refusal;
+            return refusal!;
         }
-        var name = (string)body!["name"]!;
-        var mode = (string?)body["execution_mode"] ?? "external";
-        var now = DateTime.UtcNow;
-        var id = Guid.CreateVersion7();
         missions.Insert(new BsonDocument
         {
-            ["_id"] = id.ToString(),
-            ["name"] = name,
-            ["execution_mode"] = mode,
-            ["metadata"] = body["metadata"]?.ToJsonString(),
-            ["created_at"] = now,
+            ["_id"] = mission.Id.ToString(),
+            ["name"] = mission.Name,
+            ["execution_mode"] = mission.Mode,
+            ["metadata"] = mission.Metadata?.ToJsonString(),
+            ["created_at"] = mission.Now,
         });
-        return Results.Json(new { data = new { mission_id = id, name, execution_mode = mode, created_at = now, updated_at = now } },
-            statusCode: StatusCodes.Status201Created);
+        return Created(mission);
     });
 }
 
@@ -116,26 +116,23 @@ static void MapPostgres(WebApplication app, string connectionString, string orga
     });
     app.MapPost("/v2/ai/missions", async (HttpRequest request) =>
     {
-        var (body, refusal) = await ReadBodyAsync(request);
-        if (refusal is not null)
+        var (mission, refusal) = await ReadBodyAsync(request);
+        if (mission is null)
         {
-            return refusal;
+            return refusal!;
         }
-        var name = (string)body!["name"]!;
-        var mode = (string?)body["execution_mode"] ?? "external";
-        var metadata = body["metadata"]?.ToJsonString();
-        var now = DateTime.UtcNow;
-        var id = Guid.CreateVersion7();
         await using var command = data.CreateCommand(
             "INSERT INTO missions (organization, id, name, execution_mode, metadata_json, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6)");
         command.Parameters.Add(new NpgsqlParameter { Value = organization });
-        command.Parameters.Add(new NpgsqlParameter { Value = id });
-        command.Parameters.Add(new NpgsqlParameter { Value = name });
-        command.Parameters.Add(new NpgsqlParameter { Value = mode });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)metadata ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter { Value = now });
+        command.Parameters.Add(new NpgsqlParameter { Value = mission.Id });
+        command.Parameters.Add(new NpgsqlParameter { Value = mission.Name });
+        command.Parameters.Add(new NpgsqlParameter { Value = mission.Mode });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)mission.Metadata?.ToJsonString() ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = mission.Now });
         await command.ExecuteNonQueryAsync();
-        return Results.Json(new { data = new { mission_id = id, name, execution_mode = mode, metadata = body["metadata"], created_at = now, updated_at = now } },
-            statusCode: StatusCodes.Status201Created);
+        return Created(mission);
     });
 }
+
+/// <summary>What a create stores: a new id, the body's fields, the time.</summary>
+internal sealed record NewMission(Guid Id, string Name, string Mode, JsonNode? Metadata, DateTime Now);

@@ -13,7 +13,7 @@ namespace Missions.Grpc.Storage.LiteDb;
 /// write different collections concurrently (litedb-org/LiteDB#2825); reads run concurrently (<see cref="LiteDbReads"/>).
 /// Committed changes reach watchers through the in-process <see cref="RunFeedHub"/>, in commit order.
 /// </summary>
-public sealed class LiteDbBackend : IStorageBackend, IStorageHealth
+public sealed class LiteDbBackend : StorageBackend
 {
     /// <summary>
     /// Write attempts during an outage: after 1 s, then 2, 4, and every 8 s — a full disk or a failing device stays so
@@ -23,7 +23,6 @@ public sealed class LiteDbBackend : IStorageBackend, IStorageHealth
 
     private readonly RunFeedHub _feed = new();
     private readonly LiteDbTransactionAdapter _adapter;
-    private readonly StoreSet _stores;
 
     public LiteDbBackend(IOptions<StorageOptions> options, ILogger<LiteDbBackend> logger, TimeProvider? time = null)
         : this(options, logger, time, FileSystemFileOpener.Instance)
@@ -35,13 +34,14 @@ public sealed class LiteDbBackend : IStorageBackend, IStorageHealth
     {
         var liteDb = options.Value.LiteDb;
         var clock = new StoreClock(time);
+        WritePipeline pipeline;
         Connection = LiteDbConnection.Open(liteDb.Path, files, liteDb.MinFreeBytes);
         try
         {
             _adapter = new LiteDbTransactionAdapter(Connection, liteDb.CheckpointLogBytes, _feed, logger);
-            Pipeline = new WritePipeline(_adapter, clock, new UuidV7Generator(clock.Time), liteDb.MaxBatchSize, RetryWaits, _feed.Publish, logger);
+            pipeline = new WritePipeline(_adapter, clock, new UuidV7Generator(clock.Time), liteDb.MaxBatchSize, RetryWaits, _feed.Publish, logger);
             // A first, empty batch: a disk that cannot be written fails the start, not the first request.
-            if (Pipeline.CommitEmptyBatch() is { } error)
+            if (pipeline.CommitEmptyBatch() is { } error)
             {
                 throw Connection.CannotWrite(LiteDbFaults.Classify(error) ?? StorageFaultKind.IoError, error);
             }
@@ -52,39 +52,19 @@ public sealed class LiteDbBackend : IStorageBackend, IStorageHealth
             throw;
         }
         Connection.ReadFaulted += SessionFailed;
-        Pipeline.Start();
-        _stores = new StoreSet(new LiteDbReads(Connection), Pipeline, clock);
+        pipeline.Start();
+        Serve(new StoreSet(new LiteDbReads(Connection), pipeline, clock), pipeline);
         logger.LogInformation("LiteDB storage at {Path}", Connection.DataPath);
     }
 
-    public IMissionStore Missions => _stores.Missions;
-
-    public IRunStore Runs => _stores.Runs;
-
-    public IPlanStore Plans => _stores.Plans;
-
-    public IEventStore Events => _stores.Events;
-
-    public IAgentLinkStore AgentLinks => _stores.AgentLinks;
-
-    public IAttachmentStore Attachments => _stores.Attachments;
-
-    public IIdempotencyStore IdempotencyKeys => _stores.IdempotencyKeys;
-
-    public IRunFeed Feed => _feed;
-
-    public IStorageHealth Health => this;
-
-    public StorageHealthReport Check() => Pipeline.Health();
+    public override IRunFeed Feed => _feed;
 
     internal LiteDbConnection Connection { get; }
-
-    internal WritePipeline Pipeline { get; }
 
     /// <summary>Where committed changes are published to watchers (by the pipeline's thread, in commit order).</summary>
     internal RunFeedHub Published => _feed;
 
-    public void Dispose()
+    public override void Dispose()
     {
         Pipeline.Dispose();
         Connection.ReadFaulted -= SessionFailed;

@@ -1,7 +1,7 @@
 using System.Data;
+using Missions.Grpc.Storage.Core;
 using Npgsql;
 using NpgsqlTypes;
-using Missions.Grpc.Storage.Core;
 
 namespace Missions.Grpc.Storage.Postgres;
 

@@ -1,8 +1,4 @@
-using System.Runtime.CompilerServices;
-using Missions.Grpc.Storage.Core;
 using Missions.Grpc.Storage.Stores;
-using Missions.Grpc.Storage.Writing;
-using Npgsql;
 using static Missions.Grpc.Storage.Postgres.PostgresRows;
 
 namespace Missions.Grpc.Storage.Postgres;
@@ -17,16 +13,7 @@ internal sealed class PostgresAgentLinkReads(PostgresReads reads) : IAgentLinkRe
             async (r, ct) =>
             {
                 await PostgresReads.RunFoundAsync(r, ct).ConfigureAwait(false);
-                var links = new List<AgentLinkDocument>();
-                do
-                {
-                    if (!r.IsDBNull(1))
-                    {
-                        links.Add(Link(r, 1));
-                    }
-                }
-                while (await r.ReadAsync(ct).ConfigureAwait(false));
-                return links;
+                return await Paged.ItemsAsync(r, at: 1, column: 1, (row, at) => Link(row, at), ct).ConfigureAwait(false);
             },
             cancellationToken);
 }

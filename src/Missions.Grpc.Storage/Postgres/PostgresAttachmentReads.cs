@@ -1,8 +1,5 @@
-using System.Runtime.CompilerServices;
 using Missions.Grpc.Storage.Core;
 using Missions.Grpc.Storage.Stores;
-using Missions.Grpc.Storage.Writing;
-using Npgsql;
 using static Missions.Grpc.Storage.Postgres.PostgresRows;
 
 namespace Missions.Grpc.Storage.Postgres;
@@ -21,16 +18,7 @@ internal sealed class PostgresAttachmentReads(PostgresReads reads) : IAttachment
                 {
                     throw NotFound.Mission();
                 }
-                var items = new List<AttachmentDocument>();
-                do
-                {
-                    if (!r.IsDBNull(0))
-                    {
-                        items.Add(Attachment(r));
-                    }
-                }
-                while (await r.ReadAsync(ct).ConfigureAwait(false));
-                return items;
+                return await Paged.ItemsAsync(r, at: 0, column: 0, (row, at) => Attachment(row, at), ct).ConfigureAwait(false);
             },
             cancellationToken);
 

@@ -24,7 +24,7 @@ namespace Missions.Grpc.Storage.Postgres;
 /// state — the <c>LISTEN</c>ing connection, the migrations' advisory lock — uses the second source, which never pools.
 /// </para>
 /// </summary>
-public sealed partial class PostgresBackend : IStorageBackend
+public sealed partial class PostgresBackend : StorageBackend
 {
     /// <summary>Statements a pooled connection keeps prepared (the service has well under a hundred distinct ones).</summary>
     private const int MaxAutoPrepare = 256;
@@ -36,8 +36,6 @@ public sealed partial class PostgresBackend : IStorageBackend
     private static readonly TimeSpan[] RetryWaits = [TimeSpan.Zero, TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2)];
 
     private readonly PostgresFeed _feed;
-    private readonly StoreSet _stores;
-    private IStorageHealth? _health;
 
     public PostgresBackend(IOptions<StorageOptions> options, ILogger<PostgresBackend> logger, TimeProvider? time = null)
     {
@@ -69,12 +67,13 @@ public sealed partial class PostgresBackend : IStorageBackend
         Sessions = NpgsqlDataSource.Create(sessions.ConnectionString);
         var clock = new StoreClock(time);
         var channel = Channel(pooled.SearchPath);
+        WritePipeline pipeline;
         try
         {
             PostgresSchema.MigrateAsync(Sessions).GetAwaiter().GetResult();
-            Pipeline = new WritePipeline(new PostgresTransactionAdapter(Data, channel, logger), clock, new UuidV7Generator(clock.Time),
+            pipeline = new WritePipeline(new PostgresTransactionAdapter(Data, channel, logger), clock, new UuidV7Generator(clock.Time),
                 settings.MaxBatchSize, RetryWaits, publish: null, logger);
-            if (Pipeline.CommitEmptyBatch() is { } error)
+            if (pipeline.CommitEmptyBatch() is { } error)
             {
                 throw error;
             }
@@ -91,29 +90,13 @@ public sealed partial class PostgresBackend : IStorageBackend
             DisposeSources();
             throw;
         }
-        Pipeline.Start();
-        _stores = new StoreSet(new PostgresReads(Data, Pipeline), Pipeline, clock);
+        pipeline.Start();
+        Serve(new StoreSet(new PostgresReads(Data, pipeline), pipeline, clock), pipeline);
         _feed = new PostgresFeed(Data, Sessions, channel, logger);
         logger.LogInformation("PostgreSQL storage at {Where}, schema version {Version}", Where, PostgresSchema.Latest);
     }
 
-    public IMissionStore Missions => _stores.Missions;
-
-    public IRunStore Runs => _stores.Runs;
-
-    public IPlanStore Plans => _stores.Plans;
-
-    public IEventStore Events => _stores.Events;
-
-    public IAgentLinkStore AgentLinks => _stores.AgentLinks;
-
-    public IAttachmentStore Attachments => _stores.Attachments;
-
-    public IIdempotencyStore IdempotencyKeys => _stores.IdempotencyKeys;
-
-    public IRunFeed Feed => _feed;
-
-    public IStorageHealth Health => _health ??= new PipelineHealth(Pipeline);
+    public override IRunFeed Feed => _feed;
 
     /// <summary>Host, port and database, for messages (never the password).</summary>
     internal string Where { get; }
@@ -124,11 +107,9 @@ public sealed partial class PostgresBackend : IStorageBackend
     /// <summary>Connections of their own, never pooled: for what keeps session state (<c>LISTEN</c>, the migrations' lock).</summary>
     internal NpgsqlDataSource Sessions { get; }
 
-    internal WritePipeline Pipeline { get; }
-
     private int _disposed;
 
-    public void Dispose()
+    public override void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 1)
         {
@@ -156,10 +137,4 @@ public sealed partial class PostgresBackend : IStorageBackend
 
     [GeneratedRegex("[^a-z0-9_]")]
     private static partial Regex Unsafe();
-
-    /// <summary>Storage health is the write pipeline's: a failing database refuses writes and fails reads alike.</summary>
-    private sealed class PipelineHealth(WritePipeline pipeline) : IStorageHealth
-    {
-        public StorageHealthReport Check() => pipeline.Health();
-    }
 }

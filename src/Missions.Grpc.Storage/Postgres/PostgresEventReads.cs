@@ -1,8 +1,5 @@
-using System.Runtime.CompilerServices;
 using Missions.Grpc.Storage.Core;
 using Missions.Grpc.Storage.Stores;
-using Missions.Grpc.Storage.Writing;
-using Npgsql;
 using static Missions.Grpc.Storage.Postgres.PostgresRows;
 
 namespace Missions.Grpc.Storage.Postgres;
@@ -79,16 +76,7 @@ internal sealed class PostgresEventReads(PostgresReads reads) : IEventReads
                 {
                     throw NotFound.Event();
                 }
-                var events = new List<EventDocument>();
-                do
-                {
-                    if (!r.IsDBNull(2))
-                    {
-                        events.Add(Event(r, 2));
-                    }
-                }
-                while (await r.ReadAsync(ct).ConfigureAwait(false));
-                return events;
+                return await Paged.ItemsAsync(r, at: 2, column: 2, (row, at) => Event(row, at), ct).ConfigureAwait(false);
             },
             cancellationToken);
     }

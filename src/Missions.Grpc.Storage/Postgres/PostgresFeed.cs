@@ -1,8 +1,8 @@
 using System.Text.Json;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
-using Npgsql;
 using Missions.Grpc.Storage.Core;
+using Npgsql;
 
 namespace Missions.Grpc.Storage.Postgres;
 

@@ -1,8 +1,5 @@
-using System.Runtime.CompilerServices;
 using Missions.Grpc.Storage.Core;
 using Missions.Grpc.Storage.Stores;
-using Missions.Grpc.Storage.Writing;
-using Npgsql;
 using static Missions.Grpc.Storage.Postgres.PostgresRows;
 
 namespace Missions.Grpc.Storage.Postgres;
@@ -17,16 +14,7 @@ internal sealed class PostgresPlanReads(PostgresReads reads) : IPlanReads
             async (r, ct) =>
             {
                 await PostgresReads.RunFoundAsync(r, ct).ConfigureAwait(false);
-                var steps = new List<StepDocument>();
-                do
-                {
-                    if (!r.IsDBNull(1))
-                    {
-                        steps.Add(Step(r, 1));
-                    }
-                }
-                while (await r.ReadAsync(ct).ConfigureAwait(false));
-                return steps;
+                return await Paged.ItemsAsync(r, at: 1, column: 1, (row, at) => Step(row, at), ct).ConfigureAwait(false);
             },
             cancellationToken);
 

@@ -1,8 +1,5 @@
-using System.Runtime.CompilerServices;
 using Missions.Grpc.Storage.Core;
 using Missions.Grpc.Storage.Stores;
-using Missions.Grpc.Storage.Writing;
-using Npgsql;
 using static Missions.Grpc.Storage.Postgres.PostgresRows;
 
 namespace Missions.Grpc.Storage.Postgres;

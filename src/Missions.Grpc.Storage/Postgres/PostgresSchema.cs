@@ -1,6 +1,6 @@
 using System.Reflection;
-using Npgsql;
 using Missions.Grpc.Storage.Core;
+using Npgsql;
 
 namespace Missions.Grpc.Storage.Postgres;
 

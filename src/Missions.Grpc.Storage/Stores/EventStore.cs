@@ -1,4 +1,3 @@
-using Missions.Grpc.Storage.Core;
 using Missions.Grpc.Storage.Writing;
 using Missions.Grpc.Storage.Writing.Commands;
 

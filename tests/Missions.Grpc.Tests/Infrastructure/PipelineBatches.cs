@@ -1,7 +1,6 @@
 using Missions.Grpc.Storage;
 using Missions.Grpc.Storage.Core;
-using Missions.Grpc.Storage.LiteDb;
-using Missions.Grpc.Storage.Postgres;
+using Missions.Grpc.Storage.Stores;
 using Missions.Grpc.Storage.Writing;
 
 namespace Missions.Grpc.Tests.Infrastructure;
@@ -11,12 +10,7 @@ internal static class PipelineBatches
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
-    public static WritePipeline Of(IStorageBackend backend) => backend switch
-    {
-        LiteDbBackend lite => lite.Pipeline,
-        PostgresBackend postgres => postgres.Pipeline,
-        _ => throw new InvalidOperationException(backend.GetType().Name),
-    };
+    public static WritePipeline Of(IStorageBackend backend) => ((StorageBackend)backend).Pipeline;
 
     /// <summary>Holds the pipeline's thread until released: what is queued meanwhile forms the next batch.</summary>
     private sealed class Hold(Task release) : WriteCommand<bool>
