@@ -18,7 +18,7 @@ using Missions.Grpc.V1;
 //   dotnet run -c Release --project bench/Missions.Grpc.Bench [-- --large 200000 --runs 100000]
 //   dotnet run -c Release --project bench/Missions.Grpc.Bench -- load [--seconds 20] [--clients 32]
 //   bench/load-table.sh [--seconds 10] [--warm-up 6] [--connections 32] [--missions 100000]   (the load table; writes bench/RESULTS.md)
-//   bench/storage-table.sh [--seconds 8] [--warm-up 4] [--connections 32] [--missions 20000] (LiteDB vs PostgreSQL 1 and 2 replicas; bench/STORAGE.md)
+//   bench/storage-table.sh [--seconds 8] [--warm-up 4] [--connections 32] [--missions 20000] [--server dll] (PostgreSQL's ceilings, a peer, the service on 1 and 2 replicas, LiteDB; bench/STORAGE.md)
 //   dotnet run -c Release --project bench/Missions.Grpc.Bench -- telemetry --results bench/TELEMETRY.md   (REST create, telemetry off vs on)
 //   dotnet run -c Release --project bench/Missions.Grpc.Bench -- idempotency --results bench/IDEMPOTENCY.md   (REST create, with and without a key; --backend litedb|postgres for one)
 //   dotnet run -c Release --project bench/Missions.Grpc.Bench -- micro                       (validation per request type)
@@ -67,8 +67,10 @@ internal static class BenchMain
             if (args.FirstOrDefault() == "storage")
             {
                 var results = args.SkipWhile(a => a != "--results").Skip(1).FirstOrDefault();
+                var server = args.SkipWhile(a => a != "--server").Skip(1).FirstOrDefault();
                 Environment.ExitCode = await LoadTable.RunStorageAsync(work, TimeSpan.FromSeconds(Option("--seconds", 8)), TimeSpan.FromSeconds(Option("--warm-up", 4)),
-                    Option("--connections", 32), Option("--missions", 20_000), results is null ? null : Path.GetFullPath(results));
+                    Option("--connections", 32), Option("--missions", 20_000), results is null ? null : Path.GetFullPath(results),
+                    server is null ? null : Path.GetFullPath(server));
                 return;
             }
             if (args.FirstOrDefault() == "micro")

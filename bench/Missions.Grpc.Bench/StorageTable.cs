@@ -22,7 +22,8 @@ internal static partial class LoadTable
 
     private sealed record Column(string Setup, List<Figure> Rows);
 
-    public static async Task<int> RunStorageAsync(string work, TimeSpan duration, TimeSpan warmUp, int connections, int seed, string? resultsPath)
+    /// <param name="server">Another build of the service to measure (its <c>Missions.Grpc.dll</c>), e.g. an earlier commit's; this tree's when null.</param>
+    public static async Task<int> RunStorageAsync(string work, TimeSpan duration, TimeSpan warmUp, int connections, int seed, string? resultsPath, string? server = null)
     {
         if (!OnPath("wrk") || !OnPath("h2load") || !PostgresCluster.Available)
         {
@@ -73,14 +74,14 @@ internal static partial class LoadTable
         // The first PostgreSQL setup creates the schema (the service's migrations) before its peer starts on it.
         await Measure("PostgreSQL, 1 replica", async () =>
         {
-            var service = await ServerProcess.StartAsync("unused.db", settings: postgres);
+            var service = await ServerProcess.StartAsync("unused.db", settings: postgres, serverDll: server);
             return ([service], [await Peer()]);
         }, onPostgres: true);
         // The second continues on the first one's data (a second replica joins a running deployment).
         await Measure("PostgreSQL, 2 replicas", async () =>
-            ([await ServerProcess.StartAsync("unused.db", settings: postgres), await ServerProcess.StartAsync("unused.db", settings: postgres)],
+            ([await ServerProcess.StartAsync("unused.db", settings: postgres, serverDll: server), await ServerProcess.StartAsync("unused.db", settings: postgres, serverDll: server)],
              [await Peer(), await Peer()]), onPostgres: true);
-        await Measure("LiteDB, 1 process", async () => ([await ServerProcess.StartAsync(Path.Combine(work, "storage.db"))], []), onPostgres: false);
+        await Measure("LiteDB, 1 process", async () => ([await ServerProcess.StartAsync(Path.Combine(work, "storage.db"), serverDll: server)], []), onPostgres: false);
 
         var report = Report(ceilings, columns, out var targets);
         var failures = columns.SelectMany(c => c.Rows.Where(r => r.Failures > 0).Select(r => $"{c.Setup}: {r.Name} ({r.Failures})")).ToList();
@@ -97,7 +98,7 @@ internal static partial class LoadTable
             var header = $"""
                 # Storage table
 
-                Written by `bench/storage-table.sh` ({DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, .NET {Environment.Version}, commit {Commit()}).
+                Written by `bench/storage-table.sh` ({DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, .NET {Environment.Version}, {(server is null ? $"commit {Commit()}" : $"the service built at {server}")}).
                 PostgreSQL {PostgresVersion(cluster)} in a private cluster on this machine (`fsync` and `synchronous_commit` on): its own ceilings
                 (pgbench), a hand-written peer (`bench/Missions.Grpc.Peer`: a Minimal API, one pooled auto-prepared Npgsql statement per request,
                 autocommit) and the service, with one replica and with two on the same database; the service on LiteDB for reference.
