@@ -4,11 +4,13 @@ namespace Missions.Grpc.Storage;
 /// The storage seam for runs. Every call is scoped by organization and by the run's mission: a run
 /// addressed under another mission, or of another organization, does not exist
 /// (<see cref="ResourceNotFoundException"/> "Run"; "Mission" when the mission itself is unknown).
+/// A write takes the request's <c>Idempotency-Key</c>, if it has one (<see cref="IdempotencyScope"/>): the key's record
+/// commits in the write's own transaction.
 /// </summary>
 public interface IRunStore
 {
     /// <summary>Starts a run of the mission: <c>pending</c>, <c>started_at</c> = creation time.</summary>
-    Task<RunDocument> CreateRunAsync(string organization, Guid missionId, NewRun run, CancellationToken cancellationToken = default);
+    Task<RunDocument> CreateRunAsync(string organization, Guid missionId, NewRun run, IdempotencyScope? idempotency = null, CancellationToken cancellationToken = default);
 
     Task<RunDocument> GetRunAsync(string organization, Guid missionId, Guid runId, CancellationToken cancellationToken = default);
 
@@ -24,5 +26,5 @@ public interface IRunStore
     /// <see cref="ConflictException"/>. <c>updated_at</c> advances only when a stored value changes;
     /// entering a terminal status stamps <c>finished_at</c>.
     /// </summary>
-    Task<RunDocument> ChangeRunAsync(string organization, Guid missionId, Guid runId, RunChange change, CancellationToken cancellationToken = default);
+    Task<RunDocument> ChangeRunAsync(string organization, Guid missionId, Guid runId, RunChange change, IdempotencyScope? idempotency = null, CancellationToken cancellationToken = default);
 }

@@ -26,22 +26,3 @@ public sealed record MissionDocument
     public required DateTime CreatedAt { get; init; }
     public required DateTime UpdatedAt { get; init; }
 }
-
-/// <summary>What a caller supplies to create a mission; the store assigns id and times.</summary>
-public sealed record NewMission(
-    string Organization,
-    string Name,
-    string? Description,
-    string? Model,
-    string? Instructions,
-    string ExecutionMode,
-    string? MetadataJson);
-
-/// <summary>A partial update: each non-null field replaces the stored value; null leaves it.</summary>
-public sealed record MissionChanges(
-    string? Name = null,
-    string? Description = null,
-    string? Model = null,
-    string? Instructions = null,
-    string? ExecutionMode = null,
-    string? MetadataJson = null);

@@ -30,25 +30,3 @@ public sealed record RunDocument
     public string? ResultPayloadJson { get; init; }
     public string? Error { get; init; }
 }
-
-/// <summary>What a caller supplies to start a run; the store assigns id, status and times.</summary>
-public sealed record NewRun(string? InputJson, string? MetadataJson);
-
-/// <summary>
-/// One change to a run: an optional status transition, checked by <see cref="RunLifecycle"/> inside the
-/// store's atomic write, and field changes (each non-null field replaces the stored value).
-/// </summary>
-public sealed record RunChange(
-    RunTransition? Transition = null,
-    string? ResultSummary = null,
-    string? ResultPayloadJson = null,
-    string? Error = null,
-    string? MetadataJson = null)
-{
-    public static RunChange Cancel { get; } = new(RunTransition.Cancel);
-    public static RunChange Pause { get; } = new(RunTransition.Pause);
-    public static RunChange Resume { get; } = new(RunTransition.Resume);
-}
-
-/// <summary>Which runs a list returns: one mission's or the organization's, optionally one status.</summary>
-public sealed record RunFilter(Guid? MissionId = null, string? Status = null);

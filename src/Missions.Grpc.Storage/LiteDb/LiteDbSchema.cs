@@ -68,7 +68,11 @@ internal static class LiteDbSchema
     public static void WriteCommitSequence(LiteDatabase db, long sequence) =>
         db.GetCollection(Counters).Upsert(new BsonDocument { ["_id"] = CommitMarkerId, ["Sequence"] = sequence });
 
-    /// <summary>How records map to documents: explicit ids, nulls and whitespace kept as they are.</summary>
+    /// <summary>
+    /// How records (<see cref="MissionRecord"/> and its siblings: mutable classes for the mapper, index keys derived from
+    /// their fields) map to documents: explicit ids, nulls and whitespace kept as they are. Field names are the file
+    /// format: existing databases keep working, so none is renamed.
+    /// </summary>
     public static BsonMapper CreateMapper()
     {
         var mapper = new BsonMapper { SerializeNullValues = false, TrimWhitespace = false, EmptyStringToNull = false };

@@ -8,9 +8,9 @@ internal sealed class AgentLinkStore(IAgentLinkReads reads, WritePipeline writes
     public Task<IReadOnlyList<AgentLinkDocument>> ListLinksAsync(string organization, Guid missionId, Guid runId, CancellationToken cancellationToken = default) =>
         reads.ListLinksAsync(organization, missionId, runId, cancellationToken);
 
-    public Task<AgentLinkDocument> LinkAsync(string organization, Guid missionId, Guid runId, string telnyxAgentId, CancellationToken cancellationToken = default) =>
-        writes.ExecuteAsync(new LinkAgent(organization, missionId, runId, telnyxAgentId), cancellationToken);
+    public Task<AgentLinkDocument> LinkAsync(string organization, Guid missionId, Guid runId, string telnyxAgentId, IdempotencyScope? idempotency = null, CancellationToken cancellationToken = default) =>
+        writes.ExecuteAsync(new LinkAgent(organization, missionId, runId, telnyxAgentId), idempotency, cancellationToken);
 
-    public Task UnlinkAsync(string organization, Guid missionId, Guid runId, string telnyxAgentId, CancellationToken cancellationToken = default) =>
-        writes.ExecuteAsync(new UnlinkAgent(organization, missionId, runId, telnyxAgentId), cancellationToken);
+    public Task UnlinkAsync(string organization, Guid missionId, Guid runId, string telnyxAgentId, IdempotencyScope? idempotency = null, CancellationToken cancellationToken = default) =>
+        writes.ExecuteAsync(new UnlinkAgent(organization, missionId, runId, telnyxAgentId), idempotency, cancellationToken);
 }

@@ -13,17 +13,17 @@ internal sealed class AttachmentStore(IAttachmentReads reads, WritePipeline writ
         reads.GetMissionWithAttachmentsAsync(organization, missionId, cancellationToken);
 
     public Task<AttachmentDocument> CreateAttachmentAsync(
-        string organization, Guid missionId, AttachmentKind kind, string? itemId, string definitionJson, CancellationToken cancellationToken = default) =>
-        writes.ExecuteAsync(new CreateAttachment(organization, missionId, kind, itemId, definitionJson), cancellationToken);
+        string organization, Guid missionId, AttachmentKind kind, string? itemId, string definitionJson, IdempotencyScope? idempotency = null, CancellationToken cancellationToken = default) =>
+        writes.ExecuteAsync(new CreateAttachment(organization, missionId, kind, itemId, definitionJson), idempotency, cancellationToken);
 
     public Task<AttachmentDocument> GetAttachmentAsync(
         string organization, Guid missionId, AttachmentKind kind, string itemId, CancellationToken cancellationToken = default) =>
         reads.GetAttachmentAsync(organization, missionId, kind, itemId, cancellationToken);
 
     public Task<AttachmentDocument> ReplaceAttachmentAsync(
-        string organization, Guid missionId, AttachmentKind kind, string itemId, string definitionJson, CancellationToken cancellationToken = default) =>
-        writes.ExecuteAsync(new ReplaceAttachment(organization, missionId, kind, itemId, definitionJson), cancellationToken);
+        string organization, Guid missionId, AttachmentKind kind, string itemId, string definitionJson, IdempotencyScope? idempotency = null, CancellationToken cancellationToken = default) =>
+        writes.ExecuteAsync(new ReplaceAttachment(organization, missionId, kind, itemId, definitionJson), idempotency, cancellationToken);
 
-    public Task DeleteAttachmentAsync(string organization, Guid missionId, AttachmentKind kind, string itemId, CancellationToken cancellationToken = default) =>
-        writes.ExecuteAsync(new DeleteAttachment(organization, missionId, kind, itemId), cancellationToken);
+    public Task DeleteAttachmentAsync(string organization, Guid missionId, AttachmentKind kind, string itemId, IdempotencyScope? idempotency = null, CancellationToken cancellationToken = default) =>
+        writes.ExecuteAsync(new DeleteAttachment(organization, missionId, kind, itemId), idempotency, cancellationToken);
 }

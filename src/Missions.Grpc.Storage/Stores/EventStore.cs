@@ -5,8 +5,8 @@ namespace Missions.Grpc.Storage.Stores;
 
 internal sealed class EventStore(IEventReads reads, WritePipeline writes) : IEventStore
 {
-    public Task<LoggedEvent> LogEventAsync(string organization, Guid missionId, Guid runId, NewEvent newEvent, CancellationToken cancellationToken = default) =>
-        writes.ExecuteAsync(new LogEvent(organization, missionId, runId, newEvent), cancellationToken);
+    public Task<LoggedEvent> LogEventAsync(string organization, Guid missionId, Guid runId, NewEvent newEvent, IdempotencyScope? idempotency = null, CancellationToken cancellationToken = default) =>
+        writes.ExecuteAsync(new LogEvent(organization, missionId, runId, newEvent), idempotency, cancellationToken);
 
     public Task<Page<EventDocument>> ListRunEventsAsync(
         string organization, Guid missionId, Guid runId, EventFilter filter, int offset, int limit, CancellationToken cancellationToken = default) =>

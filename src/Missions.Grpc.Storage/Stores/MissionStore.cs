@@ -5,8 +5,8 @@ namespace Missions.Grpc.Storage.Stores;
 
 internal sealed class MissionStore(IMissionReads reads, WritePipeline writes) : IMissionStore
 {
-    public Task<MissionDocument> CreateMissionAsync(NewMission mission, CancellationToken cancellationToken = default) =>
-        writes.ExecuteAsync(new CreateMission(mission), cancellationToken);
+    public Task<MissionDocument> CreateMissionAsync(NewMission mission, IdempotencyScope? idempotency = null, CancellationToken cancellationToken = default) =>
+        writes.ExecuteAsync(new CreateMission(mission), idempotency, cancellationToken);
 
     public Task<MissionDocument> GetMissionAsync(string organization, Guid missionId, CancellationToken cancellationToken = default) =>
         reads.GetMissionAsync(organization, missionId, cancellationToken);
@@ -14,12 +14,12 @@ internal sealed class MissionStore(IMissionReads reads, WritePipeline writes) : 
     public Task<Page<MissionDocument>> ListMissionsAsync(string organization, int offset, int limit, CancellationToken cancellationToken = default) =>
         reads.ListMissionsAsync(organization, offset, limit, cancellationToken);
 
-    public Task<MissionDocument> UpdateMissionAsync(string organization, Guid missionId, MissionChanges changes, CancellationToken cancellationToken = default) =>
-        writes.ExecuteAsync(new UpdateMission(organization, missionId, changes), cancellationToken);
+    public Task<MissionDocument> UpdateMissionAsync(string organization, Guid missionId, MissionChanges changes, IdempotencyScope? idempotency = null, CancellationToken cancellationToken = default) =>
+        writes.ExecuteAsync(new UpdateMission(organization, missionId, changes), idempotency, cancellationToken);
 
-    public Task DeleteMissionAsync(string organization, Guid missionId, CancellationToken cancellationToken = default) =>
-        writes.ExecuteAsync(new DeleteMission(organization, missionId), cancellationToken);
+    public Task DeleteMissionAsync(string organization, Guid missionId, IdempotencyScope? idempotency = null, CancellationToken cancellationToken = default) =>
+        writes.ExecuteAsync(new DeleteMission(organization, missionId), idempotency, cancellationToken);
 
-    public Task<MissionDocument> CloneMissionAsync(string organization, Guid missionId, CancellationToken cancellationToken = default) =>
-        writes.ExecuteAsync(new CloneMission(organization, missionId), cancellationToken);
+    public Task<MissionDocument> CloneMissionAsync(string organization, Guid missionId, IdempotencyScope? idempotency = null, CancellationToken cancellationToken = default) =>
+        writes.ExecuteAsync(new CloneMission(organization, missionId), idempotency, cancellationToken);
 }

@@ -6,8 +6,8 @@ namespace Missions.Grpc.Storage.Stores;
 internal sealed class PlanStore(IPlanReads reads, WritePipeline writes) : IPlanStore
 {
     public Task<IReadOnlyList<StepDocument>> AddStepsAsync(
-        string organization, Guid missionId, Guid runId, IReadOnlyList<NewStep> steps, bool initialPlan, CancellationToken cancellationToken = default) =>
-        writes.ExecuteAsync(new AddSteps(organization, missionId, runId, steps, initialPlan), cancellationToken);
+        string organization, Guid missionId, Guid runId, IReadOnlyList<NewStep> steps, bool initialPlan, IdempotencyScope? idempotency = null, CancellationToken cancellationToken = default) =>
+        writes.ExecuteAsync(new AddSteps(organization, missionId, runId, steps, initialPlan), idempotency, cancellationToken);
 
     public Task<IReadOnlyList<StepDocument>> GetPlanAsync(string organization, Guid missionId, Guid runId, CancellationToken cancellationToken = default) =>
         reads.GetPlanAsync(organization, missionId, runId, cancellationToken);
@@ -16,6 +16,6 @@ internal sealed class PlanStore(IPlanReads reads, WritePipeline writes) : IPlanS
         reads.GetStepAsync(organization, missionId, runId, stepId, cancellationToken);
 
     public Task<StepDocument> ChangeStepAsync(
-        string organization, Guid missionId, Guid runId, string stepId, StepChange change, CancellationToken cancellationToken = default) =>
-        writes.ExecuteAsync(new ChangeStep(organization, missionId, runId, stepId, change), cancellationToken);
+        string organization, Guid missionId, Guid runId, string stepId, StepChange change, IdempotencyScope? idempotency = null, CancellationToken cancellationToken = default) =>
+        writes.ExecuteAsync(new ChangeStep(organization, missionId, runId, stepId, change), idempotency, cancellationToken);
 }

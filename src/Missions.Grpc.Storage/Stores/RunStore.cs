@@ -5,8 +5,8 @@ namespace Missions.Grpc.Storage.Stores;
 
 internal sealed class RunStore(IRunReads reads, WritePipeline writes) : IRunStore
 {
-    public Task<RunDocument> CreateRunAsync(string organization, Guid missionId, NewRun run, CancellationToken cancellationToken = default) =>
-        writes.ExecuteAsync(new CreateRun(organization, missionId, run), cancellationToken);
+    public Task<RunDocument> CreateRunAsync(string organization, Guid missionId, NewRun run, IdempotencyScope? idempotency = null, CancellationToken cancellationToken = default) =>
+        writes.ExecuteAsync(new CreateRun(organization, missionId, run), idempotency, cancellationToken);
 
     public Task<RunDocument> GetRunAsync(string organization, Guid missionId, Guid runId, CancellationToken cancellationToken = default) =>
         reads.GetRunAsync(organization, missionId, runId, cancellationToken);
@@ -14,6 +14,6 @@ internal sealed class RunStore(IRunReads reads, WritePipeline writes) : IRunStor
     public Task<Page<RunDocument>> ListRunsAsync(string organization, RunFilter filter, int offset, int limit, CancellationToken cancellationToken = default) =>
         reads.ListRunsAsync(organization, filter, offset, limit, cancellationToken);
 
-    public Task<RunDocument> ChangeRunAsync(string organization, Guid missionId, Guid runId, RunChange change, CancellationToken cancellationToken = default) =>
-        writes.ExecuteAsync(new ChangeRun(organization, missionId, runId, change), cancellationToken);
+    public Task<RunDocument> ChangeRunAsync(string organization, Guid missionId, Guid runId, RunChange change, IdempotencyScope? idempotency = null, CancellationToken cancellationToken = default) =>
+        writes.ExecuteAsync(new ChangeRun(organization, missionId, runId, change), idempotency, cancellationToken);
 }

@@ -93,18 +93,18 @@ internal sealed class WritePipeline : IDisposable
     }
 
     /// <summary>
-    /// Queues <paramref name="command"/> (under the request's <c>Idempotency-Key</c>, if it has one) and returns its outcome
+    /// Queues <paramref name="command"/> (under the request's <c>Idempotency-Key</c>, <paramref name="idempotency"/>, if it has one) and returns its outcome
     /// once its batch committed — or throws its error. While writes fail, it fails at once with
     /// <see cref="StorageUnavailableException"/>; cancelled before the pipeline took it, it is never run.
     /// </summary>
-    public async Task<T> ExecuteAsync<T>(WriteCommand<T> command, CancellationToken cancellationToken)
+    public async Task<T> ExecuteAsync<T>(WriteCommand<T> command, IdempotencyScope? idempotency, CancellationToken cancellationToken)
     {
         if (_outage is { IsDue: false } outage)
         {
             outage.Refused(1);
             throw outage.Refusal();
         }
-        var queued = new Queued<T>(command, IdempotencyScope.Take());
+        var queued = new Queued<T>(command, idempotency);
         queued.CancelWith(cancellationToken); // withdrawn if cancelled (a deadline) before the pipeline takes it
         var outcome = queued.OutcomeAsync(); // observed from here: a caller cancelled while the queue is full is withdrawn too
         await _queue.Writer.WriteAsync(queued, cancellationToken).ConfigureAwait(false);

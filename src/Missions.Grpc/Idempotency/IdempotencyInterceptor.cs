@@ -14,8 +14,8 @@ namespace Missions.Grpc.Idempotency;
 /// <summary>
 /// <c>Idempotency-Key</c> (REST header) / <c>idempotency-key</c> (gRPC metadata) on every mutating method — those whose
 /// HTTP rule is POST, PUT, PATCH or DELETE, derived from the contract, not declared per handler. A valid key makes the
-/// request's write idempotent (<see cref="IdempotencyScope"/>, kept by the storage backend in the write's own
-/// transaction); a replayed answer carries <c>idempotent-replayed: true</c>.
+/// request's write idempotent: the key (<see cref="IdempotencyScope"/>) goes on the call's context, the handler passes it
+/// to its write, and the storage backend keeps it in that write's own transaction; a replayed answer carries <c>idempotent-replayed: true</c>.
 /// </summary>
 public sealed class IdempotencyInterceptor(IOptions<IdempotencyOptions> options) : Interceptor
 {
@@ -57,11 +57,8 @@ public sealed class IdempotencyInterceptor(IOptions<IdempotencyOptions> options)
         var organization = CallerContext.From(http.User)?.Organization
             ?? throw new InvalidOperationException("The caller was not authenticated.");
         var scope = new IdempotencyScope(organization, key, RequestFingerprint.Of(context.Method, (IMessage)request), _retention);
-        TResponse answer;
-        using (IdempotencyScope.Begin(scope))
-        {
-            answer = await continuation(request, context);
-        }
+        context.SetIdempotency(scope); // the handler passes it to its write
+        var answer = await continuation(request, context);
         if (scope.Replayed)
         {
             Telemetry.ApiTelemetry.IdempotentReplays.Add(1);

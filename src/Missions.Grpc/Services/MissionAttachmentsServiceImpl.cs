@@ -1,6 +1,7 @@
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Missions.Grpc.Auth;
+using Missions.Grpc.Idempotency;
 using Missions.Grpc.Mapping;
 using Missions.Grpc.Storage;
 using Missions.Grpc.Validation;
@@ -54,7 +55,7 @@ public sealed class MissionAttachmentsServiceImpl(IAttachmentStore store, Caller
         var mission = Mission(request.MissionId);
         var id = AttachmentMapping.ChosenId(request.Definition, kind);
         var created = await store.CreateAttachmentAsync(caller.Organization, mission, kind, id,
-            AttachmentMapping.ToDefinitionJson(request.Definition, kind), context.CancellationToken);
+            AttachmentMapping.ToDefinitionJson(request.Definition, kind), context.Idempotency(), context.CancellationToken);
         return new AttachmentResponse { Data = created.ToItem() };
     }
 
@@ -66,12 +67,12 @@ public sealed class MissionAttachmentsServiceImpl(IAttachmentStore store, Caller
     private async Task<AttachmentResponse> Replace(AttachmentKind kind, string missionId, string itemId, Struct? definition, ServerCallContext context) => new()
     {
         Data = (await store.ReplaceAttachmentAsync(caller.Organization, Mission(missionId), kind, itemId,
-            AttachmentMapping.ToDefinitionJson(definition, kind), context.CancellationToken)).ToItem(),
+            AttachmentMapping.ToDefinitionJson(definition, kind), context.Idempotency(), context.CancellationToken)).ToItem(),
     };
 
     private async Task<Empty> Delete(AttachmentKind kind, string missionId, string itemId, ServerCallContext context)
     {
-        await store.DeleteAttachmentAsync(caller.Organization, Mission(missionId), kind, itemId, context.CancellationToken);
+        await store.DeleteAttachmentAsync(caller.Organization, Mission(missionId), kind, itemId, context.Idempotency(), context.CancellationToken);
         return new Empty();
     }
 

@@ -1,5 +1,6 @@
 using Grpc.Core;
 using Missions.Grpc.Auth;
+using Missions.Grpc.Idempotency;
 using Missions.Grpc.Mapping;
 using Missions.Grpc.Storage;
 using Missions.Grpc.Storage.Core;
@@ -19,7 +20,7 @@ public sealed class MissionRunsServiceImpl(IRunStore store, CallerContext caller
     public const int DefaultPageSize = 20;
 
     public override async Task<RunResponse> CreateRun(CreateRunRequest request, ServerCallContext context) =>
-        (await store.CreateRunAsync(caller.Organization, UuidText.Parse(request.MissionId), request.ToNewRun(), context.CancellationToken))
+        (await store.CreateRunAsync(caller.Organization, UuidText.Parse(request.MissionId), request.ToNewRun(), context.Idempotency(), context.CancellationToken))
         .ToResponse();
 
     public override Task<ListRunsResponse> ListRuns(ListRunsRequest request, ServerCallContext context) =>
@@ -45,7 +46,7 @@ public sealed class MissionRunsServiceImpl(IRunStore store, CallerContext caller
         ChangeAsync(request.MissionId, request.RunId, RunChange.Resume, context);
 
     private async Task<RunResponse> ChangeAsync(string missionId, string runId, RunChange change, ServerCallContext context) =>
-        (await store.ChangeRunAsync(caller.Organization, UuidText.Parse(missionId), UuidText.Parse(runId), change, context.CancellationToken))
+        (await store.ChangeRunAsync(caller.Organization, UuidText.Parse(missionId), UuidText.Parse(runId), change, context.Idempotency(), context.CancellationToken))
         .ToResponse();
 
     private async Task<ListRunsResponse> ListAsync(RunFilter filter, PageRequest? pageRequest, ServerCallContext context)

@@ -1,6 +1,7 @@
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Missions.Grpc.Auth;
+using Missions.Grpc.Idempotency;
 using Missions.Grpc.Storage;
 using Missions.Grpc.Storage.Core;
 using Missions.Grpc.Mapping;
@@ -20,7 +21,7 @@ public sealed class MissionsServiceImpl(IMissionStore store, IAttachmentStore at
 
     public override async Task<MissionResponse> CreateMission(CreateMissionRequest request, ServerCallContext context)
     {
-        var created = await store.CreateMissionAsync(request.ToNewMission(caller.Organization), context.CancellationToken);
+        var created = await store.CreateMissionAsync(request.ToNewMission(caller.Organization), context.Idempotency(), context.CancellationToken);
         return new MissionResponse { Data = created.ToProto() };
     }
 
@@ -43,13 +44,13 @@ public sealed class MissionsServiceImpl(IMissionStore store, IAttachmentStore at
 
     public override async Task<MissionResponse> UpdateMission(UpdateMissionRequest request, ServerCallContext context)
     {
-        var updated = await store.UpdateMissionAsync(caller.Organization, UuidText.Parse(request.MissionId), request.ToChanges(), context.CancellationToken);
+        var updated = await store.UpdateMissionAsync(caller.Organization, UuidText.Parse(request.MissionId), request.ToChanges(), context.Idempotency(), context.CancellationToken);
         return new MissionResponse { Data = updated.ToProto() };
     }
 
     public override async Task<Empty> DeleteMission(DeleteMissionRequest request, ServerCallContext context)
     {
-        await store.DeleteMissionAsync(caller.Organization, UuidText.Parse(request.MissionId), context.CancellationToken);
+        await store.DeleteMissionAsync(caller.Organization, UuidText.Parse(request.MissionId), context.Idempotency(), context.CancellationToken);
         return new Empty();
     }
 
@@ -57,6 +58,6 @@ public sealed class MissionsServiceImpl(IMissionStore store, IAttachmentStore at
     {
         // The spec types this path id as a plain string: anything that names no mission is 404.
         var id = UuidText.TryParse(request.MissionId, out var parsed) ? parsed : throw NotFound.Mission();
-        return new MissionResponse { Data = (await store.CloneMissionAsync(caller.Organization, id, context.CancellationToken)).ToProto() };
+        return new MissionResponse { Data = (await store.CloneMissionAsync(caller.Organization, id, context.Idempotency(), context.CancellationToken)).ToProto() };
     }
 }

@@ -1,5 +1,6 @@
 using Grpc.Core;
 using Missions.Grpc.Auth;
+using Missions.Grpc.Idempotency;
 using Missions.Grpc.Mapping;
 using Missions.Grpc.Storage;
 using Missions.Grpc.Validation;
@@ -19,7 +20,7 @@ public sealed class RunEventsServiceImpl(IEventStore store, CallerContext caller
     public override async Task<EventResponse> LogEvent(LogEventRequest request, ServerCallContext context)
     {
         var logged = await store.LogEventAsync(caller.Organization, UuidText.Parse(request.MissionId), UuidText.Parse(request.RunId),
-            request.ToNewEvent(), context.CancellationToken);
+            request.ToNewEvent(), context.Idempotency(), context.CancellationToken);
         if (logged.Replayed)
         {
             await context.WriteResponseHeadersAsync(new Metadata { { ReplayedHeader, "true" } });

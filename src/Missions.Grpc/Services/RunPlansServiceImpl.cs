@@ -1,5 +1,6 @@
 using Grpc.Core;
 using Missions.Grpc.Auth;
+using Missions.Grpc.Idempotency;
 using Missions.Grpc.Mapping;
 using Missions.Grpc.Storage;
 using Missions.Grpc.Validation;
@@ -29,11 +30,11 @@ public sealed class RunPlansServiceImpl(IPlanStore store, CallerContext caller) 
     public override async Task<StepResponse> UpdateStep(UpdateStepRequest request, ServerCallContext context) => new()
     {
         Data = (await store.ChangeStepAsync(caller.Organization, UuidText.Parse(request.MissionId), UuidText.Parse(request.RunId),
-            request.StepId, request.ToChange(), context.CancellationToken)).ToProto(),
+            request.StepId, request.ToChange(), context.Idempotency(), context.CancellationToken)).ToProto(),
     };
 
     private async Task<PlanStepsResponse> AddAsync(
         string missionId, string runId, IEnumerable<CreatePlanStepRequest> steps, bool initialPlan, ServerCallContext context) =>
         (await store.AddStepsAsync(caller.Organization, UuidText.Parse(missionId), UuidText.Parse(runId), steps.ToNewSteps(), initialPlan,
-            context.CancellationToken)).ToResponse();
+            context.Idempotency(), context.CancellationToken)).ToResponse();
 }

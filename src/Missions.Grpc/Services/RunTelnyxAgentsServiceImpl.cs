@@ -1,6 +1,7 @@
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Missions.Grpc.Auth;
+using Missions.Grpc.Idempotency;
 using Missions.Grpc.Mapping;
 using Missions.Grpc.Storage;
 using Missions.Grpc.Validation;
@@ -23,13 +24,13 @@ public sealed class RunTelnyxAgentsServiceImpl(IAgentLinkStore store, CallerCont
     public override async Task<TelnyxAgentResponse> LinkTelnyxAgent(LinkTelnyxAgentRequest request, ServerCallContext context) => new()
     {
         Data = (await store.LinkAsync(caller.Organization, UuidText.Parse(request.MissionId), UuidText.Parse(request.RunId),
-            request.TelnyxAgentId, context.CancellationToken)).ToProto(),
+            request.TelnyxAgentId, context.Idempotency(), context.CancellationToken)).ToProto(),
     };
 
     public override async Task<Empty> UnlinkTelnyxAgent(UnlinkTelnyxAgentRequest request, ServerCallContext context)
     {
         await store.UnlinkAsync(caller.Organization, UuidText.Parse(request.MissionId), UuidText.Parse(request.RunId),
-            request.TelnyxAgentId, context.CancellationToken);
+            request.TelnyxAgentId, context.Idempotency(), context.CancellationToken);
         return new Empty();
     }
 }

@@ -64,19 +64,12 @@ public sealed class CommitOutcomeTests
 
         proxy.Arm(CommitCut.BeforeCommit);
         var refused = Keyed("key-cut-before");
-        using (IdempotencyScope.Begin(refused))
-        {
-            await Assert.ThrowsAsync<StorageUnavailableException>(() => backend.Missions.CreateMissionAsync(Mission("cut before, keyed")));
-        }
+        await Assert.ThrowsAsync<StorageUnavailableException>(() => backend.Missions.CreateMissionAsync(Mission("cut before, keyed"), refused));
         await proxy.Cut.Task;
         Assert.Equal((0, 0), (await StoredAsync(db), await StoredKeysAsync(db)));
 
         var retry = Keyed("key-cut-before");
-        MissionDocument created;
-        using (IdempotencyScope.Begin(retry))
-        {
-            created = await backend.Missions.CreateMissionAsync(Mission("cut before, keyed"));
-        }
+        var created = await backend.Missions.CreateMissionAsync(Mission("cut before, keyed"), retry);
         Assert.False(retry.Replayed); // the refused attempt kept nothing under the key
         Assert.Equal((1, 1), (await StoredAsync(db), await StoredKeysAsync(db)));
         Assert.Equal("cut before, keyed", (await backend.Missions.GetMissionAsync(Org, Guid.Parse(created.Id))).Name);
@@ -90,19 +83,11 @@ public sealed class CommitOutcomeTests
         using var backend = Open(db, proxy);
 
         proxy.Arm(CommitCut.AfterCommit);
-        MissionDocument acknowledged;
-        using (IdempotencyScope.Begin(Keyed("key-answer-lost")))
-        {
-            acknowledged = await backend.Missions.CreateMissionAsync(Mission("answer lost, keyed"));
-        }
+        var acknowledged = await backend.Missions.CreateMissionAsync(Mission("answer lost, keyed"), Keyed("key-answer-lost"));
         await proxy.Cut.Task;
 
         var retry = Keyed("key-answer-lost");
-        MissionDocument replayed;
-        using (IdempotencyScope.Begin(retry))
-        {
-            replayed = await backend.Missions.CreateMissionAsync(Mission("answer lost, keyed"));
-        }
+        var replayed = await backend.Missions.CreateMissionAsync(Mission("answer lost, keyed"), retry);
         Assert.True(retry.Replayed); // the settled COMMIT stored the key with the write
         Assert.Equal(acknowledged.Id, replayed.Id);
         Assert.Equal((1, 1), (await StoredAsync(db), await StoredKeysAsync(db)));
@@ -110,7 +95,7 @@ public sealed class CommitOutcomeTests
 
     private static NewMission Mission(string name) => new(Org, name, null, null, null, "external", null);
 
-    /// <summary>A request's key as the API sets it around the write (the same fingerprint for the same request).</summary>
+    /// <summary>A request's key as the API passes it to the write (the same fingerprint for the same request).</summary>
     private static IdempotencyScope Keyed(string key) => new(Org, key, "fingerprint-of-the-request", TimeSpan.FromHours(1));
 
     private static PostgresBackend Open(TempDatabase db, CommitCutProxy proxy)

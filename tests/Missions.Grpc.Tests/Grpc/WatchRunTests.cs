@@ -169,8 +169,8 @@ public sealed class WatchRunTests : IAsyncLifetime
             return read;
         }
 
-        public Task<LoggedEvent> LogEventAsync(string organization, Guid missionId, Guid runId, NewEvent newEvent, CancellationToken cancellationToken = default) =>
-            inner.LogEventAsync(organization, missionId, runId, newEvent, cancellationToken);
+        public Task<LoggedEvent> LogEventAsync(string organization, Guid missionId, Guid runId, NewEvent newEvent, IdempotencyScope? idempotency = null, CancellationToken cancellationToken = default) =>
+            inner.LogEventAsync(organization, missionId, runId, newEvent, idempotency, cancellationToken);
 
         public Task<Page<EventDocument>> ListRunEventsAsync(string organization, Guid missionId, Guid runId, EventFilter filter, int offset, int limit, CancellationToken cancellationToken = default) =>
             inner.ListRunEventsAsync(organization, missionId, runId, filter, offset, limit, cancellationToken);

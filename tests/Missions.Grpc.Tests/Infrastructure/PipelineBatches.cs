@@ -28,7 +28,7 @@ internal static class PipelineBatches
     public static async Task<List<Task<T>>> OneBatchAsync<T>(WritePipeline pipeline, IEnumerable<WriteCommand<T>> commands)
     {
         var release = await HoldAsync(pipeline);
-        var queued = commands.Select(c => pipeline.ExecuteAsync(c, CancellationToken.None)).ToList();
+        var queued = commands.Select(c => pipeline.ExecuteAsync(c, null, CancellationToken.None)).ToList();
         await release();
         return queued;
     }
@@ -37,7 +37,7 @@ internal static class PipelineBatches
     public static async Task<Func<Task>> HoldAsync(WritePipeline pipeline)
     {
         var release = new TaskCompletionSource();
-        var held = pipeline.ExecuteAsync(new Hold(release.Task), CancellationToken.None);
+        var held = pipeline.ExecuteAsync(new Hold(release.Task), null, CancellationToken.None);
         await Task.Delay(100); // the pipeline takes the hold alone
         return async () =>
         {

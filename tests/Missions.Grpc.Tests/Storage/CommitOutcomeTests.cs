@@ -118,28 +118,18 @@ public sealed class CommitOutcomeTests
             disk.FailLogWrites(skip: await LogWritesOfKeyedCreateAsync() - 1, WriteFault.After, count: 1);
             disk.FailDataOpens = true;
             disk.FailTruncates = true;
-            using (IdempotencyScope.Begin(Keyed("key-unknown")))
-            {
-                var unknown = await Assert.ThrowsAsync<StorageUnavailableException>(() => CreateAsync(store, "outcome unknown"));
-                Assert.True(unknown.OutcomeUnknown);
-            }
+            var unknown = await Assert.ThrowsAsync<StorageUnavailableException>(() => CreateAsync(store, "outcome unknown", Keyed("key-unknown")));
+            Assert.True(unknown.OutcomeUnknown);
 
             disk.Lift();
             await Task.Delay(TimeSpan.FromSeconds(1.1)); // the next attempt is due
             var retry = Keyed("key-unknown");
-            MissionDocument replayed;
-            using (IdempotencyScope.Begin(retry))
-            {
-                replayed = await CreateAsync(store, "outcome unknown");
-            }
+            var replayed = await CreateAsync(store, "outcome unknown", retry);
             Assert.True(retry.Replayed); // the files hold the first attempt, with its key
             Assert.Equal(["outcome unknown", "outcomes"], await MissionNamesAsync(store));
 
             var again = Keyed("key-unknown");
-            using (IdempotencyScope.Begin(again))
-            {
-                Assert.Equal(replayed.Id, (await CreateAsync(store, "outcome unknown")).Id);
-            }
+            Assert.Equal(replayed.Id, (await CreateAsync(store, "outcome unknown", again)).Id);
             Assert.True(again.Replayed);
         }
         using var reopened = CommitFaultSweepTests.Open(db.Path, new FaultyDisk());
@@ -179,18 +169,15 @@ public sealed class CommitOutcomeTests
         using var store = CommitFaultSweepTests.Open(db.Path, disk);
         await NewRunWithProbesAsync(store);
         var before = disk.LogWrites;
-        using (IdempotencyScope.Begin(Keyed("key-counted")))
-        {
-            await CreateAsync(store, "counted");
-        }
+        await CreateAsync(store, "counted", Keyed("key-counted"));
         return disk.LogWrites - before;
     }
 
-    /// <summary>A request's key as the API sets it around its write (the same request: the same fingerprint).</summary>
+    /// <summary>A request's key as the API passes it to its write (the same request: the same fingerprint).</summary>
     private static IdempotencyScope Keyed(string key) => new(Org, key, "fingerprint-of-the-request", TimeSpan.FromHours(1));
 
-    private static Task<MissionDocument> CreateAsync(LiteDbBackend store, string name) =>
-        store.Missions.CreateMissionAsync(new NewMission(Org, name, null, null, null, "external", null)).WaitAsync(TimeSpan.FromSeconds(30));
+    private static Task<MissionDocument> CreateAsync(LiteDbBackend store, string name, IdempotencyScope? idempotency = null) =>
+        store.Missions.CreateMissionAsync(new NewMission(Org, name, null, null, null, "external", null), idempotency).WaitAsync(TimeSpan.FromSeconds(30));
 
     private static async Task<List<string>> MissionNamesAsync(LiteDbBackend store) =>
         (await store.Missions.ListMissionsAsync(Org, 0, 100)).Items.Select(m => m.Name).Order().ToList();

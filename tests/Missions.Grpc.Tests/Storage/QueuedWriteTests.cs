@@ -21,12 +21,12 @@ public sealed class QueuedWriteTests
         using var hold = new ManualResetEventSlim(false);
         disk.HoldLogWrites = hold;
 
-        var inProgress = store.Missions.CreateMissionAsync(Mission("in progress"), new CancellationTokenSource(TimeSpan.FromMilliseconds(300)).Token);
+        var inProgress = store.Missions.CreateMissionAsync(Mission("in progress"), cancellationToken: new CancellationTokenSource(TimeSpan.FromMilliseconds(300)).Token);
         try
         {
             Assert.True(disk.LogWriteHeld.Wait(TimeSpan.FromSeconds(10)), "the writer is committing the first write");
             using var deadline = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));
-            var queued = store.Missions.CreateMissionAsync(Mission("given up"), deadline.Token);
+            var queued = store.Missions.CreateMissionAsync(Mission("given up"), cancellationToken: deadline.Token);
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => queued).WaitAsync(TimeSpan.FromSeconds(10));
             await Task.Delay(400); // the first write's own deadline passes too, while it is being committed
         }

@@ -55,7 +55,7 @@ public sealed class WritePipelineTests
             // Each saw the committed count plus its batch mates' before it — not the refused ones'.
             Assert.Equal(Enumerable.Range(8 * (round - 1) + 1, 8), seen);
         }
-        Assert.Equal(24, await pipeline.ExecuteAsync(new Count(counter), CancellationToken.None) - 1);
+        Assert.Equal(24, await pipeline.ExecuteAsync(new Count(counter), null, CancellationToken.None) - 1);
     }
 
     [Fact]
@@ -155,32 +155,21 @@ public sealed class WritePipelineTests
         using var backend = db.OpenBackend(clock);
         var pipeline = PipelineBatches.Of(backend);
         IdempotencyScope Keyed(string fingerprint) => new(Org, "reused-key", fingerprint, TimeSpan.FromHours(1));
-        using (IdempotencyScope.Begin(Keyed("first request")))
-        {
-            await backend.Missions.CreateMissionAsync(new NewMission(Org, "first", null, null, null, "external", null));
-        }
+        await backend.Missions.CreateMissionAsync(new NewMission(Org, "first", null, null, null, "external", null), Keyed("first request"));
         clock.Now += TimeSpan.FromHours(2); // the first record expired
 
         // One batch: the purge that removes the expired record, and a new request under the same key (either order).
         var release = await PipelineBatches.HoldAsync(pipeline);
-        Task<int>? purge = purgeFirst ? pipeline.ExecuteAsync(new Missions.Grpc.Storage.Writing.Commands.PurgeExpiredKeys(clock.Now.UtcDateTime, 10), CancellationToken.None) : null;
-        Task<MissionDocument> again;
-        using (IdempotencyScope.Begin(Keyed("second request")))
-        {
-            again = backend.Missions.CreateMissionAsync(new NewMission(Org, "second", null, null, null, "external", null));
-        }
-        purge ??= pipeline.ExecuteAsync(new Missions.Grpc.Storage.Writing.Commands.PurgeExpiredKeys(clock.Now.UtcDateTime, 10), CancellationToken.None);
+        Task<int>? purge = purgeFirst ? pipeline.ExecuteAsync(new Missions.Grpc.Storage.Writing.Commands.PurgeExpiredKeys(clock.Now.UtcDateTime, 10), null, CancellationToken.None) : null;
+        var again = backend.Missions.CreateMissionAsync(new NewMission(Org, "second", null, null, null, "external", null), Keyed("second request"));
+        purge ??= pipeline.ExecuteAsync(new Missions.Grpc.Storage.Writing.Commands.PurgeExpiredKeys(clock.Now.UtcDateTime, 10), null, CancellationToken.None);
         await release();
         var created = await again.WaitAsync(Timeout);
         await purge.WaitAsync(Timeout);
 
         Assert.Equal(1, await backend.IdempotencyKeys.CountAsync()); // one key, one record
         var retry = Keyed("second request");
-        MissionDocument replayed;
-        using (IdempotencyScope.Begin(retry))
-        {
-            replayed = await backend.Missions.CreateMissionAsync(new NewMission(Org, "second", null, null, null, "external", null));
-        }
+        var replayed = await backend.Missions.CreateMissionAsync(new NewMission(Org, "second", null, null, null, "external", null), retry);
         Assert.True(retry.Replayed); // the new record survived the purge of the old one
         Assert.Equal(created.Id, replayed.Id);
         Assert.Equal(2, (await backend.Missions.ListMissionsAsync(Org, 0, 10)).TotalResults);

@@ -2,35 +2,6 @@ using System.Threading.Channels;
 
 namespace Missions.Grpc.Storage;
 
-/// <summary>Something committed about one run, in commit order.</summary>
-public abstract record RunFeedItem;
-
-/// <summary>An event was stored.</summary>
-public sealed record EventCommitted(EventDocument Event) : RunFeedItem;
-
-/// <summary>The run changed (status or fields).</summary>
-public sealed record RunChanged(RunDocument Run) : RunFeedItem;
-
-/// <summary>A plan step was created or changed.</summary>
-public sealed record StepChanged(StepDocument Step) : RunFeedItem;
-
-/// <summary>The run no longer exists (its mission was deleted).</summary>
-public sealed record RunRemoved(string RunId) : RunFeedItem;
-
-/// <summary>
-/// Live changes of runs as they are committed. A store publishes in commit order; subscribers read from a
-/// bounded buffer, so a slow reader costs at most its buffer: when it is full the subscription ends with
-/// <see cref="RunSubscription.Overflowed"/> set, and the reader resumes from its last cursor.
-/// </summary>
-public interface IRunFeed
-{
-    /// <summary>
-    /// Starts buffering the run's changes committed from now on; dispose the subscription to stop. Completes once the
-    /// subscription is in place (a networked backend reads where the run's changes stand).
-    /// </summary>
-    ValueTask<RunSubscription> SubscribeAsync(string organization, Guid runId, int capacity, CancellationToken cancellationToken = default);
-}
-
 /// <summary>One reader's view of a run's live changes.</summary>
 public sealed class RunSubscription : IDisposable
 {

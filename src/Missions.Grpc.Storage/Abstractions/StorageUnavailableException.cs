@@ -1,37 +1,6 @@
 namespace Missions.Grpc.Storage;
 
 /// <summary>
-/// The resource does not exist for the caller: an unknown id, another organization's resource, or a
-/// child addressed under a parent it does not belong to. The message is the REST <c>detail</c>.
-/// </summary>
-public sealed class ResourceNotFoundException(string resource) : Exception($"{resource} not found")
-{
-    /// <summary>What was not found, as the API names it ("Mission", "Run", …).</summary>
-    public string Resource { get; } = resource;
-}
-
-/// <summary>
-/// The request conflicts with the stored state (an illegal run transition, a duplicate id). Raised by
-/// the store after the atomic check, never by handlers guessing at state.
-/// </summary>
-/// <param name="detail">Readable reason, the REST <c>detail</c> and the gRPC status message.</param>
-/// <param name="reason">Machine-readable reason in UPPER_SNAKE_CASE (gRPC <c>google.rpc.ErrorInfo.reason</c>).</param>
-/// <param name="facts">Facts a client can act on (e.g. the current status), as ErrorInfo metadata.</param>
-/// <param name="alreadyExists">A duplicate (gRPC ALREADY_EXISTS) rather than a state conflict (FAILED_PRECONDITION).</param>
-public sealed class ConflictException(
-    string detail,
-    string reason,
-    IReadOnlyDictionary<string, string>? facts = null,
-    bool alreadyExists = false) : Exception(detail)
-{
-    public string Reason { get; } = reason;
-
-    public IReadOnlyDictionary<string, string> Facts { get; } = facts ?? new Dictionary<string, string>();
-
-    public bool AlreadyExists { get; } = alreadyExists;
-}
-
-/// <summary>
 /// The storage cannot serve the call right now (out of space, an I/O error, the engine reopening): REST 503 with
 /// <c>Retry-After</c>, gRPC UNAVAILABLE. For a write it means the write was not stored, unless
 /// <see cref="OutcomeUnknown"/> says the storage could not even tell.
@@ -67,9 +36,3 @@ public sealed class StorageUnavailableException(StorageFaultKind kind, TimeSpan 
             _ => "Storage failed with an I/O error: nothing was changed. Retry after the time in Retry-After.",
         };
 }
-
-/// <summary>
-/// The storage cannot be opened, so the server cannot start. The message is one line an operator can act on:
-/// what is wrong, what to do, and that the files were left as they were.
-/// </summary>
-public sealed class StorageStartException(string message, Exception? inner = null) : Exception(message, inner);

@@ -1,0 +1,6 @@
+using System.Threading.Channels;
+
+namespace Missions.Grpc.Storage;
+
+/// <summary>An event was stored.</summary>
+public sealed record EventCommitted(EventDocument Event) : RunFeedItem;

@@ -1,0 +1,6 @@
+using System.Threading.Channels;
+
+namespace Missions.Grpc.Storage;
+
+/// <summary>The run changed (status or fields).</summary>
+public sealed record RunChanged(RunDocument Run) : RunFeedItem;

@@ -1,0 +1,6 @@
+using System.Threading.Channels;
+
+namespace Missions.Grpc.Storage;
+
+/// <summary>Something committed about one run, in commit order.</summary>
+public abstract record RunFeedItem;
