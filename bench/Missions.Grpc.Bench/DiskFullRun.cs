@@ -1,11 +1,11 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using Missions.Grpc.Tests.Infrastructure;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
+using Missions.Grpc.Tests.Infrastructure;
 
 /// <summary>
 /// The operator's disk-full drill against the real server process (any build: <c>--server path/to/Missions.Grpc.dll</c>):

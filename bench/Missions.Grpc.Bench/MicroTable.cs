@@ -6,9 +6,10 @@ using Google.Protobuf;
 using Google.Protobuf.Reflection;
 using Google.Protobuf.WellKnownTypes;
 using Missions.Grpc.Hosting;
+using Missions.Grpc.Protocol;
 using Missions.Grpc.Tests.Unit;
-using Missions.Grpc.Validation;
 using Missions.Grpc.V1;
+using Missions.Grpc.Validation;
 
 /// <summary>
 /// What validation costs per request type, next to a protobuf parse of the same messages: valid messages drawn by the
@@ -21,11 +22,11 @@ internal static class MicroTable
 
     public static Result Run()
     {
-        var validator = new MessageValidator(MissionsServerComposition.ApiFiles.SelectMany(f => f.Services));
+        var validator = new MessageValidator(ApiContract.Services);
         var table = new StringBuilder();
         table.AppendLine("| request type | valid samples | protobuf parse ns | validate ns | validate / parse |");
         table.AppendLine("|---|---:|---:|---:|---:|");
-        foreach (var type in MissionsServerComposition.ApiFiles.SelectMany(f => f.Services).SelectMany(s => s.Methods).Select(m => m.InputType).Distinct())
+        foreach (var type in ApiContract.Services.SelectMany(s => s.Methods).Select(m => m.InputType).Distinct())
         {
             var drawn = MessageGenerators.Of(type).Array[400].Generate(new PCG(1, 7), null, out _);
             var samples = drawn.Where(m => validator.Validate(m).Count == 0).Take(64).ToArray();

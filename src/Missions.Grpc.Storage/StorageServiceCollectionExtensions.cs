@@ -1,5 +1,7 @@
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Missions.Grpc.Storage.LiteDb;
@@ -10,8 +12,8 @@ public static class StorageServiceCollectionExtensions
 {
     /// <summary>
     /// Registers the backend named by <c>Storage:Provider</c> (<see cref="IStorageBackend"/>) and every store interface from
-    /// it (<see cref="IMissionStore"/>, <see cref="IRunStore"/>, …). The backend opens when first resolved;
-    /// <c>OpenMissionStorage</c> does that at start.
+    /// it (<see cref="IMissionStore"/>, <see cref="IRunStore"/>, …). The backend opens as the host starts
+    /// (<see cref="StorageStartup"/>, before the server listens); a backend that cannot open refuses the start.
     /// </summary>
     public static IServiceCollection AddMissionStorage(this IServiceCollection services, IConfiguration configuration)
     {
@@ -26,14 +28,17 @@ public static class StorageServiceCollectionExtensions
                     options,
                     sp.GetRequiredService<ILogger<LiteDbBackend>>(),
                     sp.GetService<TimeProvider>(),
-                    sp.GetService<IStorageFileOpener>() ?? FileSystemFileOpener.Instance),
+                    sp.GetService<IStorageFileOpener>() ?? FileSystemFileOpener.Instance,
+                    sp.GetService<IMeterFactory>()),
                 StorageOptions.PostgresProvider => new Postgres.PostgresBackend(
                     options,
                     sp.GetRequiredService<ILogger<Postgres.PostgresBackend>>(),
-                    sp.GetService<TimeProvider>()),
+                    sp.GetService<TimeProvider>(),
+                    sp.GetService<IMeterFactory>()),
                 var other => throw new InvalidOperationException($"Unknown Storage:Provider '{other}'"), // refused by the validator first
             };
         });
+        services.AddHostedService<StorageStartup>();
         services.AddSingleton(sp => sp.GetRequiredService<IStorageBackend>().Missions);
         services.AddSingleton(sp => sp.GetRequiredService<IStorageBackend>().Runs);
         services.AddSingleton(sp => sp.GetRequiredService<IStorageBackend>().Plans);

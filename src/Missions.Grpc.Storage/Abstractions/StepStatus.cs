@@ -1,7 +1,7 @@
 namespace Missions.Grpc.Storage;
 
 /// <summary>The spec's StepStatus values and the stamping rules of docs/api.md → Plan.</summary>
-public static class StepStatus
+internal static class StepStatus
 {
     public const string Pending = "pending";
     public const string InProgress = "in_progress";

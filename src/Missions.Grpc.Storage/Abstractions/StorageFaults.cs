@@ -1,7 +1,7 @@
 namespace Missions.Grpc.Storage;
 
 /// <summary>Tells storage faults (the disk, not the request) from everything else.</summary>
-public static class StorageFaults
+internal static class StorageFaults
 {
     // errno values .NET carries as IOException.HResult on Unix, and the Win32 HRESULTs for the same conditions.
     private const int Enospc = 28;

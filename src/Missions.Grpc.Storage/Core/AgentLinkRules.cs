@@ -1,7 +1,7 @@
 namespace Missions.Grpc.Storage.Core;
 
 /// <summary>The limits and conflicts of linking Telnyx agents to a run.</summary>
-public static class AgentLinkRules
+internal static class AgentLinkRules
 {
     /// <summary>Most agents one run links (the list is returned whole, unpaginated).</summary>
     public const int MaxPerRun = 1_000;

@@ -1,7 +1,7 @@
 namespace Missions.Grpc.Storage.Core;
 
 /// <summary>What creating and replacing an attachment means, and its limits, for every kind alike.</summary>
-public static class AttachmentRules
+internal static class AttachmentRules
 {
     /// <summary>Most items of one kind a mission holds (each list is returned whole, unpaginated).</summary>
     public const int MaxPerKind = 1_000;

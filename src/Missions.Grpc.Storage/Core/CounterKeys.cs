@@ -4,7 +4,7 @@ namespace Missions.Grpc.Storage.Core;
 /// The counters stores keep beside the data so that every list total costs one read, named the same in every backend.
 /// A counter that reaches zero is removed.
 /// </summary>
-public static class CounterKeys
+internal static class CounterKeys
 {
     public static string Missions(string organization) => Keys.Of("missions", organization);
 

@@ -9,7 +9,7 @@ namespace Missions.Grpc.Storage.Core;
 /// stored event when the content is the same (type, summary, step, agent, payload with keys in any order) and is a
 /// conflict otherwise. Backends make the check and the insert one atomic step (a writer command, a unique constraint).
 /// </summary>
-public static class EventRules
+internal static class EventRules
 {
     /// <param name="sequence">The event's position in its run (1, 2, …), assigned in commit order.</param>
     public static EventDocument Create(NewEvent e, string id, string runId, long sequence, DateTime now) => new()

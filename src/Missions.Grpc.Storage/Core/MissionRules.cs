@@ -1,7 +1,7 @@
 namespace Missions.Grpc.Storage.Core;
 
 /// <summary>What creating, changing and cloning a mission means, whatever stores it.</summary>
-public static class MissionRules
+internal static class MissionRules
 {
     public static MissionDocument Create(NewMission mission, string id, DateTime now) => new()
     {

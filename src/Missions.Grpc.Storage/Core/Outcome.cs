@@ -5,7 +5,7 @@ namespace Missions.Grpc.Storage.Core;
 /// outcomes (not found, conflicts) are returned rather than thrown: a command that throws rolls back the whole batch
 /// it shares with other callers' writes.
 /// </summary>
-public readonly record struct Outcome<T>(T? Value, Exception? Error)
+internal readonly record struct Outcome<T>(T? Value, Exception? Error)
 {
     public static implicit operator Outcome<T>(T value) => new(value, null);
 

@@ -5,7 +5,7 @@ namespace Missions.Grpc.Storage.Core;
 /// reported: a parent naming no step of the run or the request, a step its own parent, a cycle within the request),
 /// then the plan already existing, duplicates (in the request or the run) and capacity (409). All or nothing.
 /// </summary>
-public static class PlanRules
+internal static class PlanRules
 {
     /// <summary>Most steps one run's plan holds (the plan is returned whole, unpaginated).</summary>
     public const int MaxStepsPerRun = 10_000;

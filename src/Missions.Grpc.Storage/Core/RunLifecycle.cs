@@ -5,7 +5,7 @@ namespace Missions.Grpc.Storage.Core;
 /// what a requested <see cref="RunTransition"/> decides against the stored status — evaluated by the store inside the
 /// same atomic write that applies it.
 /// </summary>
-public static class RunLifecycle
+internal static class RunLifecycle
 {
     /// <summary>Allowed next statuses of each status (in the spec's order); terminal statuses have none.</summary>
     public static IReadOnlyDictionary<string, IReadOnlyList<string>> Next { get; } = new Dictionary<string, IReadOnlyList<string>>

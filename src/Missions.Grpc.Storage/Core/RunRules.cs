@@ -5,7 +5,7 @@ namespace Missions.Grpc.Storage.Core;
 /// stored status, field changes merged, <c>updated_at</c> moved only when a stored value changes, <c>finished_at</c>
 /// stamped on entering a terminal status. A backend applies the result in the same atomic write that read the run.
 /// </summary>
-public static class RunRules
+internal static class RunRules
 {
     public static RunDocument Start(string organization, string missionId, NewRun run, string id, DateTime now) => new()
     {

@@ -1,7 +1,7 @@
 namespace Missions.Grpc.Storage.Core;
 
 /// <summary>What changing a step means: <c>started_at</c> stamped once (first <c>in_progress</c>), <c>completed_at</c> on entering a done status and cleared on reopening.</summary>
-public static class StepRules
+internal static class StepRules
 {
     public static (StepDocument Step, bool Changed) Apply(StepDocument stored, StepChange change, DateTime now)
     {

@@ -4,7 +4,7 @@ namespace Missions.Grpc.Storage.Core;
 /// Time as stores keep it: UTC, millisecond precision (what every backend keeps losslessly), and moving forward per
 /// record: a change stamps at least a millisecond after the value it replaces, so <c>updated_at</c> always grows.
 /// </summary>
-public sealed class StoreClock(TimeProvider? time = null)
+internal sealed class StoreClock(TimeProvider? time = null)
 {
     private readonly TimeProvider _time = time ?? TimeProvider.System;
 

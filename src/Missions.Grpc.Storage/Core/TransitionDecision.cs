@@ -1,7 +1,7 @@
 namespace Missions.Grpc.Storage.Core;
 
 /// <summary>What an operation on a run decides when it meets the stored status.</summary>
-public enum TransitionDecision
+internal enum TransitionDecision
 {
     /// <summary>Move to the target status.</summary>
     Apply,

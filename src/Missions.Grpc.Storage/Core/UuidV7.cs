@@ -10,7 +10,7 @@ namespace Missions.Grpc.Storage.Core;
 /// <see cref="Guid.CreateVersion7()"/> alone is random within a millisecond, hence unordered.
 /// Ids compare in creation order both as bytes and as their lowercase string form.
 /// </summary>
-public sealed class UuidV7Generator
+internal sealed class UuidV7Generator
 {
     private const ulong CounterMask = (1UL << 62) - 1; // low 62 bits live in rand_b, 12 more in rand_a
     private readonly Lock _gate = new();

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Missions.Grpc.Storage.Core;
@@ -13,7 +14,7 @@ namespace Missions.Grpc.Storage.LiteDb;
 /// write different collections concurrently (litedb-org/LiteDB#2825); reads run concurrently (<see cref="LiteDbReads"/>).
 /// Committed changes reach watchers through the in-process <see cref="RunFeedHub"/>, in commit order.
 /// </summary>
-public sealed class LiteDbBackend : StorageBackend
+internal sealed class LiteDbBackend : StorageBackend
 {
     /// <summary>
     /// Write attempts during an outage: after 1 s, then 2, 4, and every 8 s — a full disk or a failing device stays so
@@ -22,60 +23,85 @@ public sealed class LiteDbBackend : StorageBackend
     private static readonly TimeSpan[] RetryWaits = [TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(8)];
 
     private readonly RunFeedHub _feed = new();
-    private readonly LiteDbTransactionAdapter _adapter;
+    private readonly LiteDbOptions _settings;
+    private readonly ILogger _logger;
+    private readonly IStorageFileOpener _files;
+    private LiteDbTransactionAdapter? _adapter;
+    private LiteDbConnection? _connection;
 
-    public LiteDbBackend(IOptions<StorageOptions> options, ILogger<LiteDbBackend> logger, TimeProvider? time = null)
-        : this(options, logger, time, FileSystemFileOpener.Instance)
+    public LiteDbBackend(IOptions<StorageOptions> options, ILogger<LiteDbBackend> logger, TimeProvider? time = null, IMeterFactory? meters = null)
+        : this(options, logger, time, FileSystemFileOpener.Instance, meters)
     {
     }
 
-    /// <summary>Opens the file through <paramref name="files"/> (tests give a disk that fails). Throws <see cref="StorageStartException"/>.</summary>
-    internal LiteDbBackend(IOptions<StorageOptions> options, ILogger<LiteDbBackend> logger, TimeProvider? time, IStorageFileOpener files)
+    /// <summary>A backend whose file opens through <paramref name="files"/> (tests give a disk that fails).</summary>
+    internal LiteDbBackend(IOptions<StorageOptions> options, ILogger<LiteDbBackend> logger, TimeProvider? time, IStorageFileOpener files, IMeterFactory? meters = null)
+        : base(time, meters)
     {
-        var liteDb = options.Value.LiteDb;
-        var clock = new StoreClock(time);
+        _settings = options.Value.LiteDb;
+        _logger = logger;
+        _files = files;
+    }
+
+    /// <summary>
+    /// Opens the file (LiteDB's engine has no asynchronous I/O: this completes synchronously) and commits a first, empty
+    /// batch. Throws <see cref="StorageStartException"/>.
+    /// </summary>
+    public override Task OpenAsync(CancellationToken cancellationToken = default)
+    {
+        if (IsOpen)
+        {
+            return Task.CompletedTask;
+        }
+        var connection = LiteDbConnection.Open(_settings.Path, _files, _settings.MinFreeBytes);
         WritePipeline pipeline;
-        Connection = LiteDbConnection.Open(liteDb.Path, files, liteDb.MinFreeBytes);
         try
         {
-            _adapter = new LiteDbTransactionAdapter(Connection, liteDb.CheckpointLogBytes, _feed, logger);
-            pipeline = new WritePipeline(_adapter, clock, new UuidV7Generator(clock.Time), liteDb.MaxBatchSize, RetryWaits, _feed.Publish, logger);
+            _adapter = new LiteDbTransactionAdapter(connection, _settings.CheckpointLogBytes, _feed, _logger);
+            pipeline = new WritePipeline(_adapter, Clock, new UuidV7Generator(Clock.Time), _settings.MaxBatchSize, RetryWaits, _feed.Publish, Metrics, _logger);
             // A first, empty batch: a disk that cannot be written fails the start, not the first request.
             if (pipeline.CommitEmptyBatch() is { } error)
             {
-                throw Connection.CannotWrite(LiteDbFaults.Classify(error) ?? StorageFaultKind.IoError, error);
+                throw connection.CannotWrite(LiteDbFaults.Classify(error) ?? StorageFaultKind.IoError, error);
             }
         }
         catch
         {
-            Connection.Abandon();
+            _adapter = null;
+            connection.Abandon();
             throw;
         }
-        Connection.ReadFaulted += SessionFailed;
+        _connection = connection;
+        connection.ReadFaulted += SessionFailed;
         pipeline.Start();
-        Serve(new StoreSet(new LiteDbReads(Connection), pipeline, clock), pipeline);
-        logger.LogInformation("LiteDB storage at {Path}", Connection.DataPath);
+        Serve(new LiteDbReads(connection), pipeline);
+        LiteDbLog.Opened(_logger, connection.DataPath);
+        return Task.CompletedTask;
     }
 
     public override IRunFeed Feed => _feed;
 
-    internal LiteDbConnection Connection { get; }
+    internal LiteDbConnection Connection => _connection ?? throw new InvalidOperationException("The storage backend is not open.");
 
     /// <summary>Where committed changes are published to watchers (by the pipeline's thread, in commit order).</summary>
     internal RunFeedHub Published => _feed;
 
     public override void Dispose()
     {
-        Pipeline.Dispose();
-        Connection.ReadFaulted -= SessionFailed;
-        _adapter.Dispose();
-        Connection.Dispose();
+        if (_connection is { } connection) // else never opened
+        {
+            Pipeline.Dispose();
+            connection.ReadFaulted -= SessionFailed;
+            _adapter!.Dispose();
+            connection.Dispose();
+        }
+        Metrics.Dispose();
     }
 
     /// <summary>A read found the session failed: the pipeline's thread replaces it.</summary>
     private void SessionFailed(LiteDbSession session)
     {
-        _adapter.SessionFailed(session);
+        _adapter!.SessionFailed(session);
         Pipeline.Wake();
     }
 }

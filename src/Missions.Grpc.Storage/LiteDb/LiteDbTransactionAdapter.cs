@@ -162,7 +162,7 @@ internal sealed class LiteDbTransactionAdapter : ITransactionAdapter
         {
             return CommitOutcome.NotCommitted; // its tail is cut from the log: certainly not stored
         }
-        _logger.LogWarning(error, "A commit failed and the database files can neither be opened nor cut back: whether its batch is stored is settled when they open");
+        LiteDbLog.CommitUnsettled(_logger, error);
         _unresolved = (sequence, published.ToList(), published.Count);
         return CommitOutcome.Unknown;
     }
@@ -173,7 +173,7 @@ internal sealed class LiteDbTransactionAdapter : ITransactionAdapter
         _connection.Close(session);
         if (Open() is { } error)
         {
-            _logger.LogWarning("Reopening the database files failed ({Error}); retrying with the next write", error.Message);
+            LiteDbLog.ReopenFailed(_logger, error.Message);
         }
     }
 
@@ -186,7 +186,7 @@ internal sealed class LiteDbTransactionAdapter : ITransactionAdapter
         }
         catch (Exception error) when (error is not OutOfMemoryException)
         {
-            _logger.LogWarning("LiteDB rollback failed ({Error}); reopening the database files", error.Message);
+            LiteDbLog.RollbackFailed(_logger, error.Message);
             return false;
         }
     }
@@ -205,7 +205,7 @@ internal sealed class LiteDbTransactionAdapter : ITransactionAdapter
             if (_committed >= sequence)
             {
                 // Its callers were told the outcome was unknown; watchers get what the files hold.
-                _logger.LogWarning("A batch whose commit failed turned out to be stored");
+                LiteDbLog.UnsettledBatchStored(_logger);
                 _feed.Publish(published);
             }
         }
@@ -217,7 +217,7 @@ internal sealed class LiteDbTransactionAdapter : ITransactionAdapter
     {
         if (Interlocked.Exchange(ref _failedSession, null) is { } failed && ReferenceEquals(failed, _connection.Session))
         {
-            _logger.LogWarning("A read failed on storage; reopening the database files");
+            LiteDbLog.ReadFailed(_logger);
             Reopen(failed);
         }
     }
@@ -247,7 +247,7 @@ internal sealed class LiteDbTransactionAdapter : ITransactionAdapter
             if (_checkpoints is { } recovered)
             {
                 _checkpoints = null;
-                _logger.LogInformation("Log checkpoints work again after {Seconds:F1} s", recovered.Elapsed.TotalSeconds);
+                LiteDbLog.CheckpointsRecovered(_logger, recovered.Elapsed.TotalSeconds);
             }
         }
         catch (Exception error) when (error is not OutOfMemoryException)
@@ -255,8 +255,7 @@ internal sealed class LiteDbTransactionAdapter : ITransactionAdapter
             var kind = LiteDbFaults.Classify(error);
             if (final)
             {
-                _logger.LogWarning("The checkpoint at shutdown failed ({Error}); every committed write stays in '{Log}', which the next start replays",
-                    error.Message, _connection.LogPath);
+                LiteDbLog.ShutdownCheckpointFailed(_logger, error.Message, _connection.LogPath);
                 return;
             }
             if (_checkpoints is { } again)
@@ -268,9 +267,7 @@ internal sealed class LiteDbTransactionAdapter : ITransactionAdapter
                 var failing = new Outage(kind ?? StorageFaultKind.IoError, error.Message, [TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(8)]);
                 failing.ScheduleNext();
                 _checkpoints = failing;
-                _logger.LogWarning(error,
-                    "Log checkpoint failed ({Cause}); committed writes are safe in the log ({Bytes} bytes), which grows until a checkpoint succeeds; retrying from {RetryAfter} s on",
-                    error.Message, session.Log.Length, failing.RetryAfter.TotalSeconds);
+                LiteDbLog.CheckpointFailed(_logger, error, error.Message, session.Log.Length, failing.RetryAfter.TotalSeconds);
             }
             if (kind is not null)
             {

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -24,7 +25,7 @@ namespace Missions.Grpc.Storage.Postgres;
 /// state — the <c>LISTEN</c>ing connection, the migrations' advisory lock — uses the second source, which never pools.
 /// </para>
 /// </summary>
-public sealed partial class PostgresBackend : StorageBackend
+internal sealed partial class PostgresBackend : StorageBackend
 {
     /// <summary>Statements a pooled connection keeps prepared (the service has well under a hundred distinct ones).</summary>
     private const int MaxAutoPrepare = 256;
@@ -35,9 +36,14 @@ public sealed partial class PostgresBackend : StorageBackend
     /// </summary>
     private static readonly TimeSpan[] RetryWaits = [TimeSpan.Zero, TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2)];
 
-    private readonly PostgresFeed _feed;
+    private readonly int _maxBatchSize;
+    private readonly string _channel;
+    private readonly ILogger _logger;
+    private PostgresFeed? _feed;
 
-    public PostgresBackend(IOptions<StorageOptions> options, ILogger<PostgresBackend> logger, TimeProvider? time = null)
+    /// <summary>Reads the settings and creates the data sources (which connect when first used).</summary>
+    public PostgresBackend(IOptions<StorageOptions> options, ILogger<PostgresBackend> logger, TimeProvider? time = null, IMeterFactory? meters = null)
+        : base(time, meters)
     {
         var settings = options.Value.Postgres;
         var pooled = new NpgsqlConnectionStringBuilder(settings.ConnectionString);
@@ -65,38 +71,45 @@ public sealed partial class PostgresBackend : StorageBackend
         Where = $"{pooled.Host}:{pooled.Port}/{pooled.Database}";
         Data = NpgsqlDataSource.Create(pooled.ConnectionString);
         Sessions = NpgsqlDataSource.Create(sessions.ConnectionString);
-        var clock = new StoreClock(time);
-        var channel = Channel(pooled.SearchPath);
+        _maxBatchSize = settings.MaxBatchSize;
+        _channel = Channel(pooled.SearchPath);
+        _logger = logger;
+    }
+
+    /// <summary>
+    /// Brings the schema up to date, commits a first, empty batch and starts listening for run changes. Throws
+    /// <see cref="StorageStartException"/> naming the server when the database cannot be used.
+    /// </summary>
+    public override async Task OpenAsync(CancellationToken cancellationToken = default)
+    {
+        if (IsOpen)
+        {
+            return;
+        }
         WritePipeline pipeline;
         try
         {
-            PostgresSchema.MigrateAsync(Sessions).GetAwaiter().GetResult();
-            pipeline = new WritePipeline(new PostgresTransactionAdapter(Data, channel, logger), clock, new UuidV7Generator(clock.Time),
-                settings.MaxBatchSize, RetryWaits, publish: null, logger);
+            await PostgresSchema.MigrateAsync(Sessions, cancellationToken).ConfigureAwait(false);
+            pipeline = new WritePipeline(new PostgresTransactionAdapter(Data, _channel, _logger), Clock, new UuidV7Generator(Clock.Time),
+                _maxBatchSize, RetryWaits, publish: null, Metrics, _logger);
             if (pipeline.CommitEmptyBatch() is { } error)
             {
                 throw error;
             }
         }
-        catch (Exception error) when (error is not StorageStartException)
+        catch (Exception error) when (error is not StorageStartException and not OperationCanceledException)
         {
-            DisposeSources();
             throw new StorageStartException(
                 $"PostgreSQL at {Where} cannot be used: {error.Message} Check Storage:Postgres:ConnectionString (and that the server runs); nothing was changed.",
                 error);
         }
-        catch
-        {
-            DisposeSources();
-            throw;
-        }
         pipeline.Start();
-        Serve(new StoreSet(new PostgresReads(Data, pipeline), pipeline, clock), pipeline);
-        _feed = new PostgresFeed(Data, Sessions, channel, logger);
-        logger.LogInformation("PostgreSQL storage at {Where}, schema version {Version}", Where, PostgresSchema.Latest);
+        _feed = new PostgresFeed(Data, Sessions, _channel, _logger);
+        Serve(new PostgresReads(Data, pipeline), pipeline);
+        PostgresLog.Opened(_logger, Where, PostgresSchema.Latest);
     }
 
-    public override IRunFeed Feed => _feed;
+    public override IRunFeed Feed => _feed ?? throw new InvalidOperationException("The storage backend is not open.");
 
     /// <summary>Host, port and database, for messages (never the password).</summary>
     internal string Where { get; }
@@ -115,9 +128,13 @@ public sealed partial class PostgresBackend : StorageBackend
         {
             return;
         }
-        Pipeline.Dispose();
-        _feed.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        if (IsOpen)
+        {
+            Pipeline.Dispose();
+        }
+        _feed?.DisposeAsync().AsTask().GetAwaiter().GetResult();
         DisposeSources();
+        Metrics.Dispose();
     }
 
     private void DisposeSources()

@@ -170,7 +170,7 @@ internal sealed class PostgresFeed : IRunFeed, IAsyncDisposable
             }
             catch (Exception error) when (error is not OutOfMemoryException)
             {
-                _logger.LogDebug(error, "Run change listener reconnecting");
+                PostgresLog.ListenerReconnecting(_logger, error);
                 try
                 {
                     await Task.Delay(TimeSpan.FromSeconds(1), _stop.Token).ConfigureAwait(false);
@@ -218,7 +218,7 @@ internal sealed class PostgresFeed : IRunFeed, IAsyncDisposable
             }
             catch (Exception error) when (error is not OutOfMemoryException)
             {
-                _logger.LogDebug(error, "Run changes could not be read; read again at the next notification or poll");
+                PostgresLog.ChangesReadFailed(_logger, error);
             }
         }
     }

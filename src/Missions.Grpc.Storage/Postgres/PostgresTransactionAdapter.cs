@@ -81,7 +81,7 @@ internal sealed class PostgresTransactionAdapter(NpgsqlDataSource data, string c
                 }
                 catch (PostgresException committed) when (committed.SqlState == PostgresErrorCodes.UniqueViolation)
                 {
-                    logger.LogWarning("A COMMIT answered with an error ({Reason}) but the transaction committed: its writes are acknowledged", error.Message);
+                    PostgresLog.CommitErrorButCommitted(logger, error.Message);
                     return CommitOutcome.Committed;
                 }
                 await transaction.RollbackAsync().ConfigureAwait(false);

@@ -3,14 +3,18 @@ using Missions.Grpc.Storage.Writing.Commands;
 
 namespace Missions.Grpc.Storage.Stores;
 
-internal sealed class AgentLinkStore(IAgentLinkReads reads, WritePipeline writes) : IAgentLinkStore
+internal sealed class AgentLinkStore(StorageBackend backend) : IAgentLinkStore
 {
+    private IAgentLinkReads Reads => backend.Reads.AgentLinks;
+
+    private WritePipeline Writes => backend.Pipeline;
+
     public Task<IReadOnlyList<AgentLinkDocument>> ListLinksAsync(string organization, Guid missionId, Guid runId, CancellationToken cancellationToken = default) =>
-        reads.ListLinksAsync(organization, missionId, runId, cancellationToken);
+        Reads.ListLinksAsync(organization, missionId, runId, cancellationToken);
 
     public Task<AgentLinkDocument> LinkAsync(string organization, Guid missionId, Guid runId, string telnyxAgentId, IdempotencyScope? idempotency = null, CancellationToken cancellationToken = default) =>
-        writes.ExecuteAsync(new LinkAgent(organization, missionId, runId, telnyxAgentId), idempotency, cancellationToken);
+        Writes.ExecuteAsync(new LinkAgent(organization, missionId, runId, telnyxAgentId), idempotency, cancellationToken);
 
     public Task UnlinkAsync(string organization, Guid missionId, Guid runId, string telnyxAgentId, IdempotencyScope? idempotency = null, CancellationToken cancellationToken = default) =>
-        writes.ExecuteAsync(new UnlinkAgent(organization, missionId, runId, telnyxAgentId), idempotency, cancellationToken);
+        Writes.ExecuteAsync(new UnlinkAgent(organization, missionId, runId, telnyxAgentId), idempotency, cancellationToken);
 }

@@ -4,10 +4,10 @@ using Missions.Grpc.Storage.Writing.Commands;
 
 namespace Missions.Grpc.Storage.Stores;
 
-internal sealed class IdempotencyStore(IStorageReads reads, WritePipeline writes, StoreClock clock) : IIdempotencyStore
+internal sealed class IdempotencyStore(StorageBackend backend) : IIdempotencyStore
 {
     public Task<int> PurgeExpiredAsync(int limit, CancellationToken cancellationToken = default) =>
-        writes.ExecuteAsync(new PurgeExpiredKeys(clock.Now(), limit), idempotency: null, cancellationToken);
+        backend.Pipeline.ExecuteAsync(new PurgeExpiredKeys(backend.Clock.Now(), limit), idempotency: null, cancellationToken);
 
-    public Task<long> CountAsync(CancellationToken cancellationToken = default) => reads.CountIdempotencyKeysAsync(cancellationToken);
+    public Task<long> CountAsync(CancellationToken cancellationToken = default) => backend.Reads.CountIdempotencyKeysAsync(cancellationToken);
 }

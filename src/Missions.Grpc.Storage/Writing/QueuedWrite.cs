@@ -7,7 +7,7 @@ namespace Missions.Grpc.Storage.Writing;
 /// client gone — until the writer takes it: given up before it starts, it is never run and the caller's task is
 /// cancelled; once started, it runs to its outcome and the caller is told that outcome (a committed write is never
 /// reported as anything else, and never half done). Each write is a span (a child of its caller's) and is counted by
-/// operation and outcome (<see cref="StorageTelemetry"/>): both are closed by the caller when it resumes
+/// operation and outcome (<see cref="StorageMetrics"/>): both are closed by the caller when it resumes
 /// (<see cref="OutcomeAsync"/>), never on the writer's thread, which every write waits on.
 /// </summary>
 internal abstract class QueuedWrite<T>
@@ -19,17 +19,19 @@ internal abstract class QueuedWrite<T>
     private readonly TaskCompletionSource<T> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly StorageTelemetry.OperationNames _names;
     private readonly Activity? _activity;
+    private readonly StorageMetrics _metrics;
     private CancellationTokenRegistration _registration;
     private int _state;
     private int _batch;
 
-    protected QueuedWrite(string operation)
+    protected QueuedWrite(string operation, StorageMetrics metrics)
     {
+        _metrics = metrics;
         _names = StorageTelemetry.NamesOf(operation);
         var caller = Activity.Current;
         _activity = StorageTelemetry.Source.StartActivity(_names.WriteSpan);
         Activity.Current = caller; // the span ends on the writer's thread: it must not stay current in the caller's flow
-        StorageTelemetry.Queued(+1);
+        _metrics.Queued(+1);
     }
 
     /// <summary>The size of the batch the writer is committing this write in (a tag on its span).</summary>
@@ -67,7 +69,7 @@ internal abstract class QueuedWrite<T>
         _registration.Unregister();
         if (started)
         {
-            StorageTelemetry.Queued(-1);
+            _metrics.Queued(-1);
         }
         return started;
     }
@@ -83,7 +85,7 @@ internal abstract class QueuedWrite<T>
         _registration.Unregister();
         if (Interlocked.CompareExchange(ref _state, Started, Queued) == Queued)
         {
-            StorageTelemetry.Queued(-1); // refused before a writer took it (an outage)
+            _metrics.Queued(-1); // refused before a writer took it (an outage)
         }
         _completion.TrySetException(error);
     }
@@ -94,7 +96,7 @@ internal abstract class QueuedWrite<T>
         var outcome = task.IsCompletedSuccessfully ? "committed"
             : task.IsCanceled ? "withdrawn"
             : "failed";
-        StorageTelemetry.Writes.Add(1, new("operation", _names.Operation), new("outcome", outcome));
+        _metrics.Writes.Add(1, new("operation", _names.Operation), new("outcome", outcome));
         if (_activity is { } activity)
         {
             if (_batch > 0)
@@ -114,7 +116,7 @@ internal abstract class QueuedWrite<T>
     {
         if (Interlocked.CompareExchange(ref _state, Abandoned, Queued) == Queued)
         {
-            StorageTelemetry.Queued(-1);
+            _metrics.Queued(-1);
             _completion.TrySetCanceled(token);
         }
     }

@@ -7,7 +7,7 @@ namespace Missions.Grpc.Storage.Writing;
 /// writer thread right after each commit. A networked backend would feed the same hub from its own
 /// notification channel (e.g. PostgreSQL LISTEN/NOTIFY).
 /// </summary>
-public sealed class RunFeedHub : IRunFeed
+internal sealed class RunFeedHub : IRunFeed
 {
     private readonly ConcurrentDictionary<string, RunSubscription[]> _byRun = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();

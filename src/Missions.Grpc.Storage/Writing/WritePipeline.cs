@@ -40,6 +40,7 @@ internal sealed class WritePipeline : IDisposable
     private readonly int _maxBatch;
     private readonly IReadOnlyList<TimeSpan> _retryWaits;
     private readonly ILogger _logger;
+    private readonly StorageMetrics _metrics;
     private readonly BatchState _state;
     private readonly KeyValuePair<string, object?> _backend;
     private readonly Channel<IQueuedCommand> _queue = Channel.CreateBounded<IQueuedCommand>(new BoundedChannelOptions(16 * 1024)
@@ -59,8 +60,9 @@ internal sealed class WritePipeline : IDisposable
     /// <param name="retryWaits">The waits before each attempt during an outage (the last one repeats).</param>
     public WritePipeline(
         ITransactionAdapter adapter, StoreClock clock, UuidV7Generator ids, int maxBatch, IReadOnlyList<TimeSpan> retryWaits,
-        Action<IReadOnlyList<PublishedChange>>? publish, ILogger logger)
+        Action<IReadOnlyList<PublishedChange>>? publish, StorageMetrics metrics, ILogger logger)
     {
+        _metrics = metrics;
         _adapter = adapter;
         _publish = publish;
         _maxBatch = Math.Max(1, maxBatch);
@@ -104,7 +106,7 @@ internal sealed class WritePipeline : IDisposable
             outage.Refused(1);
             throw outage.Refusal();
         }
-        var queued = new Queued<T>(command, idempotency);
+        var queued = new Queued<T>(command, idempotency, _metrics);
         queued.CancelWith(cancellationToken); // withdrawn if cancelled (a deadline) before the pipeline takes it
         var outcome = queued.OutcomeAsync(); // observed from here: a caller cancelled while the queue is full is withdrawn too
         await _queue.Writer.WriteAsync(queued, cancellationToken).ConfigureAwait(false);
@@ -123,9 +125,7 @@ internal sealed class WritePipeline : IDisposable
             var outage = new Outage(kind, error.Message, _retryWaits);
             outage.ScheduleNext();
             _outage = outage;
-            _logger.LogError(
-                "Storage failed ({Fault}: {Cause}) serving a read; writes are refused with 503 and retried from {RetryAfter} s on; {Reads}",
-                StorageFaults.Describe(kind), error.Message, outage.RetryAfter.TotalSeconds, ReadsDuringOutage);
+            WritePipelineLog.ReadFailed(_logger, StorageFaults.Describe(kind), error.Message, outage.RetryAfter.TotalSeconds, ReadsDuringOutage);
         }
         Wake();
     }
@@ -188,7 +188,7 @@ internal sealed class WritePipeline : IDisposable
             catch (Exception error) when (error is not OutOfMemoryException)
             {
                 // A defect here must not take the process down (an exception on this thread would): fail the batch.
-                _logger.LogCritical(error, "The storage write pipeline failed unexpectedly; the writes of this batch were refused");
+                WritePipelineLog.PipelineFailed(_logger, error);
                 FailAll(batch, error);
             }
             batch.Clear();
@@ -248,8 +248,8 @@ internal sealed class WritePipeline : IDisposable
             switch (attempt.Result)
             {
                 case AttemptResult.Committed:
-                    StorageTelemetry.BatchSize.Record(batch.Count, _backend);
-                    StorageTelemetry.CommitDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, _backend);
+                    _metrics.BatchSize.Record(batch.Count, _backend);
+                    _metrics.CommitDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, _backend);
                     Committed(batch, _state.Published);
                     return;
                 case AttemptResult.Settling:
@@ -260,12 +260,12 @@ internal sealed class WritePipeline : IDisposable
             switch (failure.Kind)
             {
                 case FailureKind.Race when ++races < MaxRaceRetries:
-                    _logger.LogDebug("A write batch of {Count} lost a race in the database ({Reason}); running it again", batch.Count, attempt.Error!.Message);
+                    WritePipelineLog.BatchRaced(_logger, batch.Count, attempt.Error!.Message);
                     Thread.Sleep(Random.Shared.Next(1, 20));
                     continue;
                 case FailureKind.Refused when batch.Count > 1:
                     // Which command's data the database refused is not known: each runs alone, and only that one fails.
-                    _logger.LogDebug("A write batch of {Count} was refused ({Reason}); its writes run one batch each", batch.Count, attempt.Error!.Message);
+                    WritePipelineLog.BatchRefused(_logger, batch.Count, attempt.Error!.Message);
                     foreach (var command in batch)
                     {
                         Execute([command]);
@@ -358,12 +358,12 @@ internal sealed class WritePipeline : IDisposable
         var outcome = settle.IsCompletedSuccessfully ? settle.Result : CommitOutcome.Unknown;
         if (settle.Exception is { } failed)
         {
-            _logger.LogError(failed.InnerException, "A failed commit could not be settled");
+            WritePipelineLog.CommitNotSettled(_logger, failed.InnerException);
         }
         switch (outcome)
         {
             case CommitOutcome.Committed:
-                _logger.LogWarning(error, "A commit reported a failure, but its batch of {Count} writes turned out to be stored", batch.Count);
+                WritePipelineLog.CommitFailedButStored(_logger, error, batch.Count);
                 Committed(batch, published);
                 return;
             case var _ when _adapter.Classify(error) is { Kind: FailureKind.Fault or FailureKind.Race } failure:
@@ -389,7 +389,7 @@ internal sealed class WritePipeline : IDisposable
             }
             catch (Exception error) when (error is not OutOfMemoryException)
             {
-                _logger.LogError(error, "Telling watchers of a committed batch failed; the writes themselves are committed");
+                WritePipelineLog.PublishFailed(_logger, error);
             }
         }
         foreach (var command in batch)
@@ -409,9 +409,7 @@ internal sealed class WritePipeline : IDisposable
             {
                 outage = new Outage(kind, error.Message, _retryWaits);
                 outage.ScheduleNext();
-                _logger.LogError(error,
-                    "Storage write failed ({Fault}: {Cause}) committing a batch of {Count} writes; {Outcome}. Writes are refused with 503 and retried from {RetryAfter} s on; {Reads}",
-                    StorageFaults.Describe(kind), error.Message, batchSize,
+                WritePipelineLog.WriteFailed(_logger, error, StorageFaults.Describe(kind), error.Message, batchSize,
                     outcomeUnknown ? "whether it was stored could not be established" : "none of them was stored",
                     outage.RetryAfter.TotalSeconds, ReadsDuringOutage);
                 _outage = outage;
@@ -419,7 +417,7 @@ internal sealed class WritePipeline : IDisposable
             else
             {
                 outage.ScheduleNext();
-                _logger.LogDebug("Storage write still failing ({Cause}); next attempt in {RetryAfter} s", error.Message, outage.RetryAfter.TotalSeconds);
+                WritePipelineLog.StillFailing(_logger, error.Message, outage.RetryAfter.TotalSeconds);
             }
             outage.Refused(batchSize);
             return outage;
@@ -437,8 +435,7 @@ internal sealed class WritePipeline : IDisposable
             if (_outage is { } recovered)
             {
                 _outage = null;
-                _logger.LogInformation("Storage writes work again after {Seconds:F1} s; {Refused} writes were refused meanwhile",
-                    recovered.Elapsed.TotalSeconds, recovered.RefusedCount);
+                WritePipelineLog.Recovered(_logger, recovered.Elapsed.TotalSeconds, recovered.RefusedCount);
             }
         }
     }
@@ -509,7 +506,7 @@ internal sealed class WritePipeline : IDisposable
     /// transaction (<see cref="IdempotencyRules"/>): none (or expired) — run the command and store its result under the
     /// key; the same request — return that result, running nothing; another request — refuse.
     /// </summary>
-    private sealed class Queued<T>(WriteCommand<T> command, IdempotencyScope? scope) : QueuedWrite<T>(command.Operation), IQueuedCommand
+    private sealed class Queued<T>(WriteCommand<T> command, IdempotencyScope? scope, StorageMetrics metrics) : QueuedWrite<T>(command.Operation, metrics), IQueuedCommand
     {
         private Outcome<T> _outcome;
 

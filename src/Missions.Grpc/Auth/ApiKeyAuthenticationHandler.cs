@@ -13,7 +13,7 @@ namespace Missions.Grpc.Auth;
 /// <c>WWW-Authenticate: Bearer</c>. Native gRPC calls are never challenged here: see
 /// <see cref="GrpcAuthorizationResultHandler"/>.
 /// </summary>
-public sealed class ApiKeyAuthenticationHandler(
+internal sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,

@@ -8,7 +8,7 @@ namespace Missions.Grpc.Auth;
 /// Resolves a presented bearer key to its organization. Keys are held as SHA-256 digests and compared
 /// in constant time against every configured key (no early exit), so timing reveals nothing.
 /// </summary>
-public sealed class ApiKeyAuthenticator
+internal sealed class ApiKeyAuthenticator
 {
     private readonly (byte[] Digest, ApiKeyIdentity Identity)[] _keys;
 
@@ -36,9 +36,3 @@ public sealed class ApiKeyAuthenticator
         return identity;
     }
 }
-
-/// <summary>
-/// An authenticated key: its organization, and a name for the key that is not the key
-/// (<c>key-0</c>, <c>key-1</c>: its position under Auth:ApiKeys), for per-key limits and logs.
-/// </summary>
-public sealed record ApiKeyIdentity(string Organization, string KeyId);

@@ -1,7 +1,7 @@
 namespace Missions.Grpc.Auth;
 
 /// <summary>The authentication scheme of this API and the claims it issues.</summary>
-public static class ApiKeyDefaults
+internal static class ApiKeyDefaults
 {
     /// <summary><c>Authorization: Bearer &lt;API key&gt;</c>.</summary>
     public const string Scheme = "Bearer";

@@ -1,5 +1,5 @@
 using Grpc.Core;
-using Missions.Grpc.Hosting;
+using Missions.Grpc.Protocol;
 
 namespace Missions.Grpc.Auth;
 

@@ -6,7 +6,7 @@ namespace Missions.Grpc.Auth;
 /// Who is calling, per request (scoped): the claims <see cref="ApiKeyAuthenticationHandler"/> issued. Handlers read the
 /// organization from here and never touch HttpContext; authorization (<c>RequireAuthorization</c>) guarantees one.
 /// </summary>
-public sealed class CallerContext(IHttpContextAccessor accessor)
+internal sealed class CallerContext(IHttpContextAccessor accessor)
 {
     private ApiKeyIdentity? _identity;
 

@@ -1,7 +1,7 @@
 using Grpc.Core;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authorization.Policy;
-using Missions.Grpc.Hosting;
+using Missions.Grpc.Protocol;
 
 namespace Missions.Grpc.Auth;
 
@@ -11,7 +11,7 @@ namespace Missions.Grpc.Auth;
 /// <see cref="AuthorizationInterceptor"/> raises it inside grpc-dotnet and Grpc.AspNetCore writes the status itself
 /// (a bare HTTP 401 would reach gRPC clients as "Bad gRPC response", without our message).
 /// </summary>
-public sealed class GrpcAuthorizationResultHandler : IAuthorizationMiddlewareResultHandler
+internal sealed class GrpcAuthorizationResultHandler : IAuthorizationMiddlewareResultHandler
 {
     private readonly AuthorizationMiddlewareResultHandler _default = new();
 

@@ -2,24 +2,27 @@ using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
-using Missions.Grpc.Rest;
 using Missions.Grpc.Storage;
+using Missions.Grpc.Telemetry;
 using Missions.Grpc.Validation;
 
 namespace Missions.Grpc.Errors;
 
 /// <summary>
 /// Turns what handlers throw into gRPC statuses (docs/api.md → Errors). The REST face reads the same
-/// statuses back through <see cref="RestShapingMiddleware"/>, so this is the one place errors are mapped.
+/// statuses back (Rest/RestShapingMiddleware), so this is the one place errors are mapped.
 /// Unexpected exceptions are logged and answered INTERNAL with no internals.
 /// </summary>
-public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : Interceptor
+internal sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger, ApiMetrics metrics) : Interceptor
 {
     /// <summary>The <c>google.rpc.ErrorInfo.reason</c> of an <c>Idempotency-Key</c> used for another request.</summary>
     public const string IdempotencyKeyReusedReason = "IDEMPOTENCY_KEY_REUSED";
 
     /// <summary>The <c>google.rpc.ErrorInfo.domain</c> of this API's errors.</summary>
     public const string ErrorDomain = "missions.v1";
+
+    /// <summary>What an unexpected fault says, on both faces: never internals.</summary>
+    public const string InternalDetail = "Internal server error";
 
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
         TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
@@ -52,11 +55,11 @@ public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : Interce
         }
     }
 
-    private static void CountInvalid<TRequest>(Exception error)
+    private void CountInvalid<TRequest>(Exception error)
     {
         if (error is RequestValidationException or InvalidReferenceException)
         {
-            Telemetry.ApiTelemetry.Invalid(typeof(TRequest).Name);
+            metrics.Invalid(typeof(TRequest).Name);
         }
     }
 
@@ -149,8 +152,8 @@ public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : Interce
                 // there is one, and is logged below).
                 return new RpcException(new global::Grpc.Core.Status(StatusCode.Cancelled, "The call was cancelled"));
             default:
-                logger.LogError(error, "Unhandled exception in {Method}", context.Method);
-                return new RpcException(new global::Grpc.Core.Status(StatusCode.Internal, RestErrors.InternalDetail));
+                ErrorLog.UnhandledException(logger, error, context.Method);
+                return new RpcException(new global::Grpc.Core.Status(StatusCode.Internal, InternalDetail));
         }
     }
 }

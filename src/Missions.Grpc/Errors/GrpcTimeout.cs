@@ -5,7 +5,7 @@ namespace Missions.Grpc.Errors;
 /// a deadline only when the timeout is at least one tick (100 ns): a shorter one (<c>1n</c>) is dropped and the call runs
 /// without a deadline, although its caller has already given up on it.
 /// </summary>
-public static class GrpcTimeout
+internal static class GrpcTimeout
 {
     public const string Header = "grpc-timeout";
 

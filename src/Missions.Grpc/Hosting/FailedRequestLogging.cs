@@ -11,7 +11,7 @@ namespace Missions.Grpc.Hosting;
 /// (and grpc-dotnet answers a client's framing violations INTERNAL, as the gRPC spec says: not a server fault). With
 /// <c>Logging:Console:FormatterName=json</c> and scopes on, each line carries its trace and span ids.
 /// </summary>
-public sealed partial class FailedRequestLogging(RequestDelegate next, ILogger<FailedRequestLogging> logger)
+internal sealed class FailedRequestLogging(RequestDelegate next, ILogger<FailedRequestLogging> logger)
 {
     public async Task InvokeAsync(HttpContext context)
     {
@@ -21,7 +21,7 @@ public sealed partial class FailedRequestLogging(RequestDelegate next, ILogger<F
         if (status.Failed)
         {
             var route = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "(no route)";
-            LogFailed(logger, context.Request.Method, route, status.Text, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            HostingLog.RequestFailed(logger, context.Request.Method, route, status.Text, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
     }
 
@@ -41,7 +41,4 @@ public sealed partial class FailedRequestLogging(RequestDelegate next, ILogger<F
         }
         return response.StatusCode >= 400 ? (true, $"HTTP {response.StatusCode}") : (false, "");
     }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Method} {Route} answered {Status} in {Milliseconds:F1} ms")]
-    private static partial void LogFailed(ILogger logger, string method, string route, string status, double milliseconds);
 }

@@ -8,7 +8,7 @@ namespace Missions.Grpc.Hosting;
 /// setting (Kestrel's own failure is a logged stack trace and a crash). Kestrel's bind stays the authority: a port taken
 /// between this check and the bind is still refused, by the catch in Program.cs.
 /// </summary>
-public static class ListenAddresses
+internal static class ListenAddresses
 {
     private const string Section = "Kestrel:Endpoints";
 
@@ -59,6 +59,3 @@ public static class ListenAddresses
         return ip is null ? null : new IPEndPoint(ip, port);
     }
 }
-
-/// <summary>A configured listen address is taken: the start is refused with this message.</summary>
-public sealed class EndpointInUseException(string message) : Exception(message);

@@ -1,5 +1,6 @@
 using Google.Protobuf.Reflection;
 using Grpc.Reflection;
+using Missions.Grpc.Protocol;
 
 namespace Missions.Grpc.Hosting;
 
@@ -9,12 +10,12 @@ namespace Missions.Grpc.Hosting;
 /// client with reflection only can decode every detail. grpc-dotnet's default registration serves the mapped services'
 /// files alone; these registrations come first and it keeps them.
 /// </summary>
-public static class ReflectionComposition
+internal static class ReflectionComposition
 {
     /// <summary>Every service this server maps.</summary>
     private static IReadOnlyList<Google.Protobuf.Reflection.ServiceDescriptor> Services { get; } =
     [
-        .. MissionsServerComposition.ApiFiles.SelectMany(f => f.Services),
+        .. ApiContract.Services,
         global::Grpc.Health.V1.Health.Descriptor,
         global::Grpc.Reflection.V1Alpha.ServerReflection.Descriptor,
         global::Grpc.Reflection.V1.ServerReflection.Descriptor,

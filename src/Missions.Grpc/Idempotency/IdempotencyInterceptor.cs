@@ -6,7 +6,9 @@ using Grpc.Core.Interceptors;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 using Missions.Grpc.Auth;
+using Missions.Grpc.Protocol;
 using Missions.Grpc.Storage;
+using Missions.Grpc.Telemetry;
 using Missions.Grpc.Validation;
 
 namespace Missions.Grpc.Idempotency;
@@ -17,15 +19,14 @@ namespace Missions.Grpc.Idempotency;
 /// request's write idempotent: the key (<see cref="IdempotencyScope"/>) goes on the call's context, the handler passes it
 /// to its write, and the storage backend keeps it in that write's own transaction; a replayed answer carries <c>idempotent-replayed: true</c>.
 /// </summary>
-public sealed class IdempotencyInterceptor(IOptions<IdempotencyOptions> options) : Interceptor
+internal sealed class IdempotencyInterceptor(IOptions<IdempotencyOptions> options, ApiMetrics metrics) : Interceptor
 {
     public const string Header = "idempotency-key";
     public const string ReplayedHeader = "idempotent-replayed";
     public const int MaxKeyLength = 255;
 
     /// <summary>Full gRPC method names (<c>/missions.v1.MissionsService/CreateMission</c>) of the mutating methods.</summary>
-    public static FrozenSet<string> MutatingMethods { get; } = Hosting.MissionsServerComposition.ApiFiles
-        .SelectMany(file => file.Services)
+    public static FrozenSet<string> MutatingMethods { get; } = ApiContract.Services
         .SelectMany(service => service.Methods)
         .Where(method => method.GetOptions()?.GetExtension(AnnotationsExtensions.Http) is { } http
                          && http.PatternCase is HttpRule.PatternOneofCase.Post or HttpRule.PatternOneofCase.Put
@@ -61,7 +62,7 @@ public sealed class IdempotencyInterceptor(IOptions<IdempotencyOptions> options)
         var answer = await continuation(request, context);
         if (scope.Replayed)
         {
-            Telemetry.ApiTelemetry.IdempotentReplays.Add(1);
+            metrics.IdempotentReplay();
             var response = http.Response;
             if (!response.HasStarted && !response.Headers.ContainsKey(ReplayedHeader)) // an event's own idempotency_key may have said so already
             {

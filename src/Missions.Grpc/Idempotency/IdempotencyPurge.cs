@@ -10,7 +10,7 @@ namespace Missions.Grpc.Idempotency;
 /// are stored. A failing round is skipped (a storage outage quietly: health and the writers report it), never stopping
 /// the server.
 /// </summary>
-public sealed partial class IdempotencyPurge(IIdempotencyStore keys, IOptions<IdempotencyOptions> options, ILogger<IdempotencyPurge> logger)
+internal sealed class IdempotencyPurge(IIdempotencyStore keys, IOptions<IdempotencyOptions> options, ApiMetrics metrics, ILogger<IdempotencyPurge> logger)
     : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -25,27 +25,21 @@ public sealed partial class IdempotencyPurge(IIdempotencyStore keys, IOptions<Id
                 do
                 {
                     purged = await keys.PurgeExpiredAsync(settings.PurgeBatchSize, stoppingToken);
-                    ApiTelemetry.IdempotencyKeysPurged.Add(purged);
+                    metrics.IdempotencyKeysPurged(purged);
                 }
                 while (purged == settings.PurgeBatchSize && !stoppingToken.IsCancellationRequested);
-                ApiTelemetry.IdempotencyKeysStored(await keys.CountAsync(stoppingToken));
+                metrics.IdempotencyKeysStored(await keys.CountAsync(stoppingToken));
             }
             catch (StorageUnavailableException error)
             {
-                LogSkipped(logger, error.Message); // reported by health and the writers already
+                IdempotencyLog.PurgeSkipped(logger, error.Message); // reported by health and the writers already
             }
             catch (Exception error) when (!stoppingToken.IsCancellationRequested)
             {
                 // A background chore never stops the server: the round is skipped and tried again.
-                LogFailed(logger, error);
+                IdempotencyLog.PurgeFailed(logger, error);
             }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));
     }
-
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Idempotency-Key purge skipped: {Reason}")]
-    private static partial void LogSkipped(ILogger logger, string reason);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Idempotency-Key purge failed; it runs again at its next interval")]
-    private static partial void LogFailed(ILogger logger, Exception error);
 }

@@ -16,7 +16,7 @@ namespace Missions.Grpc.Idempotency;
 /// order, so a JSON object's key order would otherwise count. Only when some map (a <c>Struct</c>'s, at any depth) is
 /// out of order is a copy sorted; the caller's message is never changed (its answer keeps the caller's key order).
 /// </summary>
-public static class RequestFingerprint
+internal static class RequestFingerprint
 {
     /// <summary>Per message type, the fields through which a map can be reached (maps included); empty for most types.</summary>
     private static readonly ConcurrentDictionary<MessageDescriptor, FieldDescriptor[]> MapPaths = new();

@@ -9,7 +9,7 @@ namespace Missions.Grpc.Mapping;
 /// Attachments between their wire form — the caller's JSON object plus the server-managed keys — and storage,
 /// the same for every <see cref="AttachmentKind"/>.
 /// </summary>
-public static class AttachmentMapping
+internal static class AttachmentMapping
 {
     /// <summary>Longest item id a caller may choose.</summary>
     public const int MaxItemIdLength = 256;

@@ -7,7 +7,7 @@ using ExecutionMode = Missions.Grpc.V1.Mission.Types.ExecutionMode;
 namespace Missions.Grpc.Mapping;
 
 /// <summary>Explicit mapping between mission messages and storage documents.</summary>
-public static class MissionMapping
+internal static class MissionMapping
 {
     public static NewMission ToNewMission(this CreateMissionRequest request, string organization) => new(
         organization,
@@ -66,12 +66,4 @@ public static class MissionMapping
         }
         return mission;
     }
-}
-
-/// <summary>Free-form JSON objects (<c>metadata</c>, <c>payload</c>, …) as stored JSON text.</summary>
-public static class FreeForm
-{
-    public static string? ToJson(Struct? value) => value is null ? null : JsonFormatter.Default.Format(value);
-
-    public static Struct? FromJson(string? json) => json is null ? null : Struct.Parser.ParseJson(json);
 }

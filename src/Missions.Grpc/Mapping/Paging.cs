@@ -3,7 +3,7 @@ using Missions.Grpc.V1;
 namespace Missions.Grpc.Mapping;
 
 /// <summary>The window a page request asks for (defaults applied), and the meta it answers with.</summary>
-public readonly record struct PageWindow(int Number, int Size)
+internal readonly record struct PageWindow(int Number, int Size)
 {
     /// <summary>Items to skip; a page far past any list clamps to int.MaxValue (and comes back empty).</summary>
     public int Offset => (int)Math.Min((long)(Number - 1) * Size, int.MaxValue);

@@ -7,7 +7,7 @@ namespace Missions.Grpc.Mapping;
 /// A generated enum's values by their proto names, which are the spec's strings (<c>external</c>,
 /// <c>pending</c>, …) and what storage keeps. Read once from the generated <c>[OriginalName]</c> attributes.
 /// </summary>
-public static class ProtoEnum<T> where T : struct, Enum
+internal static class ProtoEnum<T> where T : struct, Enum
 {
     private static readonly Dictionary<T, string> Names = typeof(T)
         .GetFields(BindingFlags.Public | BindingFlags.Static)

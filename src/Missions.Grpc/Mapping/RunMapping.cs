@@ -6,7 +6,7 @@ using Status = Missions.Grpc.V1.MissionRun.Types.Status;
 namespace Missions.Grpc.Mapping;
 
 /// <summary>Explicit mapping between run messages and storage documents.</summary>
-public static class RunMapping
+internal static class RunMapping
 {
     public static NewRun ToNewRun(this CreateRunRequest request) =>
         new(FreeForm.ToJson(request.Input), FreeForm.ToJson(request.Metadata));

@@ -7,7 +7,7 @@ using StepStatus = Missions.Grpc.V1.PlanStep.Types.Status;
 namespace Missions.Grpc.Mapping;
 
 /// <summary>Explicit mapping between a run's plan steps, events and agent links and their storage documents.</summary>
-public static class RunRecordMapping
+internal static class RunRecordMapping
 {
     // ---- plan ----
 

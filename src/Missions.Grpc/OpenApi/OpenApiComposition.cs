@@ -1,4 +1,5 @@
 using Microsoft.OpenApi.Models;
+using Missions.Grpc.Protocol;
 
 namespace Missions.Grpc.OpenApi;
 
@@ -13,8 +14,17 @@ public static class OpenApiComposition
     public const string DocumentName = "v1";
     public const string DocumentPath = "/swagger/v1/swagger.json";
 
-    public static IServiceCollection AddMissionsOpenApi(this IServiceCollection services)
+    /// <summary>
+    /// The OpenAPI document, generated from the contract. Before <c>AddMissionsApi</c>: <c>AddGrpcSwagger</c> registers
+    /// grpc-dotnet's default method binder again, which the API's <see cref="MalformedRequestGuard"/> replaces.
+    /// </summary>
+    public static WebApplicationBuilder AddMissionsOpenApi(this WebApplicationBuilder builder)
     {
+        var services = builder.Services;
+        if (services.Any(d => d.ImplementationType == typeof(MalformedRequestGuard<>)))
+        {
+            throw new InvalidOperationException("AddMissionsOpenApi must come before AddMissionsApi: AddGrpcSwagger would register grpc-dotnet's default binder again, next to MalformedRequestGuard.");
+        }
         services.AddGrpcSwagger();
         services.AddSwaggerGen(options =>
         {
@@ -50,15 +60,19 @@ public static class OpenApiComposition
             options.DocumentFilter<RestTagsDocumentFilter>();
             options.DocumentFilter<UnusedSchemasDocumentFilter>();
         });
-        return services;
+        return builder;
     }
 
-    public static IApplicationBuilder UseMissionsOpenApi(this IApplicationBuilder app)
+    /// <summary>The document and its UI, for REST requests (native gRPC calls have no use for them).</summary>
+    public static WebApplication UseMissionsOpenApi(this WebApplication app)
     {
-        // The server is the one answering: its scheme, host and path base as the caller reached it.
-        app.UseSwagger(options => options.PreSerializeFilters.Add((document, request) =>
-            document.Servers = [new OpenApiServer { Url = $"{request.Scheme}://{request.Host.Value}{request.PathBase}", Description = "This server" }]));
-        app.UseSwaggerUI(options => options.SwaggerEndpoint(DocumentPath, "Missions API v1"));
+        app.UseWhen(context => !Faces.IsNativeGrpc(context), rest =>
+        {
+            // The server is the one answering: its scheme, host and path base as the caller reached it.
+            rest.UseSwagger(options => options.PreSerializeFilters.Add((document, request) =>
+                document.Servers = [new OpenApiServer { Url = $"{request.Scheme}://{request.Host.Value}{request.PathBase}", Description = "This server" }]));
+            rest.UseSwaggerUI(options => options.SwaggerEndpoint(DocumentPath, "Missions API v1"));
+        });
         return app;
     }
 

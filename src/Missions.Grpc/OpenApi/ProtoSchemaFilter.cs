@@ -15,7 +15,7 @@ namespace Missions.Grpc.OpenApi;
 /// gives <c>format: uuid</c>, length and number bounds give their limits, and enums list only the spec's
 /// strings (never the <c>*_UNSPECIFIED</c> zero value).
 /// </summary>
-public sealed class ProtoSchemaFilter : ISchemaFilter
+internal sealed class ProtoSchemaFilter : ISchemaFilter
 {
     public void Apply(OpenApiSchema schema, SchemaFilterContext context)
     {

@@ -11,7 +11,7 @@ namespace Missions.Grpc.OpenApi;
 /// declared success status (201, or 204 with no body), the 422 every operation can answer, and query
 /// parameters under their REST names (<c>page[size]</c>, not <c>page.size</c>).
 /// </summary>
-public sealed class RestOperationFilter : IOperationFilter
+internal sealed class RestOperationFilter : IOperationFilter
 {
     public void Apply(OpenApiOperation operation, OperationFilterContext context)
     {

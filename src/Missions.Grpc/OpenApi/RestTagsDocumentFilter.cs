@@ -10,7 +10,7 @@ namespace Missions.Grpc.OpenApi;
 /// Attachments) instead of the gRPC service names; each tag's description keeps the service's proto comment
 /// and names the gRPC service(s) behind it.
 /// </summary>
-public sealed class RestTagsDocumentFilter : IDocumentFilter
+internal sealed class RestTagsDocumentFilter : IDocumentFilter
 {
     /// <summary>REST tag of each gRPC service, in the order the document lists them.</summary>
     private static readonly (string Service, string Tag)[] Tags =

@@ -7,7 +7,7 @@ namespace Missions.Grpc.OpenApi;
 /// Drops component schemas no operation reaches (directly or through other schemas): types the generator
 /// registered for content the other filters removed, such as <c>google.protobuf.Empty</c> behind a 204.
 /// </summary>
-public sealed class UnusedSchemasDocumentFilter : IDocumentFilter
+internal sealed class UnusedSchemasDocumentFilter : IDocumentFilter
 {
     public void Apply(OpenApiDocument document, DocumentFilterContext context)
     {

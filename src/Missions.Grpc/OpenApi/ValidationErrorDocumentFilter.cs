@@ -5,7 +5,7 @@ using Swashbuckle.AspNetCore.SwaggerGen;
 namespace Missions.Grpc.OpenApi;
 
 /// <summary>The error bodies REST callers get: the spec's 422 (FastAPI's), and <c>{"detail": "..."}</c> for the rest.</summary>
-public sealed class ValidationErrorDocumentFilter : IDocumentFilter
+internal sealed class ValidationErrorDocumentFilter : IDocumentFilter
 {
     public const string HttpValidationError = "HTTPValidationError";
     public const string ValidationError = "ValidationError";

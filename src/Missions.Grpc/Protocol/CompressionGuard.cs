@@ -9,7 +9,7 @@ namespace Missions.Grpc.Protocol;
 /// decompress, instead of grpc-dotnet's UNKNOWN with an error log ("Exception was thrown by handler"):
 /// a malformed request is the caller's error. Compression of responses is unchanged.
 /// </summary>
-public sealed class GuardedCompressionProvider(ICompressionProvider inner) : ICompressionProvider
+internal sealed class GuardedCompressionProvider(ICompressionProvider inner) : ICompressionProvider
 {
     /// <summary>The providers grpc-dotnet uses by default, guarded.</summary>
     public static IList<ICompressionProvider> Defaults() =>
@@ -35,7 +35,7 @@ public sealed class GuardedCompressionProvider(ICompressionProvider inner) : ICo
             {
                 return inner.Read(buffer);
             }
-            catch (InvalidDataException error)
+            catch (Exception error) when (IsDataError(error))
             {
                 throw Refuse(error);
             }
@@ -47,7 +47,7 @@ public sealed class GuardedCompressionProvider(ICompressionProvider inner) : ICo
             {
                 return await inner.ReadAsync(buffer, cancellationToken);
             }
-            catch (InvalidDataException error)
+            catch (Exception error) when (IsDataError(error))
             {
                 throw Refuse(error);
             }
@@ -62,13 +62,19 @@ public sealed class GuardedCompressionProvider(ICompressionProvider inner) : ICo
             {
                 return read();
             }
-            catch (InvalidDataException error)
+            catch (Exception error) when (IsDataError(error))
             {
                 throw Refuse(error);
             }
         }
 
-        private RpcException Refuse(InvalidDataException error) =>
+        /// <summary>
+        /// The compressed message is already in memory: an I/O error reading it is the data's (a zlib header asking for a
+        /// preset dictionary surfaces as an IOException, not InvalidDataException).
+        /// </summary>
+        private static bool IsDataError(Exception error) => error is InvalidDataException or IOException;
+
+        private RpcException Refuse(Exception error) =>
             new(new global::Grpc.Core.Status(StatusCode.InvalidArgument, $"The request message is not valid {encoding} data: {error.Message}"));
 
         protected override void Dispose(bool disposing)

@@ -3,8 +3,9 @@ using System.Threading.RateLimiting;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
 using Missions.Grpc.Auth;
-using Missions.Grpc.Hosting;
+using Missions.Grpc.Protocol;
 using Missions.Grpc.Rest;
+using Missions.Grpc.Telemetry;
 
 namespace Missions.Grpc.RateLimiting;
 
@@ -15,14 +16,16 @@ namespace Missions.Grpc.RateLimiting;
 /// Grpc.AspNetCore writes RESOURCE_EXHAUSTED with a <c>retry-after</c> trailer. Unauthenticated endpoints (health,
 /// reflection, the OpenAPI document) are not limited.
 /// </summary>
-public sealed class KeyRateLimiter : IDisposable
+internal sealed class KeyRateLimiter : IDisposable
 {
     private readonly RateLimitOptions _options;
     private readonly PartitionedRateLimiter<string> _buckets;
+    private readonly ApiMetrics _metrics;
 
-    public KeyRateLimiter(IOptions<RateLimitOptions> options)
+    public KeyRateLimiter(IOptions<RateLimitOptions> options, ApiMetrics metrics)
     {
         _options = options.Value;
+        _metrics = metrics;
         var bucket = new TokenBucketRateLimiterOptions
         {
             TokenLimit = _options.TokenLimit,
@@ -49,7 +52,7 @@ public sealed class KeyRateLimiter : IDisposable
         if (!lease.IsAcquired)
         {
             var seconds = RetryAfterSeconds(lease);
-            Telemetry.ApiTelemetry.RateLimited.Add(1, new KeyValuePair<string, object?>("face", "grpc"));
+            _metrics.RateLimited("grpc");
             throw new RpcException(
                 new Status(StatusCode.ResourceExhausted, Refusal(seconds)),
                 new Metadata { { "retry-after", seconds } });
@@ -60,7 +63,7 @@ public sealed class KeyRateLimiter : IDisposable
     public Task RejectRestAsync(HttpContext context, RateLimitLease lease)
     {
         var seconds = RetryAfterSeconds(lease);
-        Telemetry.ApiTelemetry.RateLimited.Add(1, new KeyValuePair<string, object?>("face", "rest"));
+        _metrics.RateLimited("rest");
         context.Response.Headers.RetryAfter = seconds;
         return RestErrors.WriteDetailAsync(context.Response, StatusCodes.Status429TooManyRequests, Refusal(seconds));
     }

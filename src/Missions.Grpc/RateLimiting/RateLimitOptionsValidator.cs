@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 namespace Missions.Grpc.RateLimiting;
 
 /// <summary>Refuses to start with a limit that would refuse everything.</summary>
-public sealed class RateLimitOptionsValidator : IValidateOptions<RateLimitOptions>
+internal sealed class RateLimitOptionsValidator : IValidateOptions<RateLimitOptions>
 {
     public ValidateOptionsResult Validate(string? name, RateLimitOptions options) =>
         !options.Enabled || (options.TokenLimit >= 1 && options.TokensPerPeriod >= 1 && options.ReplenishmentSeconds >= 1)

@@ -8,7 +8,7 @@ namespace Missions.Grpc.Rest;
 /// <c>page%5Bnumber%5D</c>) are the transcoder's dotted field paths (<c>page.number</c>). One rule,
 /// both ways, for every list endpoint: <c>a[b][c]</c> ⇄ <c>a.b.c</c>.
 /// </summary>
-public static class QueryAliases
+internal static class QueryAliases
 {
     /// <summary>The query string with bracketed names rewritten to dotted paths (the last value of a repeated name wins, as in FastAPI).</summary>
     public static QueryString ToFieldPaths(QueryString query)

@@ -10,7 +10,7 @@ namespace Missions.Grpc.Rest;
 /// validated like any other field; values that are not of the field's type are reported as pydantic reports query
 /// values (<c>int_parsing</c>, …). Unknown names are ignored.
 /// </summary>
-public static class QueryBinder
+internal static class QueryBinder
 {
     /// <summary>Sets the fields named in <paramref name="query"/> (the last of a repeated name).</summary>
     /// <param name="routeFields">Proto names of the fields bound from the route: a query parameter of the same name is ignored (the path wins).</param>

@@ -18,7 +18,7 @@ namespace Missions.Grpc.Rest;
 /// reported at once, with its path in the message; a body that is not JSON at all is one <c>json_invalid</c>. Value
 /// rules (lengths, UUIDs, bounds) are the validator's, run once after this.
 /// </summary>
-public static class RestBodyReader
+internal static class RestBodyReader
 {
     /// <summary>Largest integer a free-form number (a protobuf double) holds exactly: 2^53 (a decimal: a double converted to decimal keeps 15 digits).</summary>
     private const decimal MaxExactInteger = 9_007_199_254_740_992m;

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Grpc.Core;
+using Missions.Grpc.Errors;
 using Missions.Grpc.Validation;
 
 namespace Missions.Grpc.Rest;
@@ -9,10 +10,8 @@ namespace Missions.Grpc.Rest;
 /// REST error responses, one table for every endpoint (docs/api.md → Errors): gRPC status code to HTTP
 /// status, and the FastAPI bodies <c>{"detail": "..."}</c> and <c>{"detail": [ValidationError]}</c>.
 /// </summary>
-public static class RestErrors
+internal static class RestErrors
 {
-    public const string InternalDetail = "Internal server error";
-
     /// <summary>Quotes and angle brackets as themselves, like FastAPI (the body is application/json, never HTML).</summary>
     private static readonly JsonWriterOptions WriterOptions = new()
     {
@@ -59,7 +58,7 @@ public static class RestErrors
         PrepareHeaders(response, status);
         if (status == StatusCodes.Status500InternalServerError)
         {
-            detail = InternalDetail; // never internals or stack traces (other 5xx details are this API's own words)
+            detail = ErrorInterceptor.InternalDetail; // never internals or stack traces (other 5xx details are this API's own words)
         }
         return WriteJsonAsync(response, status, writer =>
         {

@@ -4,15 +4,12 @@ using Grpc.Core.Interceptors;
 
 namespace Missions.Grpc.Rest;
 
-/// <summary>The request message <see cref="RestShapingMiddleware"/> read from a REST request.</summary>
-internal sealed record RestRequestMessage(IMessage Message);
-
 /// <summary>
 /// Hands a REST call's handler the message the REST adapter read from the request (the transcoder was given an empty
 /// body: it has nothing to read); a gRPC call's message is the one grpc-dotnet read. Either way the next interceptor
 /// validates it, once.
 /// </summary>
-public sealed class RestMessageInterceptor : Interceptor
+internal sealed class RestMessageInterceptor : Interceptor
 {
     public override Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
         TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation) =>

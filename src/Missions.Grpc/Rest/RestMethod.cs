@@ -11,7 +11,7 @@ namespace Missions.Grpc.Rest;
 /// the http rule, the declared <c>(missions.v1.rest)</c> rule (success status, body required),
 /// and which request fields are bound from the route.
 /// </summary>
-public sealed partial class RestMethod
+internal sealed partial class RestMethod
 {
     private static readonly ConcurrentDictionary<MethodDescriptor, RestMethod> Cache = new();
 
@@ -47,11 +47,6 @@ public sealed partial class RestMethod
     public IReadOnlyDictionary<int, string> VariableSegments { get; }
 
     /// <summary>
-    /// The route variables as the caller sent them, fully unescaped from the raw request target: routing leaves
-    /// <c>%2F</c> escaped (and unescapes <c>%25</c>), so an id holding a slash could not be addressed. Null when
-    /// the raw target is unavailable or does not have the template's shape.
-    /// </summary>
-    /// <summary>
     /// The raw request target holds a <c>.</c> or <c>..</c> segment (plain or percent-encoded). Kestrel removes
     /// them before routing, so <c>…/tools/..</c> would reach the mission itself: such a request is refused.
     /// </summary>
@@ -59,6 +54,11 @@ public sealed partial class RestMethod
         !string.IsNullOrEmpty(rawTarget)
         && rawTarget.Split('?', 2)[0].Split('/').Any(segment => Uri.UnescapeDataString(segment) is "." or "..");
 
+    /// <summary>
+    /// The route variables as the caller sent them, fully unescaped from the raw request target: routing leaves
+    /// <c>%2F</c> escaped (and unescapes <c>%25</c>), so an id holding a slash could not be addressed. Null when
+    /// the raw target is unavailable or does not have the template's shape.
+    /// </summary>
     public IReadOnlyDictionary<string, string>? RouteValuesFromRawTarget(string? rawTarget)
     {
         if (string.IsNullOrEmpty(rawTarget) || VariableSegments.Count == 0)

@@ -10,7 +10,7 @@ namespace Missions.Grpc.Rest;
 /// is (<c>loc</c>: body, path or query) and quote the caller's <c>input</c>. The body is parsed into a document only
 /// then, on the error path: a valid request is read once, by <see cref="RestBodyReader"/>.
 /// </summary>
-public sealed class RestRequest(RestMethod method, IReadOnlyDictionary<string, string> routeValues, IQueryCollection query, IHeaderDictionary headers, byte[]? body)
+internal sealed class RestRequest(RestMethod method, IReadOnlyDictionary<string, string> routeValues, IQueryCollection query, IHeaderDictionary headers, byte[]? body)
 {
     private JsonNode? _document;
     private bool _parsed;

@@ -7,6 +7,7 @@ using Grpc.Core;
 using Microsoft.AspNetCore.Grpc.JsonTranscoding;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
+using Missions.Grpc.Telemetry;
 using Missions.Grpc.V1;
 using Missions.Grpc.Validation;
 
@@ -27,10 +28,11 @@ namespace Missions.Grpc.Rest;
 /// <see cref="RestErrors"/>.</item>
 /// </list>
 /// </summary>
-public sealed class RestShapingMiddleware(
+internal sealed class RestShapingMiddleware(
     RequestDelegate next,
     MessageValidator validator,
     IOptions<RestOptions> options,
+    ApiMetrics metrics,
     ILogger<RestShapingMiddleware> logger)
 {
     /// <summary>Reads the google.rpc.Status the transcoder writes on errors, details included.</summary>
@@ -85,7 +87,7 @@ public sealed class RestShapingMiddleware(
             {
                 // The body ended early or broke HTTP framing (often a client that went away mid-request): the
                 // caller's problem, answered in the API's shape if anyone is still listening, never an error log.
-                logger.LogDebug(error, "Request body could not be read");
+                RestLog.BodyUnreadable(logger, error);
                 await RestErrors.WriteDetailAsync(context.Response, error.StatusCode, "The request body could not be read: " + error.Message);
                 return;
             }
@@ -108,7 +110,7 @@ public sealed class RestShapingMiddleware(
             : [];
         if (violations.Any(v => v.Path.Count == 0 || v.Type == "json_invalid"))
         {
-            Telemetry.ApiTelemetry.Invalid(input.Name);
+            metrics.Invalid(input.Name);
             await RestErrors.WriteValidationAsync(context.Response, violations, request.Locate); // the body as a whole: nothing else to say
             return;
         }
@@ -119,7 +121,7 @@ public sealed class RestShapingMiddleware(
         }
         if (violations.Count > 0)
         {
-            Telemetry.ApiTelemetry.Invalid(input.Name);
+            metrics.Invalid(input.Name);
             await RestErrors.WriteValidationAsync(context.Response, RestRequest.Merge(violations, validator.Validate(message), input), request.Locate);
             return;
         }
@@ -234,7 +236,7 @@ public sealed class RestShapingMiddleware(
         }
         catch (Exception error) when (error is InvalidProtocolBufferException or InvalidJsonException or FormatException)
         {
-            logger.LogWarning("Transcoded call answered HTTP {Status} without a gRPC status body", httpStatus);
+            RestLog.NoStatusBody(logger, httpStatus);
             return new Google.Rpc.Status
             {
                 Code = (int)(httpStatus switch
@@ -292,57 +294,4 @@ public sealed class RestShapingMiddleware(
             return null;
         }
     }
-}
-
-/// <summary>
-/// The response body while a transcoded call runs: at the first write (or flush) it asks what to do — pass the answer
-/// through (a success), drop it (a 204 has no body), or hold it (an error, to be rewritten). Nothing reaches the caller,
-/// headers included, before that decision.
-/// </summary>
-internal sealed class ResponseProbe(Stream inner, Func<ResponseProbe.Decision> decide) : Stream
-{
-    public enum Decision
-    {
-        PassThrough,
-        Drop,
-        Hold,
-    }
-
-    private Decision? _decision;
-
-    /// <summary>What was written when the first write came with an error status; null otherwise.</summary>
-    public MemoryStream? Held { get; private set; }
-
-    private Stream? Target()
-    {
-        _decision ??= decide();
-        return _decision switch
-        {
-            Decision.PassThrough => inner,
-            Decision.Hold => Held ??= new MemoryStream(),
-            _ => null,
-        };
-    }
-
-    public override void Write(byte[] buffer, int offset, int count) => Target()?.Write(buffer, offset, count);
-
-    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        Target()?.WriteAsync(buffer, offset, count, cancellationToken) ?? Task.CompletedTask;
-
-    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) =>
-        Target()?.WriteAsync(buffer, cancellationToken) ?? ValueTask.CompletedTask;
-
-    public override void Flush() => (_decision == Decision.PassThrough ? inner : null)?.Flush();
-
-    public override Task FlushAsync(CancellationToken cancellationToken) =>
-        _decision == Decision.PassThrough ? inner.FlushAsync(cancellationToken) : Task.CompletedTask;
-
-    public override bool CanRead => false;
-    public override bool CanSeek => false;
-    public override bool CanWrite => true;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
 }

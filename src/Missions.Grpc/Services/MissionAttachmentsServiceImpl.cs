@@ -4,8 +4,8 @@ using Missions.Grpc.Auth;
 using Missions.Grpc.Idempotency;
 using Missions.Grpc.Mapping;
 using Missions.Grpc.Storage;
-using Missions.Grpc.Validation;
 using Missions.Grpc.V1;
+using Missions.Grpc.Validation;
 
 namespace Missions.Grpc.Services;
 
@@ -13,7 +13,7 @@ namespace Missions.Grpc.Services;
 /// Tools, knowledge bases and MCP servers: the spec's fifteen operations as one mechanism. Each RPC only
 /// names its <see cref="AttachmentKind"/>; the five shared handlers below do the work for every kind.
 /// </summary>
-public sealed class MissionAttachmentsServiceImpl(IAttachmentStore store, CallerContext caller)
+internal sealed class MissionAttachmentsServiceImpl(IAttachmentStore store, CallerContext caller)
     : MissionAttachmentsService.MissionAttachmentsServiceBase
 {
     private static readonly AttachmentKind Tool = AttachmentKind.Tool;

@@ -3,9 +3,8 @@ using Missions.Grpc.Auth;
 using Missions.Grpc.Idempotency;
 using Missions.Grpc.Mapping;
 using Missions.Grpc.Storage;
-using Missions.Grpc.Storage.Core;
-using Missions.Grpc.Validation;
 using Missions.Grpc.V1;
+using Missions.Grpc.Validation;
 
 namespace Missions.Grpc.Services;
 
@@ -14,7 +13,7 @@ namespace Missions.Grpc.Services;
 /// <see cref="RunLifecycle"/> and is applied atomically by the store; not-found and conflicts are
 /// thrown by the store and mapped by ErrorInterceptor.
 /// </summary>
-public sealed class MissionRunsServiceImpl(IRunStore store, CallerContext caller) : MissionRunsService.MissionRunsServiceBase
+internal sealed class MissionRunsServiceImpl(IRunStore store, CallerContext caller) : MissionRunsService.MissionRunsServiceBase
 {
     /// <summary>Default page size of both run lists (spec).</summary>
     public const int DefaultPageSize = 20;

@@ -2,11 +2,10 @@ using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Missions.Grpc.Auth;
 using Missions.Grpc.Idempotency;
-using Missions.Grpc.Storage;
-using Missions.Grpc.Storage.Core;
 using Missions.Grpc.Mapping;
-using Missions.Grpc.Validation;
+using Missions.Grpc.Storage;
 using Missions.Grpc.V1;
+using Missions.Grpc.Validation;
 
 namespace Missions.Grpc.Services;
 
@@ -14,7 +13,7 @@ namespace Missions.Grpc.Services;
 /// The missions service, for gRPC and (through transcoding) REST. Thin: requests arrive validated
 /// (ValidationInterceptor), errors are mapped by ErrorInterceptor; a handler stores and maps.
 /// </summary>
-public sealed class MissionsServiceImpl(IMissionStore store, IAttachmentStore attachments, CallerContext caller) : MissionsService.MissionsServiceBase
+internal sealed class MissionsServiceImpl(IMissionStore store, IAttachmentStore attachments, CallerContext caller) : MissionsService.MissionsServiceBase
 {
     /// <summary>Default page size of the mission list (spec).</summary>
     public const int DefaultPageSize = 20;

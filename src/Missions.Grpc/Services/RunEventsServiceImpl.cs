@@ -3,13 +3,13 @@ using Missions.Grpc.Auth;
 using Missions.Grpc.Idempotency;
 using Missions.Grpc.Mapping;
 using Missions.Grpc.Storage;
-using Missions.Grpc.Validation;
 using Missions.Grpc.V1;
+using Missions.Grpc.Validation;
 
 namespace Missions.Grpc.Services;
 
 /// <summary>A run's events and the organization's event feed, for gRPC and REST. Thin: idempotency is the store's.</summary>
-public sealed class RunEventsServiceImpl(IEventStore store, CallerContext caller) : RunEventsService.RunEventsServiceBase
+internal sealed class RunEventsServiceImpl(IEventStore store, CallerContext caller) : RunEventsService.RunEventsServiceBase
 {
     /// <summary>Default page size of both event lists (spec).</summary>
     public const int DefaultPageSize = 50;

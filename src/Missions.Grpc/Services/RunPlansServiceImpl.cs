@@ -3,13 +3,13 @@ using Missions.Grpc.Auth;
 using Missions.Grpc.Idempotency;
 using Missions.Grpc.Mapping;
 using Missions.Grpc.Storage;
-using Missions.Grpc.Validation;
 using Missions.Grpc.V1;
+using Missions.Grpc.Validation;
 
 namespace Missions.Grpc.Services;
 
 /// <summary>A run's plan, for gRPC and REST. Thin: the store checks a request's steps as a whole, atomically.</summary>
-public sealed class RunPlansServiceImpl(IPlanStore store, CallerContext caller) : RunPlansService.RunPlansServiceBase
+internal sealed class RunPlansServiceImpl(IPlanStore store, CallerContext caller) : RunPlansService.RunPlansServiceBase
 {
     public override Task<PlanStepsResponse> CreatePlan(CreatePlanRequest request, ServerCallContext context) =>
         AddAsync(request.MissionId, request.RunId, request.Steps, initialPlan: true, context);

@@ -4,13 +4,13 @@ using Missions.Grpc.Auth;
 using Missions.Grpc.Idempotency;
 using Missions.Grpc.Mapping;
 using Missions.Grpc.Storage;
-using Missions.Grpc.Validation;
 using Missions.Grpc.V1;
+using Missions.Grpc.Validation;
 
 namespace Missions.Grpc.Services;
 
 /// <summary>The Telnyx agents linked to a run, for gRPC and REST. Thin: duplicates and absences are the store's.</summary>
-public sealed class RunTelnyxAgentsServiceImpl(IAgentLinkStore store, CallerContext caller) : RunTelnyxAgentsService.RunTelnyxAgentsServiceBase
+internal sealed class RunTelnyxAgentsServiceImpl(IAgentLinkStore store, CallerContext caller) : RunTelnyxAgentsService.RunTelnyxAgentsServiceBase
 {
     public override async Task<ListTelnyxAgentsResponse> ListTelnyxAgents(ListTelnyxAgentsRequest request, ServerCallContext context) => new()
     {

@@ -1,13 +1,13 @@
 using Grpc.Core;
 using Missions.Grpc.Auth;
-using Missions.Grpc.Validation;
 using Missions.Grpc.V1;
+using Missions.Grpc.Validation;
 using Missions.Grpc.Watch;
 
 namespace Missions.Grpc.Services;
 
 /// <summary>Live watch of a run, for gRPC and (as a streamed JSON array) REST. Thin: <see cref="RunWatcher"/> does the work.</summary>
-public sealed class RunWatchServiceImpl(RunWatcher watcher, CallerContext caller) : RunWatchService.RunWatchServiceBase
+internal sealed class RunWatchServiceImpl(RunWatcher watcher, CallerContext caller) : RunWatchService.RunWatchServiceBase
 {
     public override Task WatchRun(WatchRunRequest request, IServerStreamWriter<RunUpdate> responseStream, ServerCallContext context) =>
         watcher.WatchAsync(

@@ -11,7 +11,7 @@ namespace Missions.Grpc.Tls;
 /// Kestrel's <see cref="HttpsConnectionAdapterOptions.ClientCertificateValidation"/> on every HTTPS endpoint when that
 /// setting is present. A certificate refused here fails the TLS handshake: no request on that connection is read.
 /// </summary>
-internal sealed partial class ClientCertificateAuthority
+internal sealed class ClientCertificateAuthority
 {
     /// <summary>id-kp-clientAuth: a certificate that lists its usages must list this one.</summary>
     private static readonly Oid ClientAuthentication = new("1.3.6.1.5.5.7.3.2", "Client Authentication");
@@ -71,11 +71,8 @@ internal sealed partial class ClientCertificateAuthority
         }
         if (_logger.IsEnabled(LogLevel.Debug))
         {
-            LogRefused(_logger, certificate.Subject, string.Join(", ", chain.ChainStatus.Select(s => s.Status).Distinct()));
+            TlsLog.CertificateRefused(_logger, certificate.Subject, string.Join(", ", chain.ChainStatus.Select(s => s.Status).Distinct()));
         }
         return false;
     }
-
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Client certificate {Subject} refused: {Status}")]
-    private static partial void LogRefused(ILogger logger, string subject, string status);
 }

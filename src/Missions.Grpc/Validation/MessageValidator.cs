@@ -10,7 +10,7 @@ namespace Missions.Grpc.Validation;
 /// compiled at start (<see cref="CompiledRules"/>, applied by a <see cref="ValidationPlan"/> per type), not interpreted
 /// per call — and the free-form JSON nesting limit. Violations are reported in pydantic v2 terms (see <see cref="Pydantic"/>).
 /// </summary>
-public sealed class MessageValidator
+internal sealed class MessageValidator
 {
     private readonly Dictionary<MessageDescriptor, ValidationPlan> _plans = [];
     private readonly IValidator? _interpreter;

@@ -4,7 +4,7 @@ namespace Missions.Grpc.Validation;
 /// pydantic v2 error types and wording, in one place, so every endpoint reports errors exactly as
 /// the FastAPI-built Telnyx API does.
 /// </summary>
-public static class Pydantic
+internal static class Pydantic
 {
     public static Violation Missing(IReadOnlyList<object> path) => new(path, "missing", "Field required");
 

@@ -5,7 +5,7 @@ namespace Missions.Grpc.Validation;
 /// hyphenated form in braces, or <c>urn:uuid:</c> + the hyphenated form; any letter case.
 /// protovalidate's <c>string.uuid</c> accepts only the hyphenated form, so this decides instead.
 /// </summary>
-public static class UuidText
+internal static class UuidText
 {
     public static bool TryParse(string? text, out Guid id)
     {

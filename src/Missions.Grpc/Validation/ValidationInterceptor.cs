@@ -5,7 +5,7 @@ using Grpc.Core.Interceptors;
 namespace Missions.Grpc.Validation;
 
 /// <summary>Validates every request message with <see cref="MessageValidator"/> before its handler runs.</summary>
-public sealed class ValidationInterceptor(MessageValidator validator) : Interceptor
+internal sealed class ValidationInterceptor(MessageValidator validator) : Interceptor
 {
     public override Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
         TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)

@@ -125,7 +125,7 @@ internal sealed class ValidationPlan
                 }
                 return; // protovalidate applies a field's rules only when it is set, for fields that know
             }
-            if (get is null || sink.SkipRules)
+            if (get is null)
             {
                 return;
             }
@@ -223,16 +223,13 @@ internal sealed class ValidationPlan
                 {
                     Missing(at, ref sink);
                 }
-                else if (!sink.SkipRules)
+                else
                 {
                     CheckList(list, at, ref sink); // a rule may ask for items
                 }
                 return;
             }
-            if (!sink.SkipRules)
-            {
-                CheckList(list, at, ref sink);
-            }
+            CheckList(list, at, ref sink);
             if (_itemChecks.Length == 0 && _nested is null && !_freeForm)
             {
                 return;
@@ -241,14 +238,11 @@ internal sealed class ValidationPlan
             for (var i = 0; i < list.Count; i++)
             {
                 var item = list[i]!;
-                if (!sink.SkipRules)
+                foreach (var check in _itemChecks)
                 {
-                    foreach (var check in _itemChecks)
+                    if (check(item) is { } broken)
                     {
-                        if (check(item) is { } broken)
-                        {
-                            Broke(broken, _rules!, item, at, i, ref sink);
-                        }
+                        Broke(broken, _rules!, item, at, i, ref sink);
                     }
                 }
                 if (_freeForm)
@@ -371,50 +365,4 @@ internal sealed class ValidationPlan
         return Expression.Lambda<Func<IMessage, bool>>(
             Expression.Property(Expression.Convert(message, field.ContainingType.ClrType), "Has" + field.PropertyName), message).Compile();
     }
-}
-
-/// <summary>What a walk found: presence and free-form violations (already in pydantic terms), and broken rules.</summary>
-internal struct ValidationSink(int maxFreeFormDepth)
-{
-    public int MaxFreeFormDepth { get; } = maxFreeFormDepth;
-
-    /// <summary>Check only the <c>buf.validate</c> rules (what protovalidate checks).</summary>
-    public bool SkipFreeForm { get; init; }
-
-    /// <summary>Check presence and free-form values only (the rules are another validator's).</summary>
-    public bool SkipRules { get; init; }
-
-    public List<Violation>? Presence;
-
-    public List<RuleViolation>? Rules;
-}
-
-/// <summary>Where a walk is: a field of a message, or an item of a list field; built only to descend or to report.</summary>
-internal sealed class PathNode(PathNode? parent, FieldRule? field, int? index)
-{
-    /// <summary>The path to <paramref name="field"/> (and its item <paramref name="index"/>) below <paramref name="at"/>, with JSON names.</summary>
-    public static List<object> Json(PathNode? at, FieldRule field, int? index) => Build(at, field, index, json: true);
-
-    /// <summary>The same path with proto field names.</summary>
-    public static List<object> Proto(PathNode? at, FieldRule field, int? index) => Build(at, field, index, json: false);
-
-    private static List<object> Build(PathNode? at, FieldRule field, int? index, bool json)
-    {
-        var path = new List<object>();
-        for (var node = at; node is not null; node = node.Parent)
-        {
-            path.Add(node.Segment(json));
-        }
-        path.Reverse();
-        path.Add(json ? field.JsonName : field.Field.Name);
-        if (index is { } i)
-        {
-            path.Add(i);
-        }
-        return path;
-    }
-
-    private PathNode? Parent { get; } = parent;
-
-    private object Segment(bool json) => field is null ? index!.Value : json ? field.JsonName : field.Field.Name;
 }

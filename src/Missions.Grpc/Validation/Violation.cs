@@ -7,7 +7,7 @@ namespace Missions.Grpc.Validation;
 /// added by the REST layer, which knows the http rule. gRPC callers get the same violation as a
 /// <c>google.rpc.BadRequest.FieldViolation</c> (field = dotted path, reason = type, description = msg).
 /// </summary>
-public sealed record Violation(
+internal sealed record Violation(
     IReadOnlyList<object> Path,
     string Type,
     string Message,
@@ -40,11 +40,4 @@ public sealed record Violation(
         }
         return text.ToString();
     }
-}
-
-/// <summary>Thrown by validation; the exception interceptor turns it into INVALID_ARGUMENT + BadRequest.</summary>
-public sealed class RequestValidationException(IReadOnlyList<Violation> violations)
-    : Exception("Request validation failed: " + string.Join("; ", violations.Select(v => $"{v.FieldPath}: {v.Message}")))
-{
-    public IReadOnlyList<Violation> Violations { get; } = violations;
 }

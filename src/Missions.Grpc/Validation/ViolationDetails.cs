@@ -7,7 +7,7 @@ namespace Missions.Grpc.Validation;
 /// Violations as the typed error detail both faces share (<see cref="RequestViolations"/>): written into the gRPC status
 /// where they are raised, read back by the REST face to write its 422 — structure all the way, nothing parsed from text.
 /// </summary>
-public static class ViolationDetails
+internal static class ViolationDetails
 {
     public static RequestViolations ToDetail(IEnumerable<Violation> violations)
     {

@@ -1,23 +1,10 @@
 using Microsoft.Extensions.Options;
 using Missions.Grpc.Mapping;
 using Missions.Grpc.Storage;
+using Missions.Grpc.Telemetry;
 using Missions.Grpc.V1;
 
 namespace Missions.Grpc.Watch;
-
-/// <summary>Limits of a run watch.</summary>
-public sealed class WatchOptions
-{
-    public const string SectionName = "Watch";
-
-    /// <summary>Live updates buffered per watcher; a reader further behind is told to resume from its cursor.</summary>
-    [System.ComponentModel.DataAnnotations.Range(1, 1_000_000)]
-    public int BufferSize { get; set; } = 1024;
-
-    /// <summary>Events read from storage per replay batch (no read holds anything between batches).</summary>
-    [System.ComponentModel.DataAnnotations.Range(1, 100_000)]
-    public int ReplayBatchSize { get; set; } = 256;
-}
 
 /// <summary>
 /// How a run is watched: subscribe to the run's live feed first, then replay the stored events after the
@@ -27,21 +14,22 @@ public sealed class WatchOptions
 /// duplicate. Ends after a terminal run status, when the run is removed, or when the reader falls behind
 /// (a final <c>resume</c> update names the cursor to watch again from).
 /// </summary>
-public sealed class RunWatcher(IRunFeed feed, IEventStore events, IRunStore runs, IOptions<WatchOptions> options, IHostApplicationLifetime? lifetime = null)
+internal sealed class RunWatcher(
+    IRunFeed feed, IEventStore events, IRunStore runs, IOptions<WatchOptions> options, ApiMetrics metrics, IHostApplicationLifetime? lifetime = null)
 {
     public async Task WatchAsync(
         string organization, Guid missionId, Guid runId, string? afterEventId, Func<RunUpdate, Task> write, CancellationToken cancellationToken)
     {
         var limits = options.Value;
-        using var span = Telemetry.ApiTelemetry.Source.StartActivity("watch run");
-        Telemetry.ApiTelemetry.LiveWatches.Add(1);
+        using var span = ApiTelemetry.Source.StartActivity("watch run");
+        metrics.WatchOpened();
         try
         {
             await WatchCoreAsync(organization, missionId, runId, afterEventId, write, limits, cancellationToken);
         }
         finally
         {
-            Telemetry.ApiTelemetry.LiveWatches.Add(-1);
+            metrics.WatchClosed();
         }
     }
 
@@ -90,7 +78,7 @@ public sealed class RunWatcher(IRunFeed feed, IEventStore events, IRunStore runs
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {
-                Telemetry.ApiTelemetry.WatchResumes.Add(1, new KeyValuePair<string, object?>("reason", "shutdown"));
+                metrics.WatchResumed("shutdown");
                 await write(new RunUpdate { Resume = Resume(lastEvent, "The server is shutting down; watch again with after_event_id to continue") });
                 return;
             }
@@ -122,7 +110,7 @@ public sealed class RunWatcher(IRunFeed feed, IEventStore events, IRunStore runs
 
         if (live.Overflowed)
         {
-            Telemetry.ApiTelemetry.WatchResumes.Add(1, new KeyValuePair<string, object?>("reason", "behind"));
+            metrics.WatchResumed("behind");
             await write(new RunUpdate
             {
                 Resume = Resume(lastEvent, $"The watcher fell more than {limits.BufferSize} updates behind; watch again with after_event_id to continue"),

@@ -48,6 +48,12 @@ public static class ConsoleEndpoints
             }, StringComparer.Ordinal);
     });
 
+    public static WebApplicationBuilder AddMissionsConsole(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<ConsoleOptions>().BindConfiguration(ConsoleOptions.SectionName);
+        return builder;
+    }
+
     public static WebApplication MapMissionsConsole(this WebApplication app)
     {
         if (!app.Services.GetRequiredService<IOptions<ConsoleOptions>>().Value.Enabled)

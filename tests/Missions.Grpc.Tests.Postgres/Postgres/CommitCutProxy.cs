@@ -6,16 +6,6 @@ using Missions.Grpc.Tests.Infrastructure;
 
 namespace Missions.Grpc.Tests.Postgres;
 
-/// <summary>Where <see cref="CommitCutProxy"/> cuts the connection that sends the next <c>COMMIT</c>.</summary>
-public enum CommitCut
-{
-    /// <summary>Before the database receives it: the transaction is rolled back.</summary>
-    BeforeCommit,
-
-    /// <summary>After the database received it, before its answer reaches the client: committed, answer lost.</summary>
-    AfterCommit,
-}
-
 /// <summary>
 /// A TCP proxy in front of PostgreSQL that cuts, once and deterministically, the connection carrying the next
 /// <c>COMMIT</c> (Npgsql sends it as a simple query: the bytes <c>COMMIT\0</c>): the network failing at the worst moment.

@@ -103,7 +103,7 @@ public sealed class CommitOutcomeTests
         var connection = new NpgsqlConnectionStringBuilder(db.Settings["Storage:Postgres:ConnectionString"]) { Port = proxy.Port };
         return new PostgresBackend(
             Options.Create(new StorageOptions { Provider = "Postgres", Postgres = new PostgresOptions { ConnectionString = connection.ConnectionString } }),
-            NullLogger<PostgresBackend>.Instance);
+            NullLogger<PostgresBackend>.Instance).Opened();
     }
 
     /// <summary>Missions in the schema, counted directly (not through the counters the backend keeps).</summary>

@@ -11,9 +11,9 @@ namespace Missions.Grpc.Tests.Postgres;
 [Collection(ServerProcessCollection.Name)]
 public sealed class SchemaTests
 {
-    private static PostgresBackend Open(TempDatabase db) => new(
+    private static PostgresBackend Open(TempDatabase db) => new PostgresBackend(
         Options.Create(new StorageOptions { Provider = "Postgres", Postgres = new PostgresOptions { ConnectionString = db.Settings["Storage:Postgres:ConnectionString"] } }),
-        NullLogger<PostgresBackend>.Instance);
+        NullLogger<PostgresBackend>.Instance).Opened();
 
     [Fact]
     public async Task Eight_replicas_starting_at_once_migrate_the_schema_once()

@@ -128,7 +128,7 @@ public sealed partial class StatementTests(StatementTests.Cluster cluster, ITest
         };
         return new PostgresBackend(
             Options.Create(new StorageOptions { Provider = "Postgres", Postgres = new PostgresOptions { ConnectionString = connection.ConnectionString } }),
-            NullLogger<PostgresBackend>.Instance);
+            NullLogger<PostgresBackend>.Instance).Opened();
     }
 
     /// <summary>

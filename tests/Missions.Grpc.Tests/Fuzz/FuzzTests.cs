@@ -14,6 +14,7 @@ using Microsoft.AspNetCore.Grpc.JsonTranscoding;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Missions.Grpc.Hosting;
+using Missions.Grpc.Protocol;
 using Missions.Grpc.Tests.Infrastructure;
 using Xunit.Abstractions;
 
@@ -61,7 +62,7 @@ public sealed partial class FuzzTests(ITestOutputHelper output)
         run.Fixture = await run.NewFixtureAsync();
 
         var routes = Routes(app);
-        var methods = MissionsServerComposition.ApiFiles.SelectMany(f => f.Services).SelectMany(s => s.Methods).ToList();
+        var methods = ApiContract.Services.SelectMany(s => s.Methods).ToList();
         var declared = methods.Sum(m => m.GetOptions()?.GetExtension(AnnotationsExtensions.Http) is { } rule ? 1 + rule.AdditionalBindings.Count : 0);
         Assert.Equal(declared, routes.Count); // every HTTP rule of the contract is served and fuzzed
         Assert.True(routes.Count >= 41, $"only {routes.Count} transcoded routes found");

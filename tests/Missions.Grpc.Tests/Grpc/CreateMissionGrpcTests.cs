@@ -2,8 +2,8 @@ using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
 using Grpc.Core;
 using Missions.Grpc.Tests.Infrastructure;
-using static Missions.Grpc.Tests.Infrastructure.GrpcCalls;
 using Missions.Grpc.V1;
+using static Missions.Grpc.Tests.Infrastructure.GrpcCalls;
 using ExecutionMode = Missions.Grpc.V1.Mission.Types.ExecutionMode;
 
 namespace Missions.Grpc.Tests.Grpc;

@@ -1,8 +1,8 @@
 using Google.Rpc;
 using Grpc.Core;
 using Missions.Grpc.Tests.Infrastructure;
-using static Missions.Grpc.Tests.Infrastructure.GrpcCalls;
 using Missions.Grpc.V1;
+using static Missions.Grpc.Tests.Infrastructure.GrpcCalls;
 using ExecutionMode = Missions.Grpc.V1.Mission.Types.ExecutionMode;
 
 namespace Missions.Grpc.Tests.Grpc;

@@ -128,7 +128,7 @@ public sealed class WatchRunTests : IAsyncLifetime
             before: () => events.LogEventAsync(TestKeys.OrgA, mission, run, Event("committed before the replay read")),
             after: () => events.LogEventAsync(TestKeys.OrgA, mission, run, Event("committed after the replay read")));
         var watcher = new RunWatcher(_app.Services.GetRequiredService<IRunFeed>(), racing, _app.RunStore,
-            Microsoft.Extensions.Options.Options.Create(new WatchOptions()));
+            Microsoft.Extensions.Options.Options.Create(new WatchOptions()), TestMetrics.Api());
         var received = new List<RunUpdate>();
 
         using var stop = new CancellationTokenSource();

@@ -44,12 +44,12 @@ public sealed class TempDatabase : IDisposable
             options.Provider = "Postgres";
             options.Postgres.ConnectionString = PostgresCluster.Shared.ConnectionString(Schema);
             return new Missions.Grpc.Storage.Postgres.PostgresBackend(Microsoft.Extensions.Options.Options.Create(options),
-                Microsoft.Extensions.Logging.Abstractions.NullLogger<Missions.Grpc.Storage.Postgres.PostgresBackend>.Instance, time);
+                Microsoft.Extensions.Logging.Abstractions.NullLogger<Missions.Grpc.Storage.Postgres.PostgresBackend>.Instance, time).Opened();
         }
         options.LiteDb.Path = Path;
         options.LiteDb.MinFreeBytes = 0;
         return new Missions.Grpc.Storage.LiteDb.LiteDbBackend(Microsoft.Extensions.Options.Options.Create(options),
-            Microsoft.Extensions.Logging.Abstractions.NullLogger<Missions.Grpc.Storage.LiteDb.LiteDbBackend>.Instance, time);
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<Missions.Grpc.Storage.LiteDb.LiteDbBackend>.Instance, time).Opened();
     }
 
     public void Dispose()

@@ -157,7 +157,7 @@ public sealed class ServerProcessTests
         }
         using var store = new LiteDbBackend(
             Options.Create(new StorageOptions { LiteDb = new LiteDbOptions { Path = db.Path } }),
-            NullLogger<LiteDbBackend>.Instance);
+            NullLogger<LiteDbBackend>.Instance).Opened();
         foreach (var id in acknowledged)
         {
             await store.Missions.GetMissionAsync(TestKeys.OrgA, id); // throws when missing

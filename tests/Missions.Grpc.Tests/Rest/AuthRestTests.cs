@@ -1,6 +1,6 @@
-using Missions.Grpc.Storage;
 using System.Net;
 using System.Net.Http.Headers;
+using Missions.Grpc.Storage;
 using Missions.Grpc.Tests.Infrastructure;
 
 namespace Missions.Grpc.Tests.Rest;

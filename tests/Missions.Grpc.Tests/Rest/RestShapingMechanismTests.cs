@@ -29,6 +29,7 @@ public sealed class RestShapingMechanismTests : IAsyncLifetime
         builder.WebHost.UseTestServer();
         builder.Services.AddOptions<RestOptions>();
         builder.Services.AddSingleton(new MessageValidator(ShapingTestReflection.Descriptor.Services));
+        builder.Services.AddSingleton<Missions.Grpc.Telemetry.ApiMetrics>();
         builder.Services.AddGrpc(o =>
             {
                 o.Interceptors.Add<ErrorInterceptor>();

@@ -18,9 +18,9 @@ public sealed class CommitFaultSweepTests(ITestOutputHelper output)
     private const string Org = TestKeys.OrgA;
     private const int Rounds = 5;
 
-    internal static LiteDbBackend Open(string path, FaultyDisk disk, long checkpointLogBytes = 8 << 20) => new(
+    internal static LiteDbBackend Open(string path, FaultyDisk disk, long checkpointLogBytes = 8 << 20) => new LiteDbBackend(
         Options.Create(new StorageOptions { LiteDb = new LiteDbOptions { Path = path, CheckpointLogBytes = checkpointLogBytes, MinFreeBytes = 0 } }),
-        NullLogger<LiteDbBackend>.Instance, null, disk);
+        NullLogger<LiteDbBackend>.Instance, null, disk).Opened();
 
     /// <summary>
     /// What one sweep case did: each write's name and whether its caller was told it was stored; and how many writes

@@ -1,8 +1,12 @@
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Net;
 using System.Text.RegularExpressions;
 using Grpc.Core;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+using Missions.Grpc.Storage;
+using Missions.Grpc.Telemetry;
 using Missions.Grpc.Tests.Infrastructure;
 using Missions.Grpc.V1;
 using OpenTelemetry.Trace;
@@ -107,9 +111,9 @@ public sealed class TelemetryTests
         Assert.Matches(@"(?m)^missions_storage_commit_duration_seconds_count\{.*\} [1-9]", text);
         Assert.Matches(@"(?m)^missions_storage_queue_depth\{.*\} [0-9]", text);
         Assert.Matches(@"(?m)^missions_rate_limit_rejections(_requests)?(_total)?\{.*face=""rest"".*\} [1-9]", text);
-        // Exported, whatever its value: the instrument is static, so this host also counts the watches of the test hosts
-        // running beside it in this process, and one opened before this host's meter provider listened and closed after
-        // shows here as -1 (seen). One host per process in production, where the value is the open streams.
+        // Exported. Its value is asserted per host below (Each_host_counts_its_own_calls_exactly): OpenTelemetry's meter
+        // provider subscribes to meters by name, process-wide, so a scrape here also sums the test hosts running beside
+        // this one. One host per process in production.
         Assert.Matches(@"(?m)^missions_watch_streams\{.*\} -?[0-9]", text);
         Assert.Matches(@"(?m)^missions_validation_failures_total\{.*type=""CreateMissionRequest"".*\} [1-9]", text);
         // No label value is an id, a key or an organization.
@@ -121,6 +125,81 @@ public sealed class TelemetryTests
         var series = string.Join('\n', text.Split('\n').Where(l => !l.StartsWith("target_info", StringComparison.Ordinal)));
         Assert.DoesNotMatch(new Regex("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"), series);
     }
+
+    [Fact]
+    public async Task Each_host_counts_its_own_calls_exactly()
+    {
+        using var app = new MissionsApp();
+        var meters = app.Services.GetRequiredService<IMeterFactory>();
+        using var writes = new MetricCollector<long>(meters, StorageTelemetry.Name, "missions.storage.writes");
+        using var batches = new MetricCollector<int>(meters, StorageTelemetry.Name, "missions.storage.batch.size");
+        using var queued = new MetricCollector<long>(meters, StorageTelemetry.Name, "missions.storage.queue.depth");
+        using var watches = new MetricCollector<long>(meters, ApiTelemetry.Name, "missions.watch.streams");
+        using var invalid = new MetricCollector<long>(meters, ApiTelemetry.Name, "missions.validation.failures");
+        using var replays = new MetricCollector<long>(meters, ApiTelemetry.Name, "missions.idempotency.replays");
+        using var beside = new MissionsApp(); // another host in this process: what it does is not counted here
+        var other = beside.Rest();
+        await other.NewRunAsync();
+        await other.SendAsync(HttpMethod.Post, RestCalls.Missions, """{"name":5}""");
+
+        var rest = app.Rest();
+        var (runPath, _, _) = await rest.NewRunAsync();
+        var (status, _, _) = await rest.SendAsync(HttpMethod.Post, RestCalls.Missions, """{"name":5}""");
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, status);
+        for (var i = 0; i < 2; i++)
+        {
+            var (keyed, _, _) = await rest.SendKeyedAsync(HttpMethod.Post, RestCalls.Missions, """{"name":"keyed"}""", "telemetry-key");
+            Assert.Equal(HttpStatusCode.Created, keyed);
+        }
+        using (var watch = await rest.GetAsync(runPath + "/watch", HttpCompletionOption.ResponseHeadersRead))
+        {
+            using var lines = new StreamReader(await watch.Content.ReadAsStreamAsync());
+            Assert.NotNull(await lines.ReadLineAsync()); // its handler runs: the stream is open
+            Assert.Equal(1, watches.GetMeasurementSnapshot().Sum(m => m.Value));
+        }
+
+        // The run's mission and both keyed creates: a replay is a write command too, answered in the pipeline from the
+        // key's record (decided there, where a concurrent twin would be seen).
+        Assert.Equal(3, Sum(writes, "CreateMission", "committed"));
+        Assert.Equal(1, Sum(writes, "CreateRun", "committed"));
+        Assert.Equal(0, writes.GetMeasurementSnapshot().Where(m => !Equals(m.Tags["outcome"], "committed")).Sum(m => m.Value));
+        Assert.Equal(writes.GetMeasurementSnapshot().EvaluateAsCounter(), batches.GetMeasurementSnapshot().Sum(m => m.Value)); // every committed write in one batch
+        queued.RecordObservableInstruments();
+        Assert.Equal(0, queued.LastMeasurement!.Value);
+        var failure = Assert.Single(invalid.GetMeasurementSnapshot());
+        Assert.Equal((1, "CreateMissionRequest"), (failure.Value, failure.Tags["type"]));
+        Assert.Equal(1, replays.GetMeasurementSnapshot().EvaluateAsCounter());
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (watches.GetMeasurementSnapshot().Sum(m => m.Value) != 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20); // the server sees the client go away a moment later
+        }
+        Assert.Equal([1, -1], watches.GetMeasurementSnapshot().Select(m => m.Value));
+    }
+
+    [Fact]
+    public async Task Rate_limit_rejections_are_counted_exactly_by_face()
+    {
+        using var app = new MissionsApp(settings: new Dictionary<string, string?> { ["RateLimiting:Enabled"] = "true", ["RateLimiting:TokenLimit"] = "2", ["RateLimiting:TokensPerPeriod"] = "1", ["RateLimiting:ReplenishmentSeconds"] = "600" });
+        using var rejections = new MetricCollector<long>(app.Services.GetRequiredService<IMeterFactory>(), ApiTelemetry.Name, "missions.rate_limit.rejections");
+        var rest = app.Rest();
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 5; i++)
+        {
+            statuses.Add((await rest.SendAsync(HttpMethod.Get, RestCalls.Missions)).Status);
+        }
+        var grpc = await Assert.ThrowsAsync<RpcException>(async () =>
+            await new MissionsService.MissionsServiceClient(app.GrpcChannel()).ListMissionsAsync(new ListMissionsRequest(), GrpcCalls.Key()));
+
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests, HttpStatusCode.TooManyRequests, HttpStatusCode.TooManyRequests], statuses);
+        Assert.Equal(global::Grpc.Core.StatusCode.ResourceExhausted, grpc.StatusCode);
+        var counted = rejections.GetMeasurementSnapshot();
+        Assert.Equal(3, counted.Where(m => Equals(m.Tags["face"], "rest")).Sum(m => m.Value));
+        Assert.Equal(1, counted.Where(m => Equals(m.Tags["face"], "grpc")).Sum(m => m.Value));
+    }
+
+    private static long Sum(MetricCollector<long> writes, string operation, string outcome) => writes.GetMeasurementSnapshot()
+        .Where(m => Equals(m.Tags["operation"], operation) && Equals(m.Tags["outcome"], outcome)).Sum(m => m.Value);
 
     [Fact]
     public async Task Metrics_can_be_turned_off_or_served_only_on_their_own_port()

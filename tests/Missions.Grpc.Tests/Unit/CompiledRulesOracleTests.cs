@@ -4,6 +4,7 @@ using Google.Protobuf;
 using Google.Protobuf.Reflection;
 using Google.Protobuf.WellKnownTypes;
 using Missions.Grpc.Hosting;
+using Missions.Grpc.Protocol;
 using Missions.Grpc.Validation;
 using Xunit.Abstractions;
 
@@ -16,10 +17,10 @@ namespace Missions.Grpc.Tests.Unit;
 /// </summary>
 public sealed class CompiledRulesOracleTests(ITestOutputHelper output)
 {
-    private static readonly MessageValidator Compiled = new(MissionsServerComposition.ApiFiles.SelectMany(f => f.Services));
+    private static readonly MessageValidator Compiled = new(ApiContract.Services);
 
     private static readonly ProtoValidate.Validator Oracle =
-        new(new ProtoValidate.ValidatorOptions { FileDescriptors = [.. MissionsServerComposition.ApiFiles] });
+        new(new ProtoValidate.ValidatorOptions { FileDescriptors = [.. ApiContract.Files] });
 
     public static TheoryData<string> RequestTypes() => [.. RequestDescriptors().Select(d => d.FullName)];
 
@@ -44,7 +45,7 @@ public sealed class CompiledRulesOracleTests(ITestOutputHelper output)
 
     /// <summary>The request message types of every API service.</summary>
     private static IEnumerable<MessageDescriptor> RequestDescriptors() =>
-        MissionsServerComposition.ApiFiles.SelectMany(f => f.Services).SelectMany(s => s.Methods).Select(m => m.InputType).Distinct();
+        ApiContract.Services.SelectMany(s => s.Methods).Select(m => m.InputType).Distinct();
 
     /// <summary>The message as JSON, or as base64 protobuf when it holds what JSON cannot (a lone surrogate).</summary>
     private static string Show(IMessage message)

@@ -46,7 +46,7 @@ public sealed class ErrorInterceptorTests
     private static (ErrorLogCollector Logs, ErrorInterceptor Interceptor) Interceptor()
     {
         var logs = new ErrorLogCollector();
-        return (logs, new ErrorInterceptor(new Logger<ErrorInterceptor>(new LoggerFactory([logs]))));
+        return (logs, new ErrorInterceptor(new Logger<ErrorInterceptor>(new LoggerFactory([logs])), TestMetrics.Api()));
     }
 
     private sealed class NoWrites : IServerStreamWriter<string>

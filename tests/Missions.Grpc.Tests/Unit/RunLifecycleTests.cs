@@ -24,25 +24,25 @@ public sealed class RunLifecycleTests
     }
 
     [Theory]
-    [InlineData("cancel", "pending", TransitionDecision.Apply)]
-    [InlineData("cancel", "running", TransitionDecision.Apply)]
-    [InlineData("cancel", "paused", TransitionDecision.Apply)]
-    [InlineData("cancel", "succeeded", TransitionDecision.Refuse)]
-    [InlineData("cancel", "failed", TransitionDecision.Refuse)]
-    [InlineData("cancel", "cancelled", TransitionDecision.Refuse)]
-    [InlineData("pause", "pending", TransitionDecision.Refuse)]
-    [InlineData("pause", "running", TransitionDecision.Apply)]
-    [InlineData("pause", "paused", TransitionDecision.Refuse)]
-    [InlineData("pause", "succeeded", TransitionDecision.Refuse)]
-    [InlineData("pause", "failed", TransitionDecision.Refuse)]
-    [InlineData("pause", "cancelled", TransitionDecision.Refuse)]
-    [InlineData("resume", "pending", TransitionDecision.Refuse)]
-    [InlineData("resume", "running", TransitionDecision.Refuse)]
-    [InlineData("resume", "paused", TransitionDecision.Apply)]
-    [InlineData("resume", "succeeded", TransitionDecision.Refuse)]
-    [InlineData("resume", "failed", TransitionDecision.Refuse)]
-    [InlineData("resume", "cancelled", TransitionDecision.Refuse)]
-    public void Verbs_need_their_status(string verb, string from, TransitionDecision expected)
+    [InlineData("cancel", "pending", nameof(TransitionDecision.Apply))]
+    [InlineData("cancel", "running", nameof(TransitionDecision.Apply))]
+    [InlineData("cancel", "paused", nameof(TransitionDecision.Apply))]
+    [InlineData("cancel", "succeeded", nameof(TransitionDecision.Refuse))]
+    [InlineData("cancel", "failed", nameof(TransitionDecision.Refuse))]
+    [InlineData("cancel", "cancelled", nameof(TransitionDecision.Refuse))]
+    [InlineData("pause", "pending", nameof(TransitionDecision.Refuse))]
+    [InlineData("pause", "running", nameof(TransitionDecision.Apply))]
+    [InlineData("pause", "paused", nameof(TransitionDecision.Refuse))]
+    [InlineData("pause", "succeeded", nameof(TransitionDecision.Refuse))]
+    [InlineData("pause", "failed", nameof(TransitionDecision.Refuse))]
+    [InlineData("pause", "cancelled", nameof(TransitionDecision.Refuse))]
+    [InlineData("resume", "pending", nameof(TransitionDecision.Refuse))]
+    [InlineData("resume", "running", nameof(TransitionDecision.Refuse))]
+    [InlineData("resume", "paused", nameof(TransitionDecision.Apply))]
+    [InlineData("resume", "succeeded", nameof(TransitionDecision.Refuse))]
+    [InlineData("resume", "failed", nameof(TransitionDecision.Refuse))]
+    [InlineData("resume", "cancelled", nameof(TransitionDecision.Refuse))]
+    public void Verbs_need_their_status(string verb, string from, string expected)
     {
         var transition = verb switch
         {
@@ -51,7 +51,7 @@ public sealed class RunLifecycleTests
             _ => RunTransition.Resume,
         };
 
-        Assert.Equal(expected, RunLifecycle.Decide(transition, from));
+        Assert.Equal(expected, RunLifecycle.Decide(transition, from).ToString());
     }
 
     [Fact]

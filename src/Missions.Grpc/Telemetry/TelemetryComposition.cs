@@ -13,11 +13,14 @@ namespace Missions.Grpc.Telemetry;
 /// standard <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set, and not recorded at all otherwise; metrics (the framework's HTTP
 /// server and Kestrel metrics, runtime, storage's and the API's) scraped in Prometheus text format.
 /// </summary>
-public static class MissionsTelemetry
+public static class TelemetryComposition
 {
     public static WebApplicationBuilder AddMissionsTelemetry(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
+        // Log scopes carry the current trace and span ids (shown by the JSON console formatter with IncludeScopes).
+        builder.Logging.Configure(options => options.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
+        services.AddSingleton<ApiMetrics>();
         services.AddOptions<TelemetryOptions>().BindConfiguration(TelemetryOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         var settings = builder.Configuration.GetSection(TelemetryOptions.SectionName).Get<TelemetryOptions>() ?? new TelemetryOptions();
         var otlp = !string.IsNullOrEmpty(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);

@@ -3,11 +3,12 @@ using Microsoft.Extensions.Options;
 
 namespace Missions.Grpc.RateLimiting;
 
-/// <summary>Registration and middleware of the per-key rate limits (<see cref="KeyRateLimiter"/>).</summary>
-public static class KeyRateLimiting
+/// <summary>Per-key rate limits, one token bucket per API key for both faces (<see cref="KeyRateLimiter"/>).</summary>
+public static class RateLimitingComposition
 {
-    public static IServiceCollection AddKeyRateLimiting(this IServiceCollection services)
+    public static WebApplicationBuilder AddMissionsRateLimiting(this WebApplicationBuilder builder)
     {
+        var services = builder.Services;
         services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<RateLimitOptions>, RateLimitOptionsValidator>();
         services.AddSingleton<KeyRateLimiter>();
@@ -17,11 +18,13 @@ public static class KeyRateLimiting
             options.GlobalLimiter = limiter.ForRest();
             options.OnRejected = (rejected, _) => new ValueTask(limiter.RejectRestAsync(rejected.HttpContext, rejected.Lease));
         });
-        return services;
+        services.AddSingleton<RateLimitInterceptor>(); // native gRPC calls; REST requests meet the middleware
+        return builder;
     }
 
     /// <summary>The middleware, when limits are on (after authentication: the partition is the caller's key).</summary>
-    public static WebApplication UseKeyRateLimiting(this WebApplication app)
+    /// <summary>REST requests are admitted here, before they are transcoded (native gRPC calls by the interceptor).</summary>
+    public static WebApplication UseMissionsRateLimiting(this WebApplication app)
     {
         if (app.Services.GetRequiredService<KeyRateLimiter>().Enabled)
         {

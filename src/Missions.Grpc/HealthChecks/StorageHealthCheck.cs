@@ -1,14 +1,14 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Missions.Grpc.Storage;
 
-namespace Missions.Grpc.Hosting;
+namespace Missions.Grpc.HealthChecks;
 
 /// <summary>
 /// Storage as the backend reports it (GET /healthz and grpc.health.v1): Healthy; Degraded while writes or log
 /// checkpoints fail and reads are still served (/healthz answers 200 "Degraded", gRPC SERVING); Unhealthy when
 /// reads cannot be served either. Costs no I/O: the writer knows.
 /// </summary>
-public sealed class StorageHealthCheck(IStorageHealth storage) : IHealthCheck
+internal sealed class StorageHealthCheck(IStorageHealth storage) : IHealthCheck
 {
     public const string Name = "storage";
 

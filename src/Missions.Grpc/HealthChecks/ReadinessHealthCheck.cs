@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Missions.Grpc.Storage;
 
-namespace Missions.Grpc.Hosting;
+namespace Missions.Grpc.HealthChecks;
 
 /// <summary>
 /// Readiness (<c>/healthz/ready</c>, and each API service in <c>grpc.health.v1</c>): ready once the host has started,
@@ -9,7 +9,7 @@ namespace Missions.Grpc.Hosting;
 /// are not ready; a disk refusing writes is Degraded storage but still ready: reads are served and writes answer 503
 /// with Retry-After, which is better than a balancer's bare 503 when there is no other replica to send them to).
 /// </summary>
-public sealed class ReadinessHealthCheck(IHostApplicationLifetime lifetime, IStorageHealth storage) : IHealthCheck
+internal sealed class ReadinessHealthCheck(IHostApplicationLifetime lifetime, IStorageHealth storage) : IHealthCheck
 {
     public const string Tag = "ready";
 

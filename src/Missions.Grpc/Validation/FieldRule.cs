@@ -7,7 +7,7 @@ using BufFieldRules = Buf.Validate.FieldRules;
 namespace Missions.Grpc.Validation;
 
 /// <summary>What a field of a request message declares, read once from its descriptor.</summary>
-public sealed class FieldRule
+internal sealed class FieldRule
 {
     internal FieldRule(FieldDescriptor field)
     {
@@ -42,37 +42,4 @@ public sealed class FieldRule
 
     /// <summary>The field holds free-form JSON (<c>Struct</c>, <c>Value</c>, <c>ListValue</c>).</summary>
     public bool IsFreeForm => Field.FieldType == FieldType.Message && MessageRules.IsFreeForm(Field.MessageType);
-}
-
-/// <summary>The rules of one message type, cached per descriptor.</summary>
-public sealed class MessageRules
-{
-    private static readonly ConcurrentDictionary<MessageDescriptor, MessageRules> Cache = new();
-
-    private MessageRules(MessageDescriptor descriptor)
-    {
-        Descriptor = descriptor;
-        Fields = descriptor.Fields.InDeclarationOrder().Select(f => new FieldRule(f)).ToArray();
-        Checked = Fields.Where(f => f.Required || f.Field.FieldType == FieldType.Message).ToArray();
-        ByJsonName = Fields.ToDictionary(f => f.JsonName, StringComparer.Ordinal);
-        ByProtoName = Fields.ToDictionary(f => f.Field.Name, StringComparer.Ordinal);
-    }
-
-    public MessageDescriptor Descriptor { get; }
-
-    public IReadOnlyList<FieldRule> Fields { get; }
-
-    /// <summary>The fields the validator walks: required ones, and messages (free-form or nested), in declaration order.</summary>
-    internal FieldRule[] Checked { get; }
-
-    public IReadOnlyDictionary<string, FieldRule> ByJsonName { get; }
-
-    public IReadOnlyDictionary<string, FieldRule> ByProtoName { get; }
-
-    public static MessageRules For(MessageDescriptor descriptor) => Cache.GetOrAdd(descriptor, d => new MessageRules(d));
-
-    internal static bool IsFreeForm(MessageDescriptor type) =>
-        type.FullName is "google.protobuf.Struct" or "google.protobuf.Value" or "google.protobuf.ListValue";
-
-    internal static bool IsTimestamp(MessageDescriptor type) => type.FullName == Timestamp.Descriptor.FullName;
 }

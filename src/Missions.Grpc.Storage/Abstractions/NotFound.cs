@@ -1,4 +1,4 @@
-namespace Missions.Grpc.Storage.Core;
+namespace Missions.Grpc.Storage;
 
 /// <summary>
 /// The one convention for "not found", shared by every store and backend: an operation that addresses something that

@@ -1,13 +1,13 @@
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 
-namespace Missions.Grpc.Hosting;
+namespace Missions.Grpc.Protocol;
 
 /// <summary>
 /// An interceptor that only decides whether a call may go on, the same way for every kind of method: <see cref="Check"/>
 /// throws an <see cref="RpcException"/> to refuse it (Grpc.AspNetCore writes that status), or returns to let it through.
 /// </summary>
-public abstract class CallGuardInterceptor : Interceptor
+internal abstract class CallGuardInterceptor : Interceptor
 {
     protected abstract void Check(ServerCallContext context);
 

@@ -1,10 +1,10 @@
 using Grpc.AspNetCore.Server;
 using Microsoft.AspNetCore.Grpc.JsonTranscoding;
 
-namespace Missions.Grpc.Hosting;
+namespace Missions.Grpc.Protocol;
 
 /// <summary>Which face of the service a request reached, from its endpoint's metadata (after routing).</summary>
-public static class Faces
+internal static class Faces
 {
     /// <summary>A transcoded REST/JSON endpoint.</summary>
     public static bool IsRest(HttpContext context) =>

@@ -1,0 +1,7 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace Missions.Grpc.Hosting;
+
+/// <summary>A configured listen address is taken: the start is refused with this message.</summary>
+internal sealed class EndpointInUseException(string message) : Exception(message);

@@ -1,0 +1,8 @@
+using Google.Protobuf;
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+
+namespace Missions.Grpc.Rest;
+
+/// <summary>The request message <see cref="RestShapingMiddleware"/> read from a REST request.</summary>
+internal sealed record RestRequestMessage(IMessage Message);

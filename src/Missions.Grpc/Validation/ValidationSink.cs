@@ -1,0 +1,22 @@
+using System.Collections;
+using System.Collections.Concurrent;
+using System.Linq.Expressions;
+using Buf.Validate;
+using Google.Protobuf;
+using Google.Protobuf.Reflection;
+using Google.Protobuf.WellKnownTypes;
+
+namespace Missions.Grpc.Validation;
+
+/// <summary>What a walk found: presence and free-form violations (already in pydantic terms), and broken rules.</summary>
+internal struct ValidationSink(int maxFreeFormDepth)
+{
+    public int MaxFreeFormDepth { get; } = maxFreeFormDepth;
+
+    /// <summary>Check only the <c>buf.validate</c> rules (what protovalidate checks).</summary>
+    public bool SkipFreeForm { get; init; }
+
+    public List<Violation>? Presence;
+
+    public List<RuleViolation>? Rules;
+}
