@@ -1,19 +1,13 @@
 using System.Diagnostics;
 using System.Net.Http.Headers;
-using Google.Protobuf;
-using Google.Protobuf.WellKnownTypes;
 using LiteDB;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Missions.Grpc.Storage;
 using Missions.Grpc.Storage.LiteDb;
 using Missions.Grpc.Tests.Infrastructure;
-using Missions.Grpc.V1;
-using Missions.Grpc.Validation;
 
 internal static class Bench
 {

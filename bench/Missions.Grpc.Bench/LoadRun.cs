@@ -7,10 +7,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Grpc.Core;
 using Grpc.Net.Client;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Missions.Grpc.Storage;
 using Missions.Grpc.V1;
 

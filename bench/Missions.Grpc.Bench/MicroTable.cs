@@ -5,7 +5,6 @@ using CsCheck;
 using Google.Protobuf;
 using Google.Protobuf.Reflection;
 using Google.Protobuf.WellKnownTypes;
-using Missions.Grpc.Hosting;
 using Missions.Grpc.Protocol;
 using Missions.Grpc.Tests.Unit;
 using Missions.Grpc.V1;

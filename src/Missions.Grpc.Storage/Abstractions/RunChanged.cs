@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 
 namespace Missions.Grpc.Storage;
 

@@ -1,5 +1,4 @@
 using System.Globalization;
-using Missions.Grpc.Storage.Core;
 
 namespace Missions.Grpc.Storage.LiteDb;
 

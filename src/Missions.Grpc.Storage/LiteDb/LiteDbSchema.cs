@@ -1,5 +1,4 @@
 using LiteDB;
-using Missions.Grpc.Storage.Core;
 
 namespace Missions.Grpc.Storage.LiteDb;
 

@@ -1,4 +1,3 @@
-using Missions.Grpc.Storage.Core;
 
 namespace Missions.Grpc.Storage.LiteDb;
 

@@ -1,5 +1,4 @@
 using System.Data;
-using Missions.Grpc.Storage.Core;
 using Npgsql;
 using NpgsqlTypes;
 

@@ -1,4 +1,3 @@
-using Missions.Grpc.Storage.Core;
 using Missions.Grpc.Storage.Stores;
 using static Missions.Grpc.Storage.Postgres.PostgresRows;
 

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
-using Missions.Grpc.Storage.Core;
 using Npgsql;
 
 namespace Missions.Grpc.Storage.Postgres;

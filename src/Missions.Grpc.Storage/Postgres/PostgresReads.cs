@@ -3,7 +3,6 @@ using Missions.Grpc.Storage.Core;
 using Missions.Grpc.Storage.Stores;
 using Missions.Grpc.Storage.Writing;
 using Npgsql;
-using static Missions.Grpc.Storage.Postgres.PostgresRows;
 
 namespace Missions.Grpc.Storage.Postgres;
 

@@ -1,5 +1,4 @@
 using System.Reflection;
-using Missions.Grpc.Storage.Core;
 using Npgsql;
 
 namespace Missions.Grpc.Storage.Postgres;

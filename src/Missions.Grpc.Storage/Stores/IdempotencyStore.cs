@@ -1,5 +1,3 @@
-using Missions.Grpc.Storage.Core;
-using Missions.Grpc.Storage.Writing;
 using Missions.Grpc.Storage.Writing.Commands;
 
 namespace Missions.Grpc.Storage.Stores;

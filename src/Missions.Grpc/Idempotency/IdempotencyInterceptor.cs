@@ -3,7 +3,6 @@ using Google.Api;
 using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 using Missions.Grpc.Auth;
 using Missions.Grpc.Protocol;

@@ -1,8 +1,5 @@
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
-using Missions.Grpc.Storage;
-using Missions.Grpc.V1;
-using ExecutionMode = Missions.Grpc.V1.Mission.Types.ExecutionMode;
 
 namespace Missions.Grpc.Mapping;
 

@@ -1,7 +1,4 @@
-using System.Reflection;
-using Google.Protobuf;
 using Grpc.AspNetCore.Server.Model;
-using Grpc.Core;
 
 namespace Missions.Grpc.Protocol;
 

@@ -1,15 +1,3 @@
-using System.Buffers;
-using System.Text.Json.Nodes;
-using Google.Protobuf;
-using Google.Protobuf.Reflection;
-using Google.Rpc;
-using Grpc.Core;
-using Microsoft.AspNetCore.Grpc.JsonTranscoding;
-using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.Options;
-using Missions.Grpc.Telemetry;
-using Missions.Grpc.V1;
-using Missions.Grpc.Validation;
 
 namespace Missions.Grpc.Rest;
 

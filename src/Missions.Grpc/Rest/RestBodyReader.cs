@@ -1,9 +1,7 @@
-using System.Buffers.Text;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Google.Protobuf;
-using Google.Protobuf.Collections;
 using Google.Protobuf.Reflection;
 using Google.Protobuf.WellKnownTypes;
 using Missions.Grpc.Validation;

@@ -1,6 +1,4 @@
 using Google.Protobuf;
-using Grpc.Core;
-using Grpc.Core.Interceptors;
 
 namespace Missions.Grpc.Rest;
 

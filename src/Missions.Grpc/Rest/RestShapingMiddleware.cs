@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Text.Json.Nodes;
 using Google.Protobuf;
 using Google.Protobuf.Reflection;
 using Google.Rpc;

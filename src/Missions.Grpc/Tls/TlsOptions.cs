@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using Microsoft.Extensions.Options;
 
 namespace Missions.Grpc.Tls;
 

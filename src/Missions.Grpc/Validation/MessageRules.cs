@@ -1,8 +1,6 @@
 using System.Collections.Concurrent;
-using Google.Api;
 using Google.Protobuf.Reflection;
 using Google.Protobuf.WellKnownTypes;
-using BufFieldRules = Buf.Validate.FieldRules;
 
 namespace Missions.Grpc.Validation;
 

@@ -1,8 +1,4 @@
-using System.Collections;
-using System.Globalization;
-using System.Text.RegularExpressions;
 using Buf.Validate;
-using Google.Protobuf;
 using Google.Protobuf.Reflection;
 
 namespace Missions.Grpc.Validation;

@@ -1,10 +1,3 @@
-using System.Collections;
-using System.Collections.Concurrent;
-using System.Linq.Expressions;
-using Buf.Validate;
-using Google.Protobuf;
-using Google.Protobuf.Reflection;
-using Google.Protobuf.WellKnownTypes;
 
 namespace Missions.Grpc.Validation;
 

@@ -1,8 +1,3 @@
-using Microsoft.Extensions.Options;
-using Missions.Grpc.Mapping;
-using Missions.Grpc.Storage;
-using Missions.Grpc.Telemetry;
-using Missions.Grpc.V1;
 
 namespace Missions.Grpc.Watch;
 

@@ -1,8 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
-using System.Runtime.CompilerServices;
-using System.Text;
-using Missions.Grpc.Tests.Infrastructure;
 
 namespace Missions.Grpc.Tests.Postgres;
 

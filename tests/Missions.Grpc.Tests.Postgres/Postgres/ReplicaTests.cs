@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text.Json.Nodes;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Missions.Grpc.Tests.Infrastructure;

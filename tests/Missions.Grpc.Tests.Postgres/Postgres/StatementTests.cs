@@ -3,7 +3,6 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Missions.Grpc.Storage;
 using Missions.Grpc.Storage.Postgres;
-using Missions.Grpc.Storage.Writing;
 using Missions.Grpc.Storage.Writing.Commands;
 using Missions.Grpc.Tests.Infrastructure;
 using Npgsql;

@@ -1,24 +1,8 @@
-using System.Diagnostics;
-using System.Net;
-using System.Net.Http.Headers;
 using System.Text;
-using System.Text.Json;
-using System.Text.RegularExpressions;
 using CsCheck;
-using Google.Api;
-using Google.Protobuf;
 using Google.Protobuf.Reflection;
-using Google.Protobuf.WellKnownTypes;
-using Grpc.Core;
-using Microsoft.AspNetCore.Grpc.JsonTranscoding;
-using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.DependencyInjection;
-using Missions.Grpc.Hosting;
-using Missions.Grpc.Protocol;
 using Missions.Grpc.Tests.Infrastructure;
-using Xunit.Abstractions;
 using static Missions.Grpc.Tests.Fuzz.FuzzFixture;
-using static Missions.Grpc.Tests.Fuzz.FuzzOracle;
 
 namespace Missions.Grpc.Tests.Fuzz;
 

@@ -1,4 +1,3 @@
-using Missions.Grpc.Storage.LiteDb;
 
 namespace Missions.Grpc.Tests.Infrastructure;
 

@@ -1,7 +1,6 @@
 using Missions.Grpc.Idempotency;
 using Missions.Grpc.Storage;
 using Missions.Grpc.Storage.Core;
-using Missions.Grpc.Tests.Infrastructure;
 using Missions.Grpc.V1;
 
 namespace Missions.Grpc.Tests.Storage;

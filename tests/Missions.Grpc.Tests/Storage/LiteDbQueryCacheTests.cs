@@ -1,4 +1,3 @@
-using System.Net;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Missions.Grpc.Storage;

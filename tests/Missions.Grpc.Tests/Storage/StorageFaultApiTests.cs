@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Net;
-using System.Text.Json.Nodes;
 using Google.Rpc;
 using Grpc.Core;
 using Grpc.Health.V1;

@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using Missions.Grpc.Storage;
-using Missions.Grpc.Storage.LiteDb;
 using Missions.Grpc.Tests.Infrastructure;
 
 namespace Missions.Grpc.Tests.Storage;

@@ -1,4 +1,3 @@
-using Missions.Grpc.Storage;
 using Missions.Grpc.Storage.Core;
 
 namespace Missions.Grpc.Tests.Storage;

@@ -1,9 +1,6 @@
-using System.Collections;
 using CsCheck;
 using Google.Protobuf;
 using Google.Protobuf.Reflection;
-using Google.Protobuf.WellKnownTypes;
-using Missions.Grpc.Hosting;
 using Missions.Grpc.Protocol;
 using Missions.Grpc.Validation;
 using Xunit.Abstractions;

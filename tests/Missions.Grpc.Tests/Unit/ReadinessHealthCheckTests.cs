@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Missions.Grpc.HealthChecks;
-using Missions.Grpc.Hosting;
 using Missions.Grpc.Storage;
 
 namespace Missions.Grpc.Tests.Unit;

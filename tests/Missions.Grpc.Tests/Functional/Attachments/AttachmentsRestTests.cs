@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text.Json.Nodes;
 using Missions.Grpc.Tests.Infrastructure;
 
 namespace Missions.Grpc.Tests.Functional.Attachments;

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using Missions.Grpc.Storage;
 using Missions.Grpc.Tests.Infrastructure;
 

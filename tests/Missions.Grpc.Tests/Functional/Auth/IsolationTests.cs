@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text.Json.Nodes;
-using Google.Api;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.AspNetCore.Server;

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text.Json.Nodes;
-using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Missions.Grpc.Storage;
@@ -10,7 +9,6 @@ using Missions.Grpc.Watch;
 using static Missions.Grpc.Tests.Infrastructure.GrpcCalls;
 using EventType = Missions.Grpc.V1.RunEvent.Types.Type;
 using RunStatus = Missions.Grpc.V1.MissionRun.Types.Status;
-using StepStatus = Missions.Grpc.V1.PlanStep.Types.Status;
 
 namespace Missions.Grpc.Tests.Functional.Watch;
 
