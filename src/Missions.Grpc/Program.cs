@@ -30,6 +30,8 @@ try
     var app = builder.Build();
     ListenAddresses.ThrowIfInUse(app);
     app.UseMissionsRequestLogging();
+    app.UseMissionsResponseHeaders();
+    app.UseMissionsMetricsPort();
     app.UseRouting();
     app.UseMissionsRestErrors();
     app.UseMissionsOpenApi();

@@ -1,6 +1,6 @@
 namespace Missions.Grpc.Hosting;
 
-/// <summary>How the process reports: a refused start in one line (<see cref="StartRefusal"/>), a failed request in one line.</summary>
+/// <summary>How the process reports: a refused start in one line (<see cref="StartRefusal"/>), a failed request in one line; the headers every answer carries.</summary>
 public static class HostingComposition
 {
     /// <summary>The generic host's own log category.</summary>
@@ -16,6 +16,7 @@ public static class HostingComposition
     {
         builder.Services.PostConfigure<LoggerFilterOptions>(options =>
             options.Rules.Add(new LoggerFilterRule(null, HostCategory, ConfiguredLevel(options, HostCategory), (_, _, level) => level != LogLevel.Error)));
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false); // what runs here is nobody else's business
         return builder;
     }
 
@@ -32,6 +33,13 @@ public static class HostingComposition
     public static WebApplication UseMissionsRequestLogging(this WebApplication app)
     {
         app.UseMiddleware<FailedRequestLogging>();
+        return app;
+    }
+
+    /// <summary>The headers every answer carries (<see cref="ResponseHeaders"/>), whoever writes it.</summary>
+    public static WebApplication UseMissionsResponseHeaders(this WebApplication app)
+    {
+        app.UseMiddleware<ResponseHeaders>();
         return app;
     }
 }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Microsoft.OpenApi.Models;
 using Missions.Grpc.Protocol;
 
@@ -7,7 +8,7 @@ namespace Missions.Grpc.OpenApi;
 /// The OpenAPI document of the REST face, generated from the proto (Microsoft.AspNetCore.Grpc.Swagger with
 /// Swashbuckle; proto comments as descriptions) and completed by filters that read the same annotations the
 /// server obeys: the <c>(missions.v1.rest)</c> success status, <c>field_behavior</c>, protovalidate rules.
-/// Served at <c>/swagger/v1/swagger.json</c>, with Swagger UI at <c>/swagger</c>.
+/// Served at <c>/swagger/v1/swagger.json</c>, with Swagger UI at <c>/swagger</c> in Development (or when configured).
 /// </summary>
 public static class OpenApiComposition
 {
@@ -25,6 +26,9 @@ public static class OpenApiComposition
         {
             throw new InvalidOperationException("AddMissionsOpenApi must come before AddMissionsApi: AddGrpcSwagger would register grpc-dotnet's default binder again, next to MalformedRequestGuard.");
         }
+        services.AddOptions<OpenApiOptions>().BindConfiguration(OpenApiOptions.SectionName)
+            .Validate(o => Uri.TryCreate(o.ServerUrl, UriKind.RelativeOrAbsolute, out _) && o.ServerUrl.Length > 0, "OpenApi:ServerUrl must be a URL or a path (e.g. https://api.example.com or /)")
+            .ValidateOnStart();
         services.AddGrpcSwagger();
         services.AddSwaggerGen(options =>
         {
@@ -63,15 +67,37 @@ public static class OpenApiComposition
         return builder;
     }
 
-    /// <summary>The document and its UI, for REST requests (native gRPC calls have no use for them).</summary>
+    /// <summary>
+    /// Swagger UI's page runs its own script from this origin, which the console shares: it may load only its own files,
+    /// call only this origin, and never be framed.
+    /// </summary>
+    private const string SwaggerUiPolicy =
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; " +
+        "frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
+    /// <summary>
+    /// The document (always) and Swagger UI (in Development, or with <c>OpenApi:SwaggerUi=true</c>), for REST requests
+    /// (native gRPC calls have no use for them). The document's server is <c>OpenApi:ServerUrl</c>, never the request's
+    /// <c>Host</c>, which the caller writes.
+    /// </summary>
     public static WebApplication UseMissionsOpenApi(this WebApplication app)
     {
+        var settings = app.Services.GetRequiredService<IOptions<OpenApiOptions>>().Value;
+        var servers = new List<OpenApiServer> { new() { Url = settings.ServerUrl, Description = "This server" } };
+        var swaggerUi = settings.SwaggerUi ?? app.Environment.IsDevelopment();
         app.UseWhen(context => !Faces.IsNativeGrpc(context), rest =>
         {
-            // The server is the one answering: its scheme, host and path base as the caller reached it.
-            rest.UseSwagger(options => options.PreSerializeFilters.Add((document, request) =>
-                document.Servers = [new OpenApiServer { Url = $"{request.Scheme}://{request.Host.Value}{request.PathBase}", Description = "This server" }]));
-            rest.UseSwaggerUI(options => options.SwaggerEndpoint(DocumentPath, "Missions API v1"));
+            rest.UseSwagger(options => options.PreSerializeFilters.Add((document, _) => document.Servers = servers));
+            if (swaggerUi)
+            {
+                rest.UseWhen(context => context.Request.Path.StartsWithSegments("/swagger", StringComparison.Ordinal), ui => ui.Use((context, next) =>
+                {
+                    context.Response.Headers.ContentSecurityPolicy = SwaggerUiPolicy;
+                    context.Response.Headers.XFrameOptions = "DENY";
+                    return next(context);
+                }));
+                rest.UseSwaggerUI(options => options.SwaggerEndpoint(DocumentPath, "Missions API v1"));
+            }
         });
         return app;
     }

@@ -60,11 +60,20 @@ public static class TelemetryComposition
         var settings = app.Services.GetRequiredService<IOptions<TelemetryOptions>>().Value;
         if (settings.MetricsEnabled)
         {
-            var endpoint = app.MapPrometheusScrapingEndpoint(settings.MetricsPath).AllowAnonymous();
-            if (settings.MetricsPort is { } port)
-            {
-                endpoint.RequireHost($"*:{port}");
-            }
+            app.MapPrometheusScrapingEndpoint(settings.MetricsPath).AllowAnonymous();
+        }
+        return app;
+    }
+
+    /// <summary>
+    /// With <c>Telemetry:MetricsPort</c> set, the metrics answer only on connections that arrived on that port, and that
+    /// port serves nothing else (<see cref="MetricsPortGate"/>): early, before anything else answers.
+    /// </summary>
+    public static WebApplication UseMissionsMetricsPort(this WebApplication app)
+    {
+        if (app.Services.GetRequiredService<IOptions<TelemetryOptions>>().Value.MetricsPort is not null)
+        {
+            app.UseMiddleware<MetricsPortGate>();
         }
         return app;
     }

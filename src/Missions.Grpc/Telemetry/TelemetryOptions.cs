@@ -16,7 +16,8 @@ public sealed class TelemetryOptions
 
     /// <summary>
     /// Serve metrics only on this port: add a Kestrel endpoint for it (e.g. <c>Kestrel:Endpoints:Metrics:Url</c> =
-    /// <c>http://0.0.0.0:9464</c>) and set this; the API's endpoints then answer 404 at <see cref="MetricsPath"/>.
+    /// <c>http://0.0.0.0:9464</c>) and set this. Decided by the port a connection arrived on: the API's ports answer 404 at
+    /// <see cref="MetricsPath"/>, and this port answers 404 to everything else.
     /// </summary>
     [Range(1, 65535)]
     public int? MetricsPort { get; set; }

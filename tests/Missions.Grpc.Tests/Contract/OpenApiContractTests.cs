@@ -101,12 +101,36 @@ public sealed class OpenApiContractTests(ITestOutputHelper output) : AppTest
     }
 
     [Fact]
-    public async Task Swagger_ui_is_served_without_a_key()
+    public async Task Swagger_ui_is_off_outside_development_and_when_on_is_served_without_a_key_under_a_strict_policy()
     {
-        using var response = await App.Rest(key: null).GetAsync("/swagger/index.html");
+        using (var off = await App.Rest(key: null).GetAsync("/swagger/index.html"))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, off.StatusCode); // the test host's environment is "Testing"
+        }
+        using var app = new MissionsApp(settings: new Dictionary<string, string?> { ["OpenApi:SwaggerUi"] = "true" });
+        using var response = await app.Rest(key: null).GetAsync("/swagger/index.html");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("text/html", response.Content.Headers.ContentType!.MediaType);
+        var policy = string.Join(";", response.Headers.GetValues("Content-Security-Policy"));
+        Assert.Contains("frame-ancestors 'none'", policy);
+        Assert.Contains("script-src 'self'", policy);
+        Assert.Equal("DENY", response.Headers.GetValues("X-Frame-Options").Single());
+    }
+
+    [Fact]
+    public async Task The_documents_server_comes_from_configuration_never_from_the_host_header()
+    {
+        var client = App.Rest(key: null);
+        client.DefaultRequestHeaders.Host = "evil.example";
+        var (status, served, _) = await client.SendAsync(HttpMethod.Get, "/swagger/v1/swagger.json");
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal("/", (string?)Assert.Single(served!["servers"]!.AsArray())!["url"]);
+        Assert.DoesNotContain("evil.example", served.ToJsonString());
+
+        using var configured = new MissionsApp(settings: new Dictionary<string, string?> { ["OpenApi:ServerUrl"] = "https://missions.example.com" });
+        var (_, document, _) = await configured.Rest(key: null).SendAsync(HttpMethod.Get, "/swagger/v1/swagger.json");
+        Assert.Equal("https://missions.example.com", (string?)document!["servers"]![0]!["url"]);
     }
 
     [Fact]
@@ -114,8 +138,8 @@ public sealed class OpenApiContractTests(ITestOutputHelper output) : AppTest
     {
         var (_, served, _) = await App.Rest(key: null).SendAsync(HttpMethod.Get, "/swagger/v1/swagger.json");
 
-        // The server is where the document was fetched from (the test host answers as http://localhost).
-        Assert.Equal("http://localhost", (string?)served!["servers"]![0]!["url"]);
+        // The server is the one that served the document (its paths start with /v2), unless configured.
+        Assert.Equal("/", (string?)served!["servers"]![0]!["url"]);
         Assert.Equal("MIT", (string?)served["info"]!["license"]!["name"]);
         Assert.Equal(["Missions", "Runs", "Plans", "Events", "Agents", "Attachments"], served["tags"]!.AsArray().Select(t => (string)t!["name"]!));
         Assert.Contains("gRPC: `missions.v1.MissionRunsService`", (string?)served["tags"]![1]!["description"]);

@@ -76,6 +76,9 @@ public sealed class ServerProcessTests
         Assert.Equal(HttpStatusCode.Created, status);
         Assert.Equal("application/json", response.Content.Headers.ContentType!.MediaType);
         Assert.Equal("over sockets", (string?)json!["data"]!["name"]);
+        Assert.False(response.Headers.Contains("Server")); // Kestrel's banner is off
+        Assert.Equal("no-store", response.Headers.CacheControl?.ToString());
+        Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());
 
         using var channel = GrpcChannel.ForAddress(server.GrpcUrl);
         var client = new MissionsService.MissionsServiceClient(channel);

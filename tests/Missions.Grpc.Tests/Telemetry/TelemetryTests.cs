@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Net;
+using Microsoft.AspNetCore.Http;
 using System.Text.RegularExpressions;
 using Grpc.Core;
 using Microsoft.Extensions.DependencyInjection;
@@ -210,15 +211,32 @@ public sealed class TelemetryTests
             Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         }
         using var moved = new MissionsApp(settings: new Dictionary<string, string?> { ["Telemetry:MetricsPort"] = "9464" });
-        using (var api = await moved.Rest(key: null).GetAsync("/metrics"))
+        // Decided by the port the connection arrived on, not by the Host header the caller writes.
+        Assert.Equal(HttpStatusCode.NotFound, (await SendOnPortAsync(moved, 5000, "/metrics", host: "127.0.0.1:9464")).Status);
+        var (status, body) = await SendOnPortAsync(moved, 9464, "/metrics");
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Contains("# TYPE", body);
+        // The metrics port serves nothing else, before authentication; the API's port still serves the API.
+        Assert.Equal(HttpStatusCode.NotFound, (await SendOnPortAsync(moved, 9464, RestCalls.Missions, key: TestKeys.KeyA)).Status);
+        Assert.Equal(HttpStatusCode.NotFound, (await SendOnPortAsync(moved, 9464, "/healthz")).Status);
+        Assert.Equal(HttpStatusCode.OK, (await SendOnPortAsync(moved, 5000, RestCalls.Missions, key: TestKeys.KeyA)).Status);
+    }
+
+    /// <summary>A GET as if its connection had arrived on local port <paramref name="port"/>.</summary>
+    private static async Task<(HttpStatusCode Status, string Body)> SendOnPortAsync(MissionsApp app, int port, string path, string? host = null, string? key = null)
+    {
+        var answered = await app.Server.SendAsync(context =>
         {
-            Assert.Equal(HttpStatusCode.NotFound, api.StatusCode); // not on the API's endpoint
-        }
-        using var own = new HttpRequestMessage(HttpMethod.Get, "/metrics");
-        own.Headers.Host = "localhost:9464";
-        using var scraped = await moved.Rest(key: null).SendAsync(own);
-        Assert.Equal(HttpStatusCode.OK, scraped.StatusCode);
-        Assert.Contains("# TYPE", await scraped.Content.ReadAsStringAsync());
+            context.Connection.LocalPort = port;
+            context.Request.Method = "GET";
+            context.Request.Path = path;
+            context.Request.Host = new HostString(host ?? $"localhost:{port}");
+            if (key is not null)
+            {
+                context.Request.Headers.Authorization = $"Bearer {key}";
+            }
+        });
+        return ((HttpStatusCode)answered.Response.StatusCode, await new StreamReader(answered.Response.Body).ReadToEndAsync());
     }
 
     /// <summary>
