@@ -18,6 +18,9 @@ internal sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger, ApiMetr
     /// <summary>The <c>google.rpc.ErrorInfo.reason</c> of an <c>Idempotency-Key</c> used for another request.</summary>
     public const string IdempotencyKeyReusedReason = "IDEMPOTENCY_KEY_REUSED";
 
+    /// <summary>The <c>google.rpc.ErrorInfo.reason</c> of a write or a stream past a quota (REST 429, no Retry-After).</summary>
+    public const string QuotaExceededReason = "QUOTA_EXCEEDED";
+
     /// <summary>The <c>google.rpc.ErrorInfo.domain</c> of this API's errors.</summary>
     public const string ErrorDomain = "missions.v1";
 
@@ -140,6 +143,20 @@ internal sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger, ApiMetr
                     Code = (int)Code.InvalidArgument,
                     Message = reused.Message,
                     Details = { Any.Pack(new ErrorInfo { Reason = IdempotencyKeyReusedReason, Domain = ErrorDomain }) },
+                }.ToRpcException();
+            case QuotaExceededException quota:
+                // Waiting does not help (no RetryInfo): the QuotaFailure names the limit, the ErrorInfo lets a caller tell it from a rate limit.
+                var exceeded = new ErrorInfo { Reason = QuotaExceededReason, Domain = ErrorDomain };
+                exceeded.Metadata.Add("limit", quota.Limit.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                return new Google.Rpc.Status
+                {
+                    Code = (int)Code.ResourceExhausted,
+                    Message = quota.Message,
+                    Details =
+                    {
+                        Any.Pack(new QuotaFailure { Violations = { new QuotaFailure.Types.Violation { Subject = quota.Quota, Description = quota.Message } } }),
+                        Any.Pack(exceeded),
+                    },
                 }.ToRpcException();
             case StorageUnavailableException unavailable:
                 return Unavailable(unavailable);

@@ -43,6 +43,7 @@ public static class ApiComposition
             api.Configure(grpc);
         }
         services.AddOptions<WatchOptions>().BindConfiguration(WatchOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<WatchSlots>();
         services.AddSingleton<RunWatcher>();
         services.AddMalformedRequestGuard();
         services.AddMissionsReflection();

@@ -218,6 +218,11 @@ internal sealed class RestShapingMiddleware(
             await RestErrors.WriteValidationAsync(response, violations, request.Locate);
             return;
         }
+        if (code == StatusCode.ResourceExhausted && status.GetDetail<ErrorInfo>()?.Reason == Errors.ErrorInterceptor.QuotaExceededReason)
+        {
+            await RestErrors.WriteDetailAsync(response, StatusCodes.Status429TooManyRequests, status.Message); // no Retry-After: waiting does not help
+            return;
+        }
         if (status.GetDetail<RetryInfo>()?.RetryDelay is { } retryDelay)
         {
             response.Headers.RetryAfter = ((long)Math.Ceiling(retryDelay.ToTimeSpan().TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);

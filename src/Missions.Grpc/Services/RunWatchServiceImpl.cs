@@ -12,6 +12,7 @@ internal sealed class RunWatchServiceImpl(RunWatcher watcher, CallerContext call
     public override Task WatchRun(WatchRunRequest request, IServerStreamWriter<RunUpdate> responseStream, ServerCallContext context) =>
         watcher.WatchAsync(
             caller.Organization,
+            caller.Identity.KeyId,
             UuidText.Parse(request.MissionId),
             UuidText.Parse(request.RunId),
             request.HasAfterEventId ? request.AfterEventId : null,

@@ -15,12 +15,15 @@ namespace Missions.Grpc.Watch;
 /// (a final <c>resume</c> update names the cursor to watch again from).
 /// </summary>
 internal sealed class RunWatcher(
-    IRunFeed feed, IEventStore events, IRunStore runs, IOptions<WatchOptions> options, ApiMetrics metrics, IHostApplicationLifetime? lifetime = null)
+    IRunFeed feed, IEventStore events, IRunStore runs, IOptions<WatchOptions> options, ApiMetrics metrics, WatchSlots slots,
+    IHostApplicationLifetime? lifetime = null)
 {
+    /// <summary>Watches the run for the caller's <paramref name="keyId"/>, in one of its slots (<see cref="WatchSlots"/>).</summary>
     public async Task WatchAsync(
-        string organization, Guid missionId, Guid runId, string? afterEventId, Func<RunUpdate, Task> write, CancellationToken cancellationToken)
+        string organization, string keyId, Guid missionId, Guid runId, string? afterEventId, Func<RunUpdate, Task> write, CancellationToken cancellationToken)
     {
         var limits = options.Value;
+        using var slot = slots.Take(keyId);
         using var span = ApiTelemetry.Source.StartActivity("watch run");
         metrics.WatchOpened();
         try

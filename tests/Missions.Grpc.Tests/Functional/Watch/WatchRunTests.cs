@@ -126,11 +126,11 @@ public sealed class WatchRunTests : IAsyncLifetime
             before: () => events.LogEventAsync(TestKeys.OrgA, mission, run, Event("committed before the replay read")),
             after: () => events.LogEventAsync(TestKeys.OrgA, mission, run, Event("committed after the replay read")));
         var watcher = new RunWatcher(_app.Services.GetRequiredService<IRunFeed>(), racing, _app.RunStore,
-            Microsoft.Extensions.Options.Options.Create(new WatchOptions()), TestMetrics.Api());
+            Microsoft.Extensions.Options.Options.Create(new WatchOptions()), TestMetrics.Api(), new WatchSlots(Microsoft.Extensions.Options.Options.Create(new WatchOptions())));
         var received = new List<RunUpdate>();
 
         using var stop = new CancellationTokenSource();
-        var watch = watcher.WatchAsync(TestKeys.OrgA, mission, run, null, update =>
+        var watch = watcher.WatchAsync(TestKeys.OrgA, "test-key", mission, run, null, update =>
         {
             received.Add(update);
             if (received.Count(u => u.Event is not null) == 2)
@@ -257,7 +257,7 @@ public sealed class WatchRunTests : IAsyncLifetime
         var snapshotSent = new TaskCompletionSource();
         var release = new TaskCompletionSource();
 
-        var watch = watcher.WatchAsync(TestKeys.OrgA, mission, run, null, async update =>
+        var watch = watcher.WatchAsync(TestKeys.OrgA, "test-key", mission, run, null, async update =>
         {
             received.Add(update);
             if (update.Run is not null)
