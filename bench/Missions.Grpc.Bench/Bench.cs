@@ -13,8 +13,8 @@ internal static class Bench
 {
     private const string SmallOrg = "org-small";
     private const string LargeOrg = "org-large";
-    private const string SmallKey = "bench-key-small";
-    private const string LargeKey = "bench-key-large";
+    private const string SmallKey = "bench-key-small-0123456789";
+    private const string LargeKey = "bench-key-large-0123456789";
 
     /// <summary>List-page latency for an organization with 1k missions and one with 200k, in one database.</summary>
     public static async Task ListPagesAsync(string path, int small, int large)

@@ -18,7 +18,7 @@ using Missions.Grpc.V1;
 /// </summary>
 internal static class LoadRun
 {
-    private const string Key = "load-key";
+    private const string Key = "load-key-0123456789abcdef";
     private const string Org = "org-load";
 
     public static async Task RunAsync(string databasePath, TimeSpan duration, int clients)

@@ -35,8 +35,7 @@ try
     app.UseRouting();
     app.UseMissionsRestErrors();
     app.UseMissionsOpenApi();
-    app.UseAuthentication();
-    app.UseAuthorization();
+    app.UseMissionsAuth();
     app.UseMissionsRateLimiting();
     app.UseMissionsRestShaping();
     app.MapMissionsApi();

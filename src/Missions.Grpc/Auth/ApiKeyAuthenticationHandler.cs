@@ -17,7 +17,8 @@ internal sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
-    ApiKeyAuthenticator authenticator)
+    ApiKeyAuthenticator authenticator,
+    FailedAuthentications failures)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     private const string Prefix = "Bearer ";
@@ -31,16 +32,27 @@ internal sealed class ApiKeyAuthenticationHandler(
         }
         if (!header.StartsWith(Prefix, StringComparison.OrdinalIgnoreCase))
         {
-            return Task.FromResult(AuthenticateResult.Fail(ApiKeyDefaults.InvalidScheme));
+            return Task.FromResult(Failed(ApiKeyDefaults.InvalidScheme));
         }
         if (authenticator.Authenticate(header.AsSpan(Prefix.Length).Trim()) is not { } key)
         {
-            return Task.FromResult(AuthenticateResult.Fail(ApiKeyDefaults.InvalidKey));
+            return Task.FromResult(Failed(ApiKeyDefaults.InvalidKey));
         }
         var identity = new ClaimsIdentity(
             [new Claim(ApiKeyDefaults.OrganizationClaim, key.Organization), new Claim(ApiKeyDefaults.KeyIdClaim, key.KeyId)],
             Scheme.Name);
         return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), Scheme.Name)));
+    }
+
+    /// <summary>A failure, counted for the caller's address; its request is reported in the address's summary line.</summary>
+    private AuthenticateResult Failed(string reason)
+    {
+        if (!Context.Items.ContainsKey(FailedAuthentications.Summarized))
+        {
+            Context.Items[FailedAuthentications.Summarized] = true;
+            failures.Failed(Context.Connection.RemoteIpAddress);
+        }
+        return AuthenticateResult.Fail(reason);
     }
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties) =>

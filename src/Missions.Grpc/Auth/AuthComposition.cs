@@ -13,9 +13,17 @@ public static class AuthComposition
     public static WebApplicationBuilder AddMissionsAuth(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.SectionName).ValidateOnStart();
+        // Bound once, validated at start; not BindConfiguration, whose reload would validate again inside the
+        // configuration's change callback and throw there. Key changes are followed by ApiKeyAuthenticator, which
+        // refuses an invalid set with a log line instead.
+        services.AddOptions<AuthOptions>()
+            .Configure<IConfiguration>((options, configuration) => configuration.GetSection(AuthOptions.SectionName).Bind(options))
+            .ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<IValidateOptions<AuthOptions>, AuthOptionsValidator>();
         services.AddSingleton<ApiKeyAuthenticator>();
+        services.AddHostedService(sp => sp.GetRequiredService<ApiKeyAuthenticator>());
+        services.AddSingleton(sp => new FailedAuthentications(
+            sp.GetRequiredService<IOptionsMonitor<AuthOptions>>(), sp.GetRequiredService<ILogger<FailedAuthentications>>(), sp.GetService<TimeProvider>()));
         services.AddAuthentication(ApiKeyDefaults.Scheme)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyDefaults.Scheme, null);
         services.AddAuthorization(options => options.DefaultPolicy = new AuthorizationPolicyBuilder(ApiKeyDefaults.Scheme)
@@ -25,6 +33,22 @@ public static class AuthComposition
         services.AddHttpContextAccessor();
         services.AddScoped<CallerContext>();
         services.AddSingleton<AuthorizationInterceptor>();
+        // A refused key is reported once a minute per address (FailedAuthentications), not by the framework's
+        // Information lines per request ("… was not authenticated", "Authorization failed"), which let a caller flood the log.
+        builder.Logging.AddFilter(typeof(ApiKeyAuthenticationHandler).FullName, LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Authorization.DefaultAuthorizationService", LogLevel.Warning);
         return builder;
+    }
+
+    /// <summary>
+    /// The throttle of failed authentications per client address (<see cref="AuthThrottle"/>: before any key work), then
+    /// authentication and authorization.
+    /// </summary>
+    public static WebApplication UseMissionsAuth(this WebApplication app)
+    {
+        app.UseMiddleware<AuthThrottle>();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        return app;
     }
 }

@@ -1,9 +1,19 @@
 namespace Missions.Grpc.Auth;
 
-/// <summary>Refuses to start without usable keys (the message says what to set); never prints a key.</summary>
-internal sealed class AuthOptionsValidator : Microsoft.Extensions.Options.IValidateOptions<AuthOptions>
+/// <summary>
+/// Refuses to start without usable keys (the message says what to set); never prints a key. Outside Development a key
+/// must be at least <see cref="MinKeyLength"/> characters: a short key can be guessed.
+/// </summary>
+internal sealed class AuthOptionsValidator(bool allowShortKeys) : Microsoft.Extensions.Options.IValidateOptions<AuthOptions>
 {
     public const int MaxOrganizationLength = 128;
+
+    public const int MinKeyLength = 16;
+
+    public AuthOptionsValidator(IHostEnvironment environment)
+        : this(allowShortKeys: environment.IsDevelopment())
+    {
+    }
 
     public Microsoft.Extensions.Options.ValidateOptionsResult Validate(string? name, AuthOptions options)
     {
@@ -29,6 +39,10 @@ internal sealed class AuthOptionsValidator : Microsoft.Extensions.Options.IValid
             else if (entry.Digest() is null)
             {
                 errors.Add($"Auth:ApiKeys:{i}:Key is empty (set Key, or KeySha256).");
+            }
+            else if (!allowShortKeys && !string.IsNullOrEmpty(entry.Key) && entry.Key.Trim().Length < MinKeyLength)
+            {
+                errors.Add($"Auth:ApiKeys:{i}:Key is shorter than {MinKeyLength} characters: use a long random secret (e.g. openssl rand -hex 32).");
             }
             var organization = options.ApiKeys[i].Organization;
             if (string.IsNullOrWhiteSpace(organization))

@@ -1,10 +1,12 @@
 using System.Diagnostics;
 using Microsoft.AspNetCore.Http.Features;
+using Missions.Grpc.Auth;
 
 namespace Missions.Grpc.Hosting;
 
 /// <summary>
-/// One log line per failed request, REST or gRPC, at Warning: method, route template (or RPC), status, duration — never
+/// One log line per failed request, REST or gRPC, at Warning (a failed authentication is told in its address's summary
+/// line instead, once a minute: <see cref="FailedAuthentications"/>): method, route template (or RPC), status, duration — never
 /// a key, a body, an id from the path or a metadata value. A server fault behind it is logged at Error, once, with its
 /// exception, where it is handled (the error interceptor, the storage writer); this line does not repeat it at Error
 /// (and grpc-dotnet answers a client's framing violations INTERNAL, as the gRPC spec says: not a server fault). With
@@ -17,7 +19,7 @@ internal sealed class FailedRequestLogging(RequestDelegate next, ILogger<FailedR
         var started = Stopwatch.GetTimestamp();
         await next(context);
         var status = Status(context);
-        if (status.Failed)
+        if (status.Failed && !context.Items.ContainsKey(FailedAuthentications.Summarized)) // failed authentications: one line per address a minute
         {
             var route = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "(no route)";
             HostingLog.RequestFailed(logger, context.Request.Method, route, status.Text, Stopwatch.GetElapsedTime(started).TotalMilliseconds);

@@ -7,7 +7,7 @@ using Missions.Grpc.Watch;
 namespace Missions.Grpc.Services;
 
 /// <summary>Live watch of a run, for gRPC and (as a streamed JSON array) REST. Thin: <see cref="RunWatcher"/> does the work.</summary>
-internal sealed class RunWatchServiceImpl(RunWatcher watcher, CallerContext caller) : RunWatchService.RunWatchServiceBase
+internal sealed class RunWatchServiceImpl(RunWatcher watcher, CallerContext caller, ApiKeyAuthenticator keys) : RunWatchService.RunWatchServiceBase
 {
     public override Task WatchRun(WatchRunRequest request, IServerStreamWriter<RunUpdate> responseStream, ServerCallContext context) =>
         watcher.WatchAsync(
@@ -17,5 +17,6 @@ internal sealed class RunWatchServiceImpl(RunWatcher watcher, CallerContext call
             UuidText.Parse(request.RunId),
             request.HasAfterEventId ? request.AfterEventId : null,
             update => responseStream.WriteAsync(update, context.CancellationToken),
+            keys.Revocation(caller.Identity.KeyId),
             context.CancellationToken);
 }

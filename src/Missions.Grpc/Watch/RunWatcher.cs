@@ -1,3 +1,5 @@
+using Grpc.Core;
+using Missions.Grpc.Auth;
 using Microsoft.Extensions.Options;
 using Missions.Grpc.Mapping;
 using Missions.Grpc.Storage;
@@ -18,12 +20,30 @@ internal sealed class RunWatcher(
     IRunFeed feed, IEventStore events, IRunStore runs, IOptions<WatchOptions> options, ApiMetrics metrics, WatchSlots slots,
     IHostApplicationLifetime? lifetime = null)
 {
-    /// <summary>Watches the run for the caller's <paramref name="keyId"/>, in one of its slots (<see cref="WatchSlots"/>).</summary>
+    /// <summary>
+    /// Watches the run for the caller's <paramref name="keyId"/>, in one of its slots (<see cref="WatchSlots"/>). Ends with
+    /// UNAUTHENTICATED when <paramref name="keyRevoked"/> fires (the key was removed from the configuration).
+    /// </summary>
     public async Task WatchAsync(
-        string organization, string keyId, Guid missionId, Guid runId, string? afterEventId, Func<RunUpdate, Task> write, CancellationToken cancellationToken)
+        string organization, string keyId, Guid missionId, Guid runId, string? afterEventId, Func<RunUpdate, Task> write,
+        CancellationToken keyRevoked, CancellationToken cancellationToken)
+    {
+        using var slot = slots.Take(keyId);
+        using var watching = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, keyRevoked);
+        try
+        {
+            await WatchAsync(organization, missionId, runId, afterEventId, write, watching.Token);
+        }
+        catch (OperationCanceledException) when (keyRevoked.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new RpcException(new Status(StatusCode.Unauthenticated, ApiKeyDefaults.KeyRevoked));
+        }
+    }
+
+    private async Task WatchAsync(
+        string organization, Guid missionId, Guid runId, string? afterEventId, Func<RunUpdate, Task> write, CancellationToken cancellationToken)
     {
         var limits = options.Value;
-        using var slot = slots.Take(keyId);
         using var span = ApiTelemetry.Source.StartActivity("watch run");
         metrics.WatchOpened();
         try

@@ -4,9 +4,9 @@ namespace Missions.Grpc.Tests.Infrastructure;
 public static class TestKeys
 {
     public const string OrgA = "org-a";
-    public const string KeyA = "test-key-org-a";
+    public const string KeyA = "test-key-org-a-0123456789";
     public const string OrgB = "org-b";
-    public const string KeyB = "test-key-org-b";
+    public const string KeyB = "test-key-org-b-0123456789";
 
     /// <summary>The settings that configure both keys (configuration keys as in README).</summary>
     public static IEnumerable<KeyValuePair<string, string?>> Settings() =>

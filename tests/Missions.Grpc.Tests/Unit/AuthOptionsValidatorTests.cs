@@ -6,7 +6,7 @@ namespace Missions.Grpc.Tests.Unit;
 public sealed class AuthOptionsValidatorTests
 {
     private static Microsoft.Extensions.Options.ValidateOptionsResult Validate(string organization) =>
-        new AuthOptionsValidator().Validate(null, new AuthOptions { ApiKeys = [new ApiKeyEntry { Key = "k", Organization = organization }] });
+        new AuthOptionsValidator(allowShortKeys: true).Validate(null, new AuthOptions { ApiKeys = [new ApiKeyEntry { Key = "k", Organization = organization }] });
 
     [Theory]
     [InlineData("acme", true)]
@@ -33,17 +33,33 @@ public sealed class AuthOptionsValidatorTests
     [InlineData("k", "0d9f3f0a4e7f7e0e1b6b1b7f0c7c4f8b6e2f3a9d5c1b0a9e8d7c6b5a4f3e2d1c", false)] // both
     [InlineData("", "", false)] // neither
     public void A_key_is_configured_by_itself_or_by_its_sha256_digest(string key, string digest, bool valid) =>
-        Assert.Equal(valid, new AuthOptionsValidator().Validate(null,
+        Assert.Equal(valid, new AuthOptionsValidator(allowShortKeys: true).Validate(null,
             new AuthOptions { ApiKeys = [new ApiKeyEntry { Key = key, KeySha256 = digest, Organization = "org" }] }).Succeeded);
 
     [Fact]
     public void The_same_key_configured_plainly_and_by_digest_is_refused_as_a_duplicate()
     {
         var digest = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData("secret"u8));
-        var result = new AuthOptionsValidator().Validate(null, new AuthOptions
+        var result = new AuthOptionsValidator(allowShortKeys: true).Validate(null, new AuthOptions
         {
             ApiKeys = [new ApiKeyEntry { Key = "secret", Organization = "a" }, new ApiKeyEntry { KeySha256 = digest, Organization = "b" }],
         });
         Assert.Contains("more than once", result.FailureMessage);
+    }
+
+    [Theory]
+    [InlineData("fifteen-chars-x", false, false)]
+    [InlineData("sixteen-chars-xx", false, true)]
+    [InlineData("short", true, true)] // Development: its local key
+    public void Outside_development_a_key_must_be_at_least_16_characters(string key, bool development, bool valid)
+    {
+        var result = new AuthOptionsValidator(allowShortKeys: development).Validate(null,
+            new AuthOptions { ApiKeys = [new ApiKeyEntry { Key = key, Organization = "org" }] });
+        Assert.Equal(valid, result.Succeeded);
+        if (!valid)
+        {
+            Assert.Contains("Auth:ApiKeys:0:Key is shorter than 16 characters", result.FailureMessage);
+            Assert.DoesNotContain(key, result.FailureMessage); // never prints a key
+        }
     }
 }

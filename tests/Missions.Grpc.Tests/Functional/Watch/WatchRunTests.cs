@@ -138,7 +138,7 @@ public sealed class WatchRunTests : IAsyncLifetime
                 stop.Cancel();
             }
             return Task.CompletedTask;
-        }, stop.Token);
+        }, CancellationToken.None, stop.Token);
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => watch.WaitAsync(TimeSpan.FromSeconds(10)));
 
         // The first is in the replay and in the live buffer: sent once. The second is only in the live buffer.
@@ -265,7 +265,7 @@ public sealed class WatchRunTests : IAsyncLifetime
                 snapshotSent.SetResult();
                 await release.Task; // a reader that stops reading
             }
-        }, CancellationToken.None);
+        }, CancellationToken.None, CancellationToken.None);
         await snapshotSent.Task.WaitAsync(TimeSpan.FromSeconds(10));
         var logged = new List<string>();
         for (var i = 0; i < 10; i++)
