@@ -7,6 +7,7 @@ using LiteDB;
 //   bench/storage-table.sh [--seconds 8] [--warm-up 4] [--connections 32] [--missions 20000] [--server dll] (PostgreSQL's ceilings, a peer, the service on 1 and 2 replicas, LiteDB; bench/STORAGE.md)
 //   dotnet run -c Release --project bench/Missions.Grpc.Bench -- telemetry --results bench/TELEMETRY.md   (REST create, telemetry off vs on)
 //   dotnet run -c Release --project bench/Missions.Grpc.Bench -- idempotency --results bench/IDEMPOTENCY.md   (REST create, with and without a key; --backend litedb|postgres for one)
+//   bench/page-memory.sh [--clients 32] [--seconds 15]   (server memory while clients read the largest page; bench/PAGE-MEMORY.md)
 //   dotnet run -c Release --project bench/Missions.Grpc.Bench -- micro                       (validation per request type)
 //   dotnet run -c Release --project bench/Missions.Grpc.Bench -- disk-full [--server dll] [--size-mb 24] [--ballast-mb 4] [--after-free 300]
 // Each section prints its figures and a ratio against a baseline measured in the same run.
@@ -57,6 +58,14 @@ internal static class BenchMain
                 Environment.ExitCode = await LoadTable.RunStorageAsync(work, TimeSpan.FromSeconds(Option("--seconds", 8)), TimeSpan.FromSeconds(Option("--warm-up", 4)),
                     Option("--connections", 32), Option("--missions", 20_000), results is null ? null : Path.GetFullPath(results),
                     server is null ? null : Path.GetFullPath(server));
+                return;
+            }
+            if (args.FirstOrDefault() == "page-memory")
+            {
+                var results = args.SkipWhile(a => a != "--results").Skip(1).FirstOrDefault();
+                var server = args.SkipWhile(a => a != "--server").Skip(1).FirstOrDefault();
+                await PageMemoryRun.RunAsync(server is null ? null : Path.GetFullPath(server), Option("--clients", 32),
+                    TimeSpan.FromSeconds(Option("--seconds", 15)), results is null ? null : Path.GetFullPath(results));
                 return;
             }
             if (args.FirstOrDefault() == "micro")

@@ -16,7 +16,10 @@ public static class StorageServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddMissionStorage(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<StorageOptions>().Bind(configuration.GetSection(StorageOptions.SectionName)).ValidateOnStart();
+        services.AddOptions<StorageOptions>()
+            .Bind(configuration.GetSection(StorageOptions.SectionName))
+            .Configure(options => configuration.GetSection(QuotaOptions.SectionName).Bind(options.Quotas))
+            .ValidateOnStart();
         services.AddSingleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>();
         services.AddSingleton<IStorageBackend>(sp =>
         {

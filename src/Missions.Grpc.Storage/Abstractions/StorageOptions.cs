@@ -15,4 +15,7 @@ public sealed class StorageOptions
     public LiteDbOptions LiteDb { get; set; } = new();
 
     public PostgresOptions Postgres { get; set; } = new();
+
+    /// <summary>The quotas the write pipeline enforces: bound from the top-level <c>Quotas</c> section.</summary>
+    public QuotaOptions Quotas { get; set; } = new();
 }

@@ -8,6 +8,20 @@ internal sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
     public ValidateOptionsResult Validate(string? name, StorageOptions options)
     {
         var failures = new List<string>();
+        foreach (var (setting, value, most) in new (string, long, long)[]
+        {
+            ("MaxMissionsPerOrganization", options.Quotas.MaxMissionsPerOrganization, int.MaxValue),
+            ("MaxRunsPerMission", options.Quotas.MaxRunsPerMission, int.MaxValue),
+            ("MaxEventsPerRun", options.Quotas.MaxEventsPerRun, int.MaxValue),
+            ("MaxStoredBytesPerOrganization", options.Quotas.MaxStoredBytesPerOrganization, (long)int.MaxValue * 1024),
+            ("MaxIdempotencyKeysPerOrganization", options.Quotas.MaxIdempotencyKeysPerOrganization, int.MaxValue),
+        })
+        {
+            if (value < 1 || value > most)
+            {
+                failures.Add($"Quotas:{setting} must be between 1 and {most}.");
+            }
+        }
         switch (options.Provider.ToLowerInvariant())
         {
             case StorageOptions.LiteDbProvider:

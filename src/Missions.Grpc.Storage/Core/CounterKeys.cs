@@ -26,6 +26,15 @@ internal static class CounterKeys
         RunsByMissionStatus(run.Organization, run.MissionId, run.Status),
     ];
 
+    /// <summary>What the organization stores, in KiB (<see cref="StoredSize"/>): its objects and its Idempotency-Key answers.</summary>
+    public static string StoredKiB(string organization) => Keys.Of("stored-kib", organization);
+
+    /// <summary>What a mission and everything it holds store, in KiB: what its delete frees.</summary>
+    public static string StoredKiBByMission(string organization, string missionId) => Keys.Of("stored-kib-by-mission", organization, missionId);
+
+    /// <summary>The organization's Idempotency-Key records.</summary>
+    public static string IdempotencyKeys(string organization) => Keys.Of("idempotency-keys", organization);
+
     public static string Steps(string organization, string runId) => Keys.Of("steps", organization, runId);
 
     public static string Events(string organization) => Keys.Of("events", organization);

@@ -24,6 +24,7 @@ internal sealed class LiteDbBackend : StorageBackend
 
     private readonly RunFeedHub _feed = new();
     private readonly LiteDbOptions _settings;
+    private readonly QuotaOptions _quotas;
     private readonly ILogger _logger;
     private readonly IStorageFileOpener _files;
     private LiteDbTransactionAdapter? _adapter;
@@ -39,6 +40,7 @@ internal sealed class LiteDbBackend : StorageBackend
         : base(time, meters)
     {
         _settings = options.Value.LiteDb;
+        _quotas = options.Value.Quotas;
         _logger = logger;
         _files = files;
     }
@@ -58,7 +60,7 @@ internal sealed class LiteDbBackend : StorageBackend
         try
         {
             _adapter = new LiteDbTransactionAdapter(connection, _settings.CheckpointLogBytes, _feed, _logger);
-            pipeline = new WritePipeline(_adapter, Clock, new UuidV7Generator(Clock.Time), _settings.MaxBatchSize, RetryWaits, _feed.Publish, Metrics, _logger);
+            pipeline = new WritePipeline(_adapter, Clock, new UuidV7Generator(Clock.Time), _settings.MaxBatchSize, RetryWaits, _feed.Publish, _quotas, Metrics, _logger);
             // A first, empty batch: a disk that cannot be written fails the start, not the first request.
             if (pipeline.CommitEmptyBatch() is { } error)
             {

@@ -176,8 +176,8 @@ internal sealed class LiteDbBatchTransaction : IBatchTransaction
         }
         if (needs.ExpiredKeys is var (before, limit))
         {
-            var (keys, documents) = _adapter.IdempotencyKeys.Expired(_db, before, limit);
-            state.LoadedExpired(new ExpiredKeys(keys, documents));
+            var (keys, kib, documents) = _adapter.IdempotencyKeys.Expired(_db, before, limit);
+            state.LoadedExpired(new ExpiredKeys(keys, kib, documents));
         }
     }
 

@@ -1,3 +1,4 @@
+using Missions.Grpc.Storage.Core;
 using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Security.Cryptography;
@@ -177,12 +178,13 @@ internal sealed class LiteDbIdempotencyKeys
     /// not yet expired ends the round (after a shorter retention was configured, newer documents wait behind older ones,
     /// at most the older retention).
     /// </summary>
-    public (IReadOnlyList<(string Organization, string Key)> Keys, IReadOnlyList<long> Documents) Expired(LiteDatabase db, DateTime now, int limit)
+    public (IReadOnlyList<(string Organization, string Key)> Keys, IReadOnlyList<int> KiB, IReadOnlyList<long> Documents) Expired(LiteDatabase db, DateTime now, int limit)
     {
         var index = Index(db);
         var documents = new List<long>();
         var records = 0;
         var keys = new List<(string, string)>();
+        var kib = new List<int>();
         foreach (var document in Collection(db).Find(Query.All(Query.Ascending)))
         {
             if (document[ExpiresAt].AsDateTime >= now)
@@ -197,9 +199,13 @@ internal sealed class LiteDbIdempotencyKeys
             var id = document["_id"].AsInt64;
             documents.Add(id);
             records += entries.Count;
-            keys.AddRange(entries.Where(e => index.TryGetValue(Digest(e.Organization, e.Key), out var latest) && latest == id).Select(e => (e.Organization, e.Key)));
+            foreach (var entry in entries.Where(e => index.TryGetValue(Digest(e.Organization, e.Key), out var latest) && latest == id))
+            {
+                keys.Add((entry.Organization, entry.Key));
+                kib.Add(StoredSize.KiB(entry.Key, entry.Record.Fingerprint, entry.Record.Result.Length));
+            }
         }
-        return (keys, documents);
+        return (keys, kib, documents);
     }
 
     /// <summary>Deletes <paramref name="documents"/> (from <see cref="Expired"/>) in the running batch; their keys leave the map once it commits.</summary>

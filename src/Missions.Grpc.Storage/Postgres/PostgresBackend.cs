@@ -37,6 +37,7 @@ internal sealed partial class PostgresBackend : StorageBackend
     private static readonly TimeSpan[] RetryWaits = [TimeSpan.Zero, TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2)];
 
     private readonly int _maxBatchSize;
+    private readonly QuotaOptions _quotas;
     private readonly string _channel;
     private readonly ILogger _logger;
     private PostgresFeed? _feed;
@@ -72,6 +73,7 @@ internal sealed partial class PostgresBackend : StorageBackend
         Data = NpgsqlDataSource.Create(pooled.ConnectionString);
         Sessions = NpgsqlDataSource.Create(sessions.ConnectionString);
         _maxBatchSize = settings.MaxBatchSize;
+        _quotas = options.Value.Quotas;
         _channel = Channel(pooled.SearchPath);
         _logger = logger;
     }
@@ -91,7 +93,7 @@ internal sealed partial class PostgresBackend : StorageBackend
         {
             await PostgresSchema.MigrateAsync(Sessions, cancellationToken).ConfigureAwait(false);
             pipeline = new WritePipeline(new PostgresTransactionAdapter(Data, _channel, _logger), Clock, new UuidV7Generator(Clock.Time),
-                _maxBatchSize, RetryWaits, publish: null, Metrics, _logger);
+                _maxBatchSize, RetryWaits, publish: null, _quotas, Metrics, _logger);
             if (pipeline.CommitEmptyBatch() is { } error)
             {
                 throw error;

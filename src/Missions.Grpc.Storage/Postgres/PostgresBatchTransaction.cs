@@ -1,6 +1,7 @@
 using System.Data;
 using System.Text;
 using System.Text.Json;
+using Missions.Grpc.Storage.Core;
 using Missions.Grpc.Storage.Writing;
 using Npgsql;
 using static Missions.Grpc.Storage.Postgres.PostgresRows;
@@ -50,6 +51,15 @@ internal sealed class PostgresBatchTransaction : IBatchTransaction
             return;
         }
         var reads = new Reads(_connection, _transaction);
+        if (needs.Organizations.Count > 0)
+        {
+            // First, in one order: the organizations whose quotas the batch decides on, held until it commits, so that a
+            // replica reads their counters only after any other replica's batch over them committed.
+            reads.Add(
+                "SELECT pg_advisory_xact_lock(hashtextextended('missions-quota:' || k.organization, 0)) " +
+                "FROM unnest($1::text[]) WITH ORDINALITY AS k (organization, n) ORDER BY k.n",
+                _ => { }, null, Pg.Texts(needs.Organizations));
+        }
         LoadMissions(needs, state, reads);
         if (needs.Runs.Count > 0)
         {
@@ -97,10 +107,15 @@ internal sealed class PostgresBatchTransaction : IBatchTransaction
         if (needs.ExpiredKeys is var (before, limit))
         {
             var expired = new List<(string, string)>();
+            var kib = new List<int>();
             reads.Add(
-                "SELECT organization, key FROM idempotency_keys WHERE expires_at < $1 ORDER BY expires_at LIMIT $2 FOR UPDATE SKIP LOCKED",
-                r => expired.Add((r.Text(0), r.Text(1))),
-                () => state.LoadedExpired(new ExpiredKeys(expired, expired)),
+                "SELECT organization, key, fingerprint, coalesce(octet_length(result_json), 0) FROM idempotency_keys WHERE expires_at < $1 ORDER BY expires_at LIMIT $2 FOR UPDATE SKIP LOCKED",
+                r =>
+                {
+                    expired.Add((r.Text(0), r.Text(1)));
+                    kib.Add(StoredSize.KiB(r.Text(1), r.Text(2), r.GetInt32(3)));
+                },
+                () => state.LoadedExpired(new ExpiredKeys(expired, kib, expired)),
                 Pg.Time(before), limit);
         }
 

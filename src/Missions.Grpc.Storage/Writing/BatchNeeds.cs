@@ -40,6 +40,12 @@ internal sealed class BatchNeeds
     /// <summary>Counters a command reads (every counter a command changes needs no declaration: the batch adds to it).</summary>
     public HashSet<string> Counters { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Organizations whose quotas the batch decides on: a backend shared by replicas holds each for the transaction
+    /// (PostgreSQL: an advisory lock), so two replicas never both take an organization's last slot.
+    /// </summary>
+    public SortedSet<string> Organizations { get; } = new(StringComparer.Ordinal);
+
     /// <summary><c>Idempotency-Key</c> records, held for update: the pipeline declares the keys of its keyed commands.</summary>
     public HashSet<(string Organization, string Key)> IdempotencyKeys { get; } = [];
 
@@ -68,5 +74,5 @@ internal sealed class BatchNeeds
     /// <summary>Nothing declared: a batch of creates only, or the empty probe batch.</summary>
     public bool IsEmpty =>
         Missions.Count + MissionExistence.Count + Runs.Count + MissionContents.Count + Steps.Count + EventKeys.Count + Links.Count + LinkCounts.Count
-        + Attachments.Count + AttachmentCounts.Count + AttachmentLists.Count + Counters.Count + IdempotencyKeys.Count == 0 && ExpiredKeys is null;
+        + Attachments.Count + AttachmentCounts.Count + AttachmentLists.Count + Counters.Count + IdempotencyKeys.Count + Organizations.Count == 0 && ExpiredKeys is null;
 }

@@ -74,6 +74,11 @@ internal sealed class BatchState
         {
             var changes = new SortedDictionary<string, int>(_counterChanges, StringComparer.Ordinal);
             changes[IdempotencyRules.Counter] = changes.GetValueOrDefault(IdempotencyRules.Counter) + KeyCountChange();
+            foreach (var (organization, kib) in PurgedKiB())
+            {
+                changes[CounterKeys.IdempotencyKeys(organization)] = changes.GetValueOrDefault(CounterKeys.IdempotencyKeys(organization)) - kib.Keys;
+                changes[CounterKeys.StoredKiB(organization)] = changes.GetValueOrDefault(CounterKeys.StoredKiB(organization)) - kib.KiB;
+            }
             return changes.Where(c => c.Value != 0);
         }
     }
@@ -117,6 +122,15 @@ internal sealed class BatchState
         (_loadedCounters.TryGetValue(key, out var stored) ? stored : throw new InvalidOperationException($"A command read counter {key} without declaring it."))
         + _counterChanges.GetValueOrDefault(key);
 
+    /// <summary>Moves the stored KiB of the organization and of the mission that holds what changed.</summary>
+    private void Store(string organization, string missionId, int kib)
+    {
+        if (kib != 0)
+        {
+            Count(kib, [CounterKeys.StoredKiB(organization), CounterKeys.StoredKiBByMission(organization, missionId)]);
+        }
+    }
+
     public void Count(int delta, IEnumerable<string> keys)
     {
         foreach (var key in keys)
@@ -140,10 +154,14 @@ internal sealed class BatchState
     {
         Missions.Put((mission.Organization, Guid.Parse(mission.Id)), new MissionRow(mission, AttachmentCount: 0));
         Count(+1, [CounterKeys.Missions(mission.Organization)]);
+        Store(mission.Organization, mission.Id, StoredSize.KiB(mission));
     }
 
-    public void UpdateMission(MissionRow stored, MissionDocument updated) =>
+    public void UpdateMission(MissionRow stored, MissionDocument updated)
+    {
         Missions.Put((updated.Organization, Guid.Parse(updated.Id)), stored with { Mission = updated });
+        Store(updated.Organization, updated.Id, StoredSize.KiB(updated) - StoredSize.KiB(stored.Mission));
+    }
 
     /// <summary>
     /// Deletes the mission and everything it holds (loaded with <see cref="BatchNeeds.MissionContents"/>): its runs and
@@ -164,6 +182,7 @@ internal sealed class BatchState
         }
         Missions.Put((mission.Organization, id), null);
         Count(-1, [CounterKeys.Missions(mission.Organization)]);
+        Store(mission.Organization, mission.Id, -Counter(CounterKeys.StoredKiBByMission(mission.Organization, mission.Id))); // all it held
     }
 
     // ---- runs ----
@@ -181,6 +200,7 @@ internal sealed class BatchState
     {
         Runs.Put((run.Organization, Guid.Parse(run.Id)), new RunRow(run, ChangeNumber: 0));
         Count(+1, CounterKeys.Of(run));
+        Store(run.Organization, run.MissionId, StoredSize.KiB(run));
     }
 
     /// <summary>Stores the run's new state: its counters move with its status; its watchers are told, under its next change number.</summary>
@@ -188,6 +208,7 @@ internal sealed class BatchState
     {
         Count(-1, CounterKeys.Of(stored.Run));
         Count(+1, CounterKeys.Of(updated));
+        Store(updated.Organization, updated.MissionId, StoredSize.KiB(updated) - StoredSize.KiB(stored.Run));
         NextChange(stored with { Run = updated }, new RunChanged(updated));
     }
 
@@ -225,6 +246,7 @@ internal sealed class BatchState
         foreach (var step in steps)
         {
             Steps.Put((organization, runId, step.StepId), new StepRow(organization, step, Ids.NewId()));
+            Store(organization, run.Run.MissionId, StoredSize.KiB(step));
             run = NextChange(run, new StepChanged(step));
             added++;
         }
@@ -234,6 +256,7 @@ internal sealed class BatchState
     public void UpdateStep(RunRow run, StepRow stored, StepDocument updated)
     {
         Steps.Put((stored.Organization, Guid.Parse(run.Run.Id), updated.StepId), stored with { Step = updated });
+        Store(stored.Organization, run.Run.MissionId, StoredSize.KiB(updated) - StoredSize.KiB(stored.Step));
         NextChange(run, new StepChanged(updated));
     }
 
@@ -253,6 +276,7 @@ internal sealed class BatchState
             EventsByKey.Put((row.Organization, Guid.Parse(stored.RunId), key), row);
         }
         Count(+1, CounterKeys.Of(row.Organization, stored));
+        Store(row.Organization, run.Run.MissionId, StoredSize.KiB(stored));
         NextChange(run, new EventCommitted(stored));
         return stored;
     }
@@ -269,13 +293,15 @@ internal sealed class BatchState
         var key = (run.Run.Organization, Guid.Parse(run.Run.Id));
         Links.Put((key.Organization, key.Item2, link.TelnyxAgentId), new LinkRow(key.Organization, link, Ids.NewId()));
         MoveCount(_linkCounts, key, +1);
+        Store(key.Organization, run.Run.MissionId, StoredSize.KiB(link));
     }
 
-    public void DeleteLink(LinkRow stored)
+    public void DeleteLink(RunRow run, LinkRow stored)
     {
         var key = (stored.Organization, Guid.Parse(stored.Link.RunId));
         Links.Put((key.Organization, key.Item2, stored.Link.TelnyxAgentId), null);
         MoveCount(_linkCounts, key, -1);
+        Store(key.Organization, run.Run.MissionId, -StoredSize.KiB(stored.Link));
     }
 
     // ---- attachments ----
@@ -301,6 +327,7 @@ internal sealed class BatchState
         foreach (var item in items)
         {
             Attachments.Put((organization, missionId, item.Kind.Key, item.ItemId), new AttachmentRow(organization, item, Ids.NewId()));
+            Store(organization, mission.Mission.Id, StoredSize.KiB(item));
             if (_attachmentCounts.ContainsKey((organization, missionId, item.Kind.Key)))
             {
                 MoveCount(_attachmentCounts, (organization, missionId, item.Kind.Key), +1);
@@ -309,14 +336,18 @@ internal sealed class BatchState
         CountAttachments(mission, items.Count);
     }
 
-    public void ReplaceAttachment(AttachmentRow stored, AttachmentDocument replaced) =>
+    public void ReplaceAttachment(AttachmentRow stored, AttachmentDocument replaced)
+    {
         Attachments.Put((stored.Organization, Guid.Parse(replaced.MissionId), replaced.Kind.Key, replaced.ItemId), stored with { Attachment = replaced });
+        Store(stored.Organization, replaced.MissionId, StoredSize.KiB(replaced) - StoredSize.KiB(stored.Attachment));
+    }
 
     public void DeleteAttachment(MissionRow mission, AttachmentRow stored)
     {
         var item = stored.Attachment;
         var missionId = Guid.Parse(item.MissionId);
         Attachments.Put((stored.Organization, missionId, item.Kind.Key, item.ItemId), null);
+        Store(stored.Organization, item.MissionId, -StoredSize.KiB(item));
         if (_attachmentCounts.ContainsKey((stored.Organization, missionId, item.Kind.Key)))
         {
             MoveCount(_attachmentCounts, (stored.Organization, missionId, item.Kind.Key), -1);
@@ -339,8 +370,21 @@ internal sealed class BatchState
 
     public KeyRecord? Key(string organization, string key) => Keys.Find((organization, key));
 
-    /// <summary>Stores the record under its key (a new one, or one replacing an expired record).</summary>
-    public void StoreKey(KeyRecord record) => Keys.Put((record.Organization, record.Key), record);
+    /// <summary>
+    /// Stores the record under its key (a new one, or one replacing an expired record): the organization's stored bytes
+    /// and, for a new key, its count of keys follow at once (a quota decides on them).
+    /// </summary>
+    public void StoreKey(KeyRecord record)
+    {
+        var replaced = Keys.Find((record.Organization, record.Key));
+        Keys.Put((record.Organization, record.Key), record);
+        Count(StoredSize.KiB(record.Key, record.Fingerprint, record.Result.Length) - (replaced is null ? 0 : StoredSize.KiB(replaced.Key, replaced.Fingerprint, replaced.Result.Length)),
+            [CounterKeys.StoredKiB(record.Organization)]);
+        if (replaced is null)
+        {
+            Count(+1, [CounterKeys.IdempotencyKeys(record.Organization)]);
+        }
+    }
 
     /// <summary>Removes the expired records loaded for this batch (a key the batch stores again keeps its new record); returns how many keys they were.</summary>
     public int PurgeExpired()
@@ -372,6 +416,22 @@ internal sealed class BatchState
     /// How many keys have a record after the batch against before it: a key stored that had none adds one (one whose
     /// expired record it replaces had one, purged or not); a purged key the batch does not store again removes one.
     /// </summary>
+    /// <summary>What the purged keys the batch does not store again freed, per organization: their count and KiB.</summary>
+    private Dictionary<string, (int Keys, int KiB)> PurgedKiB()
+    {
+        var freed = new Dictionary<string, (int Keys, int KiB)>(StringComparer.Ordinal);
+        if (PurgedKeys is { Count: > 0 } purged && Expired is { } expired)
+        {
+            var sizes = expired.Keys.Zip(expired.KiB).ToDictionary(k => k.First, k => k.Second);
+            foreach (var key in purged)
+            {
+                var (keys, kib) = freed.GetValueOrDefault(key.Organization);
+                freed[key.Organization] = (keys + 1, kib + sizes.GetValueOrDefault(key));
+            }
+        }
+        return freed;
+    }
+
     private int KeyCountChange() => Keys.Changes.Count(c => c.Before is null && c.After is not null) - PurgedKeys.Count;
 
     // ---- batches ----

@@ -15,6 +15,15 @@ internal abstract class WriteCommand<T>
     /// <summary>The store method's name (a span and a metric label): <c>CreateMission</c>, <c>ChangeRun</c>, …</summary>
     public abstract string Operation { get; }
 
+    /// <summary>The organization whose data the command writes (null: housekeeping across organizations).</summary>
+    public abstract string? Organization { get; }
+
+    /// <summary>
+    /// The quotas the command may go past besides its organization's stored bytes and Idempotency-Key records (which the
+    /// pipeline checks for every command): a count it raises.
+    /// </summary>
+    public virtual IEnumerable<Quota> Quotas(QuotaOptions quotas) => [];
+
     /// <summary>What the command reads and holds: declared here, loaded for the batch before any command runs.</summary>
     public abstract void Declare(BatchNeeds needs);
 

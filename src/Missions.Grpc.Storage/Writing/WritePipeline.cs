@@ -41,6 +41,7 @@ internal sealed class WritePipeline : IDisposable
     private readonly IReadOnlyList<TimeSpan> _retryWaits;
     private readonly ILogger _logger;
     private readonly StorageMetrics _metrics;
+    private readonly QuotaOptions _quotas;
     private readonly BatchState _state;
     private readonly KeyValuePair<string, object?> _backend;
     private readonly Channel<IQueuedCommand> _queue = Channel.CreateBounded<IQueuedCommand>(new BoundedChannelOptions(16 * 1024)
@@ -60,8 +61,9 @@ internal sealed class WritePipeline : IDisposable
     /// <param name="retryWaits">The waits before each attempt during an outage (the last one repeats).</param>
     public WritePipeline(
         ITransactionAdapter adapter, StoreClock clock, UuidV7Generator ids, int maxBatch, IReadOnlyList<TimeSpan> retryWaits,
-        Action<IReadOnlyList<PublishedChange>>? publish, StorageMetrics metrics, ILogger logger)
+        Action<IReadOnlyList<PublishedChange>>? publish, QuotaOptions quotas, StorageMetrics metrics, ILogger logger)
     {
+        _quotas = quotas;
         _metrics = metrics;
         _adapter = adapter;
         _publish = publish;
@@ -106,7 +108,7 @@ internal sealed class WritePipeline : IDisposable
             outage.Refused(1);
             throw outage.Refusal();
         }
-        var queued = new Queued<T>(command, idempotency, _metrics);
+        var queued = new Queued<T>(command, idempotency, _quotas, _metrics);
         queued.CancelWith(cancellationToken); // withdrawn if cancelled (a deadline) before the pipeline takes it
         var outcome = queued.OutcomeAsync(); // observed from here: a caller cancelled while the queue is full is withdrawn too
         await _queue.Writer.WriteAsync(queued, cancellationToken).ConfigureAwait(false);
@@ -506,9 +508,10 @@ internal sealed class WritePipeline : IDisposable
     /// transaction (<see cref="IdempotencyRules"/>): none (or expired) — run the command and store its result under the
     /// key; the same request — return that result, running nothing; another request — refuse.
     /// </summary>
-    private sealed class Queued<T>(WriteCommand<T> command, IdempotencyScope? scope, StorageMetrics metrics) : QueuedWrite<T>(command.Operation, metrics), IQueuedCommand
+    private sealed class Queued<T>(WriteCommand<T> command, IdempotencyScope? scope, QuotaOptions quotas, StorageMetrics metrics) : QueuedWrite<T>(command.Operation, metrics), IQueuedCommand
     {
         private Outcome<T> _outcome;
+        private IReadOnlyList<Quota> _quotas = [];
 
         public void Declare(BatchNeeds needs)
         {
@@ -517,19 +520,57 @@ internal sealed class WritePipeline : IDisposable
             {
                 needs.IdempotencyKeys.Add((scope.Organization, scope.Key));
             }
+            _quotas = QuotasOf();
+            foreach (var quota in _quotas)
+            {
+                needs.Counters.Add(quota.Counter);
+            }
+            if (command.Organization is { } organization)
+            {
+                needs.Organizations.Add(organization);
+            }
         }
 
+        /// <summary>
+        /// Decides on the batch's state, then on the quotas: a command that raised a quota's counter past its limit is
+        /// refused (and undone, like any refusal), so nothing past a quota is ever stored; one that lowers or keeps a
+        /// counter already past its limit (a smaller quota configured since) is not.
+        /// </summary>
         public bool Run(BatchState state)
         {
             try
             {
+                var before = _quotas.Select(q => state.Counter(q.Counter)).ToArray();
                 _outcome = scope is null ? command.Execute(state) : Idempotent(state, scope);
+                for (var i = 0; i < _quotas.Count && !_outcome.Failed; i++)
+                {
+                    var after = state.Counter(_quotas[i].Counter);
+                    if (after > before[i] && after > _quotas[i].CounterLimit)
+                    {
+                        _outcome = Outcome<T>.Fail(_quotas[i].Exceeded());
+                    }
+                }
             }
             catch (Exception error) when (error is not OutOfMemoryException)
             {
                 _outcome = Outcome<T>.Fail(error); // a defect in one command fails that command alone
             }
             return !_outcome.Failed;
+        }
+
+        /// <summary>The command's own quotas, its organization's stored bytes, and under a key the organization's keys.</summary>
+        private List<Quota> QuotasOf()
+        {
+            var all = command.Quotas(quotas).ToList();
+            if (command.Organization is { } organization)
+            {
+                all.Add(Quota.StoredBytes(quotas, organization));
+            }
+            if (scope is not null)
+            {
+                all.Add(Quota.IdempotencyKeys(quotas, scope.Organization));
+            }
+            return all;
         }
 
         public void Succeed()

@@ -220,7 +220,8 @@ internal sealed class RestShapingMiddleware(
         }
         if (code == StatusCode.ResourceExhausted && status.GetDetail<ErrorInfo>()?.Reason == Errors.ErrorInterceptor.QuotaExceededReason)
         {
-            await RestErrors.WriteDetailAsync(response, StatusCodes.Status429TooManyRequests, status.Message); // no Retry-After: waiting does not help
+            response.Headers["x-should-retry"] = "false"; // no Retry-After, and the SDKs must not retry: waiting does not help
+            await RestErrors.WriteDetailAsync(response, StatusCodes.Status429TooManyRequests, status.Message);
             return;
         }
         if (status.GetDetail<RetryInfo>()?.RetryDelay is { } retryDelay)

@@ -21,7 +21,10 @@ internal sealed class MessageValidator
     /// <see cref="Interpreted"/> names them.
     /// </summary>
     /// <param name="maxFreeFormDepth">Deepest nesting accepted inside a free-form object (Validation:MaxFreeFormDepth).</param>
-    public MessageValidator(IEnumerable<Google.Protobuf.Reflection.ServiceDescriptor> services, int maxFreeFormDepth = DefaultMaxFreeFormDepth, IValidator? interpreter = null)
+    /// <param name="maxFreeFormBytes">Largest free-form value, as JSON (Validation:MaxFreeFormBytes).</param>
+    public MessageValidator(
+        IEnumerable<Google.Protobuf.Reflection.ServiceDescriptor> services, int maxFreeFormDepth = DefaultMaxFreeFormDepth,
+        int maxFreeFormBytes = DefaultMaxFreeFormBytes, IValidator? interpreter = null)
     {
         if (maxFreeFormDepth is < 1 or > MaxConfigurableDepth)
         {
@@ -29,6 +32,7 @@ internal sealed class MessageValidator
                 [$"Validation:MaxFreeFormDepth must be between 1 and {MaxConfigurableDepth} (protobuf's parser stops at 100 nested messages; each JSON level is two)."]);
         }
         MaxFreeFormDepth = maxFreeFormDepth;
+        MaxFreeFormBytes = maxFreeFormBytes;
         var interpreted = new Dictionary<string, string>();
         foreach (var input in services.SelectMany(s => s.Methods).Select(m => m.InputType).Distinct())
         {
@@ -56,6 +60,12 @@ internal sealed class MessageValidator
     /// <summary>Default deepest nesting accepted inside a free-form object (<c>metadata</c>, <c>payload</c>, …).</summary>
     public const int DefaultMaxFreeFormDepth = 32;
 
+    /// <summary>Default largest free-form value, as JSON: 16 KiB.</summary>
+    public const int DefaultMaxFreeFormBytes = 16 * 1024;
+
+    /// <summary>Largest free-form value, as JSON.</summary>
+    public int MaxFreeFormBytes { get; }
+
     /// <summary>Highest configurable depth.</summary>
     public const int MaxConfigurableDepth = 48;
 
@@ -65,7 +75,7 @@ internal sealed class MessageValidator
     /// <summary>Every reason <paramref name="message"/> is invalid (none when it is valid), in pydantic terms.</summary>
     public IReadOnlyList<Violation> Validate(IMessage message)
     {
-        var sink = new ValidationSink(MaxFreeFormDepth);
+        var sink = new ValidationSink(MaxFreeFormDepth, MaxFreeFormBytes);
         var interpreted = Walk(message, ref sink);
         if (sink.Presence is null && sink.Rules is null && interpreted is null)
         {
@@ -85,7 +95,7 @@ internal sealed class MessageValidator
     /// <summary>The <c>buf.validate</c> rules <paramref name="message"/> breaks, as protovalidate reports them.</summary>
     public IReadOnlyList<RuleViolation> RuleViolations(IMessage message)
     {
-        var sink = new ValidationSink(MaxFreeFormDepth) { SkipFreeForm = true };
+        var sink = new ValidationSink(MaxFreeFormDepth, MaxFreeFormBytes) { SkipFreeForm = true };
         var interpreted = Walk(message, ref sink);
         return (IReadOnlyList<RuleViolation>?)sink.Rules ?? interpreted ?? [];
     }

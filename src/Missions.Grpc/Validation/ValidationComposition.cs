@@ -14,6 +14,7 @@ public static class ValidationComposition
         services.AddSingleton(sp => new MessageValidator(
             ApiContract.Services,
             sp.GetRequiredService<IOptions<ValidationOptions>>().Value.MaxFreeFormDepth,
+            sp.GetRequiredService<IOptions<ValidationOptions>>().Value.MaxFreeFormBytes,
             new Validator(new ValidatorOptions { FileDescriptors = [.. ApiContract.Files] })));
         services.AddSingleton<ValidationInterceptor>();
         return builder;

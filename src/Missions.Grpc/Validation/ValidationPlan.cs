@@ -284,7 +284,13 @@ internal sealed class ValidationPlan
         {
             (sink.Presence ??= []).Add(Pydantic.ValueError(PathNode.Json(at, rule, index), problem));
         }
+        else if (FreeFormJsonSize.Above(value, sink.MaxFreeFormBytes))
+        {
+            (sink.Presence ??= []).Add(Pydantic.ValueError(PathNode.Json(at, rule, index),
+                $"larger than {sink.MaxFreeFormBytes} bytes of JSON (Validation:MaxFreeFormBytes)"));
+        }
     }
+
 
     /// <summary>
     /// A free-form value's nesting depth; <paramref name="problem"/> gets the first thing it holds that JSON cannot:

@@ -2,9 +2,11 @@
 namespace Missions.Grpc.Validation;
 
 /// <summary>What a walk found: presence and free-form violations (already in pydantic terms), and broken rules.</summary>
-internal struct ValidationSink(int maxFreeFormDepth)
+internal struct ValidationSink(int maxFreeFormDepth, int maxFreeFormBytes)
 {
     public int MaxFreeFormDepth { get; } = maxFreeFormDepth;
+
+    public int MaxFreeFormBytes { get; } = maxFreeFormBytes;
 
     /// <summary>Check only the <c>buf.validate</c> rules (what protovalidate checks).</summary>
     public bool SkipFreeForm { get; init; }

@@ -12,6 +12,27 @@ namespace Missions.Grpc.Tests.Postgres;
 public sealed class ReplicaTests
 {
     [Fact]
+    public async Task Creates_racing_for_the_last_slots_through_two_replicas_store_exactly_the_quota()
+    {
+        using var db = new TempDatabase();
+        var quota = new Dictionary<string, string> { ["Quotas:MaxMissionsPerOrganization"] = "10" };
+        await using var a = await ServerProcess.StartAsync(db, settings: quota);
+        await using var b = await ServerProcess.StartAsync(db, settings: quota);
+
+        // 64 creates at once, half through each replica, for 10 slots: each replica's batch reads the organization's
+        // counter under the organization's lock, after the other's batch committed.
+        var statuses = await Task.WhenAll(Enumerable.Range(0, 64).Select(async i =>
+            (await (i % 2 == 0 ? a : b).Rest().SendAsync(HttpMethod.Post, "/v2/ai/missions", $$"""{"name":"racer {{i}}"}""")).Status));
+
+        Assert.Equal(10, statuses.Count(s => s == HttpStatusCode.Created));
+        Assert.Equal(54, statuses.Count(s => s == HttpStatusCode.TooManyRequests));
+        var (_, listed, _) = await a.Rest().SendAsync(HttpMethod.Get, "/v2/ai/missions?page[size]=100");
+        Assert.Equal(10, (int)listed!["meta"]!["total_results"]!);
+        Assert.Equal(10, listed["data"]!.AsArray().Count);
+        Assert.Empty(a.ErrorLines().Concat(b.ErrorLines()));
+    }
+
+    [Fact]
     public async Task Writes_through_one_replica_are_read_listed_and_watched_through_the_other()
     {
         using var db = new TempDatabase();

@@ -17,6 +17,8 @@ internal static class PipelineBatches
     {
         public override string Operation => "Hold";
 
+        public override string? Organization => null;
+
         public override void Declare(BatchNeeds needs)
         {
         }

@@ -145,7 +145,7 @@ public sealed class LiteDbIdempotencyKeysTests
     {
         db.BeginTrans();
         keys.Clear();
-        var (purged, documents) = keys.Expired(db, now, limit);
+        var (purged, _, documents) = keys.Expired(db, now, limit);
         keys.Delete(db, documents);
         db.Commit();
         keys.Committed(db);

@@ -20,6 +20,8 @@ public sealed class WritePipelineTests
     {
         public override string Operation => "Count";
 
+        public override string? Organization => null;
+
         public override void Declare(BatchNeeds needs) => needs.Counters.Add(counter);
 
         public override Outcome<int> Execute(BatchState batch)
@@ -135,6 +137,10 @@ public sealed class WritePipelineTests
     private sealed class As<T>(WriteCommand<T> command) : WriteCommand<object>
     {
         public override string Operation => command.Operation;
+
+        public override string? Organization => command.Organization;
+
+        public override IEnumerable<Quota> Quotas(QuotaOptions quotas) => command.Quotas(quotas);
 
         public override void Declare(BatchNeeds needs) => command.Declare(needs);
 

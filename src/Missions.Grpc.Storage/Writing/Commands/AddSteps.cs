@@ -8,6 +8,8 @@ internal sealed class AddSteps(string organization, Guid missionId, Guid runId, 
 {
     public override string Operation => "AddSteps";
 
+    public override string? Organization => organization;
+
     public override void Declare(BatchNeeds needs)
     {
         needs.Run(organization, missionId, runId);

@@ -7,6 +7,8 @@ internal sealed class ChangeRun(string organization, Guid missionId, Guid runId,
 {
     public override string Operation => "ChangeRun";
 
+    public override string? Organization => organization;
+
     public override void Declare(BatchNeeds needs) => needs.Run(organization, missionId, runId);
 
     public override Outcome<RunDocument> Execute(BatchState batch)

@@ -7,6 +7,8 @@ internal sealed class ChangeStep(string organization, Guid missionId, Guid runId
 {
     public override string Operation => "ChangeStep";
 
+    public override string? Organization => organization;
+
     public override void Declare(BatchNeeds needs)
     {
         needs.Run(organization, missionId, runId);

@@ -7,6 +7,10 @@ internal sealed class CloneMission(string organization, Guid missionId) : WriteC
 {
     public override string Operation => "CloneMission";
 
+    public override string? Organization => organization;
+
+    public override IEnumerable<Quota> Quotas(QuotaOptions quotas) => [Quota.Missions(quotas, organization)];
+
     public override void Declare(BatchNeeds needs)
     {
         needs.Mission(organization, missionId, RowLock.Share);

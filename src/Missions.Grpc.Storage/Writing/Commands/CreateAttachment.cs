@@ -8,6 +8,8 @@ internal sealed class CreateAttachment(string organization, Guid missionId, Atta
 {
     public override string Operation => "CreateAttachment";
 
+    public override string? Organization => organization;
+
     public override void Declare(BatchNeeds needs)
     {
         needs.Mission(organization, missionId, RowLock.Update);

@@ -7,6 +7,10 @@ internal sealed class CreateMission(NewMission mission) : WriteCommand<MissionDo
 {
     public override string Operation => "CreateMission";
 
+    public override string? Organization => mission.Organization;
+
+    public override IEnumerable<Quota> Quotas(QuotaOptions quotas) => [Quota.Missions(quotas, mission.Organization)];
+
     public override void Declare(BatchNeeds needs)
     {
     }

@@ -7,6 +7,10 @@ internal sealed class CreateRun(string organization, Guid missionId, NewRun run)
 {
     public override string Operation => "CreateRun";
 
+    public override string? Organization => organization;
+
+    public override IEnumerable<Quota> Quotas(QuotaOptions quotas) => [Quota.RunsPerMission(quotas, organization, missionId)];
+
     public override void Declare(BatchNeeds needs) => needs.MissionExists(organization, missionId, RowLock.Share);
 
     public override Outcome<RunDocument> Execute(BatchState batch)

@@ -7,6 +7,8 @@ internal sealed class DeleteAttachment(string organization, Guid missionId, Atta
 {
     public override string Operation => "DeleteAttachment";
 
+    public override string? Organization => organization;
+
     public override void Declare(BatchNeeds needs)
     {
         needs.Mission(organization, missionId, RowLock.Update);

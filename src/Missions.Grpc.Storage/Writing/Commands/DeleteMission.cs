@@ -7,10 +7,13 @@ internal sealed class DeleteMission(string organization, Guid missionId) : Write
 {
     public override string Operation => "DeleteMission";
 
+    public override string? Organization => organization;
+
     public override void Declare(BatchNeeds needs)
     {
         needs.Mission(organization, missionId, RowLock.Update);
         needs.MissionContents.Add((organization, missionId));
+        needs.Counters.Add(CounterKeys.StoredKiBByMission(organization, missionId.ToString())); // what its delete frees
     }
 
     public override Outcome<bool> Execute(BatchState batch)

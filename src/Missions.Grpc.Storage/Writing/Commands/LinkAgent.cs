@@ -7,6 +7,8 @@ internal sealed class LinkAgent(string organization, Guid missionId, Guid runId,
 {
     public override string Operation => "Link";
 
+    public override string? Organization => organization;
+
     public override void Declare(BatchNeeds needs)
     {
         needs.Run(organization, missionId, runId);

@@ -10,6 +10,10 @@ internal sealed class LogEvent(string organization, Guid missionId, Guid runId, 
 {
     public override string Operation => "LogEvent";
 
+    public override string? Organization => organization;
+
+    public override IEnumerable<Quota> Quotas(QuotaOptions quotas) => [Quota.EventsPerRun(quotas, organization, runId)];
+
     public override void Declare(BatchNeeds needs)
     {
         needs.Run(organization, missionId, runId);

@@ -7,6 +7,8 @@ internal sealed class PurgeExpiredKeys(DateTime now, int limit) : WriteCommand<i
 {
     public override string Operation => "PurgeExpired";
 
+    public override string? Organization => null;
+
     public override void Declare(BatchNeeds needs) => needs.Expired(now, limit);
 
     public override Outcome<int> Execute(BatchState batch) => batch.PurgeExpired();

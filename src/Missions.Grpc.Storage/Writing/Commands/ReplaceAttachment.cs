@@ -8,6 +8,8 @@ internal sealed class ReplaceAttachment(string organization, Guid missionId, Att
 {
     public override string Operation => "ReplaceAttachment";
 
+    public override string? Organization => organization;
+
     public override void Declare(BatchNeeds needs)
     {
         needs.MissionExists(organization, missionId, RowLock.Update);

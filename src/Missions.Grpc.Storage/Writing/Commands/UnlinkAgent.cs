@@ -7,6 +7,8 @@ internal sealed class UnlinkAgent(string organization, Guid missionId, Guid runI
 {
     public override string Operation => "Unlink";
 
+    public override string? Organization => organization;
+
     public override void Declare(BatchNeeds needs)
     {
         needs.Run(organization, missionId, runId);
@@ -24,7 +26,7 @@ internal sealed class UnlinkAgent(string organization, Guid missionId, Guid runI
         {
             return Outcome<bool>.Fail(NotFound.AgentLink());
         }
-        batch.DeleteLink(stored);
+        batch.DeleteLink(resolved.Value!, stored);
         return true;
     }
 }

@@ -7,6 +7,8 @@ internal sealed class UpdateMission(string organization, Guid missionId, Mission
 {
     public override string Operation => "UpdateMission";
 
+    public override string? Organization => organization;
+
     public override void Declare(BatchNeeds needs) => needs.Mission(organization, missionId, RowLock.Update);
 
     public override Outcome<MissionDocument> Execute(BatchState batch)
