@@ -1,3 +1,4 @@
+using Missions.Grpc.Answers;
 using Missions.Grpc.Auth;
 using Missions.Grpc.HealthChecks;
 using Missions.Grpc.Hosting;
@@ -23,6 +24,7 @@ try
     builder.AddMissionsIdempotency();   // Idempotency-Key, kept with the write it belongs to
     builder.AddMissionsRestFace();      // JSON transcoding, shaped as the spec answers
     builder.AddMissionsOpenApi();       // the OpenAPI document of the REST face
+    builder.AddMissionsAnswers();       // how many large answers are built at once
     builder.AddMissionsApi();           // the gRPC services and their call pipeline
     builder.AddMissionsHealth();        // storage and readiness: grpc.health.v1 and /healthz
     builder.AddMissionsConsole();       // the run console at /console

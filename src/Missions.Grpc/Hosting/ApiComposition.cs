@@ -1,3 +1,4 @@
+using Missions.Grpc.Answers;
 using Grpc.AspNetCore.Server;
 using Missions.Grpc.Auth;
 using Missions.Grpc.Errors;
@@ -78,6 +79,7 @@ public static class ApiComposition
             options.Interceptors.Add<RateLimitInterceptor>();
             options.Interceptors.Add<RestMessageInterceptor>();
             options.Interceptors.Add<ValidationInterceptor>();
+            options.Interceptors.Add<LargeAnswerInterceptor>(); // a valid request only: its page size is in range
             options.Interceptors.Add<IdempotencyInterceptor>(); // last: it fingerprints the validated message
         });
 
