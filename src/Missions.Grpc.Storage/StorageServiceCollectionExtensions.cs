@@ -16,9 +16,14 @@ public static class StorageServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddMissionStorage(this IServiceCollection services, IConfiguration configuration)
     {
+        // Bound once, as the host starts: not Bind(section), whose reload would validate again inside the configuration's
+        // change callback and throw there (storage reads its settings only when it opens).
         services.AddOptions<StorageOptions>()
-            .Bind(configuration.GetSection(StorageOptions.SectionName))
-            .Configure(options => configuration.GetSection(QuotaOptions.SectionName).Bind(options.Quotas))
+            .Configure(options =>
+            {
+                configuration.GetSection(StorageOptions.SectionName).Bind(options);
+                configuration.GetSection(QuotaOptions.SectionName).Bind(options.Quotas);
+            })
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>();
         services.AddSingleton<IStorageBackend>(sp =>

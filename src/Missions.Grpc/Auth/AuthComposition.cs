@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Options;
+using Missions.Grpc.Configuration;
 
 namespace Missions.Grpc.Auth;
 
@@ -13,12 +14,8 @@ public static class AuthComposition
     public static WebApplicationBuilder AddMissionsAuth(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
-        // Bound once, validated at start; not BindConfiguration, whose reload would validate again inside the
-        // configuration's change callback and throw there. Key changes are followed by ApiKeyAuthenticator, which
-        // refuses an invalid set with a log line instead.
-        services.AddOptions<AuthOptions>()
-            .Configure<IConfiguration>((options, configuration) => configuration.GetSection(AuthOptions.SectionName).Bind(options))
-            .ValidateDataAnnotations().ValidateOnStart();
+        // Key changes are followed by ApiKeyAuthenticator, which refuses an invalid set with a log line.
+        services.AddOptions<AuthOptions>().BindAtStart(AuthOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<IValidateOptions<AuthOptions>, AuthOptionsValidator>();
         services.AddSingleton<ApiKeyAuthenticator>();
         services.AddHostedService(sp => sp.GetRequiredService<ApiKeyAuthenticator>());

@@ -9,6 +9,7 @@ using Missions.Grpc.Rest;
 using Missions.Grpc.Services;
 using Missions.Grpc.Validation;
 using Missions.Grpc.Watch;
+using Missions.Grpc.Configuration;
 
 namespace Missions.Grpc.Hosting;
 
@@ -43,7 +44,7 @@ public static class ApiComposition
         {
             api.Configure(grpc);
         }
-        services.AddOptions<WatchOptions>().BindConfiguration(WatchOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<WatchOptions>().BindAtStart(WatchOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<WatchSlots>();
         services.AddSingleton<RunWatcher>();
         services.AddMalformedRequestGuard();

@@ -1,3 +1,5 @@
+using Missions.Grpc.Configuration;
+
 namespace Missions.Grpc.Idempotency;
 
 /// <summary>
@@ -9,7 +11,7 @@ public static class IdempotencyComposition
     public static WebApplicationBuilder AddMissionsIdempotency(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddOptions<IdempotencyOptions>().BindConfiguration(IdempotencyOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<IdempotencyOptions>().BindAtStart(IdempotencyOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<IdempotencyInterceptor>();
         services.AddHostedService<IdempotencyPurge>();
         return builder;

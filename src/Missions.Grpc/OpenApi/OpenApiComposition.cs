@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Microsoft.OpenApi.Models;
 using Missions.Grpc.Protocol;
+using Missions.Grpc.Configuration;
 
 namespace Missions.Grpc.OpenApi;
 
@@ -26,7 +27,7 @@ public static class OpenApiComposition
         {
             throw new InvalidOperationException("AddMissionsOpenApi must come before AddMissionsApi: AddGrpcSwagger would register grpc-dotnet's default binder again, next to MalformedRequestGuard.");
         }
-        services.AddOptions<OpenApiOptions>().BindConfiguration(OpenApiOptions.SectionName)
+        services.AddOptions<OpenApiOptions>().BindAtStart(OpenApiOptions.SectionName)
             .Validate(o => Uri.TryCreate(o.ServerUrl, UriKind.RelativeOrAbsolute, out _) && o.ServerUrl.Length > 0, "OpenApi:ServerUrl must be a URL or a path (e.g. https://api.example.com or /)")
             .ValidateOnStart();
         services.AddGrpcSwagger();

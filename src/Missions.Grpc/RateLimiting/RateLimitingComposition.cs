@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
+using Missions.Grpc.Configuration;
 
 namespace Missions.Grpc.RateLimiting;
 
@@ -9,7 +10,7 @@ public static class RateLimitingComposition
     public static WebApplicationBuilder AddMissionsRateLimiting(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.SectionName).ValidateOnStart();
+        services.AddOptions<RateLimitOptions>().BindAtStart(RateLimitOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<RateLimitOptions>, RateLimitOptionsValidator>();
         services.AddSingleton<KeyRateLimiter>();
         services.AddRateLimiter(_ => { });

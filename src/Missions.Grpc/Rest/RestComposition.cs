@@ -2,6 +2,7 @@ using Grpc.AspNetCore.Server;
 using Microsoft.Extensions.Options;
 using Missions.Grpc.Errors;
 using Missions.Grpc.Protocol;
+using Missions.Grpc.Configuration;
 
 namespace Missions.Grpc.Rest;
 
@@ -14,7 +15,7 @@ public static class RestComposition
     public static WebApplicationBuilder AddMissionsRestFace(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddOptions<RestOptions>().BindConfiguration(RestOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<RestOptions>().BindAtStart(RestOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddGrpc().AddJsonTranscoding(options => options.TypeRegistry = RestShapingMiddleware.ErrorTypes);
         services.AddSingleton<RestMessageInterceptor>();
         // One request size limit for both faces.

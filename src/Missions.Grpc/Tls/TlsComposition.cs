@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Missions.Grpc.Configuration;
 
 namespace Missions.Grpc.Tls;
 
@@ -13,7 +14,7 @@ public static class TlsComposition
     public static WebApplicationBuilder AddMissionsTls(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddOptions<TlsOptions>().BindConfiguration(TlsOptions.SectionName).ValidateOnStart();
+        services.AddOptions<TlsOptions>().BindAtStart(TlsOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<TlsOptions>, TlsOptionsValidator>();
         // Relative to the content root, as Kestrel resolves Certificate:Path.
         services.PostConfigure<TlsOptions>(options =>

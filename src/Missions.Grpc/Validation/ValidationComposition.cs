@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Missions.Grpc.Protocol;
 using ProtoValidate;
+using Missions.Grpc.Configuration;
 
 namespace Missions.Grpc.Validation;
 
@@ -10,7 +11,7 @@ public static class ValidationComposition
     public static WebApplicationBuilder AddMissionsValidation(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddOptions<ValidationOptions>().BindConfiguration(ValidationOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<ValidationOptions>().BindAtStart(ValidationOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton(sp => new MessageValidator(
             ApiContract.Services,
             sp.GetRequiredService<IOptions<ValidationOptions>>().Value.MaxFreeFormDepth,

@@ -1,6 +1,7 @@
 using System.Collections.Frozen;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
+using Missions.Grpc.Configuration;
 
 namespace Missions.Grpc.WebConsole;
 
@@ -50,7 +51,7 @@ public static class ConsoleEndpoints
 
     public static WebApplicationBuilder AddMissionsConsole(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<ConsoleOptions>().BindConfiguration(ConsoleOptions.SectionName);
+        builder.Services.AddOptions<ConsoleOptions>().BindAtStart(ConsoleOptions.SectionName);
         return builder;
     }
 
