@@ -18,6 +18,10 @@ internal static class BenchServer
         {
             b.UseEnvironment(environment);
             b.UseSetting("RateLimiting:Enabled", "false"); // a benchmark measures the server, not its per-key limit
+            foreach (var (quota, value) in Missions.Grpc.Tests.Infrastructure.ServerProcess.Unlimited)
+            {
+                b.UseSetting(quota, value); // nor its quotas: a benchmark fills one organization
+            }
             foreach (var (key, value) in settings)
             {
                 b.UseSetting(key, value);

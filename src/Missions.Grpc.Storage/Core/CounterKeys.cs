@@ -29,7 +29,7 @@ internal static class CounterKeys
     /// <summary>What the organization stores, in KiB (<see cref="StoredSize"/>): its objects and its Idempotency-Key answers.</summary>
     public static string StoredKiB(string organization) => Keys.Of("stored-kib", organization);
 
-    /// <summary>What a mission and everything it holds store, in KiB: what its delete frees.</summary>
+    /// <summary>What a mission holds (its runs and what they hold, its attachments; not its own row), in KiB: what its delete frees with the row.</summary>
     public static string StoredKiBByMission(string organization, string missionId) => Keys.Of("stored-kib-by-mission", organization, missionId);
 
     /// <summary>The organization's Idempotency-Key records.</summary>

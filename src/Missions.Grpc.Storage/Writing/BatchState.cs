@@ -122,6 +122,18 @@ internal sealed class BatchState
         (_loadedCounters.TryGetValue(key, out var stored) ? stored : throw new InvalidOperationException($"A command read counter {key} without declaring it."))
         + _counterChanges.GetValueOrDefault(key);
 
+    /// <summary>
+    /// Moves the stored KiB of a mission's own row: the organization's only. A mission's own counter holds what it holds
+    /// (runs, their plans, events and links, its attachments), so that creating a mission adds no counter row.
+    /// </summary>
+    private void StoreOwn(string organization, int kib)
+    {
+        if (kib != 0)
+        {
+            Count(kib, [CounterKeys.StoredKiB(organization)]);
+        }
+    }
+
     /// <summary>Moves the stored KiB of the organization and of the mission that holds what changed.</summary>
     private void Store(string organization, string missionId, int kib)
     {
@@ -154,13 +166,13 @@ internal sealed class BatchState
     {
         Missions.Put((mission.Organization, Guid.Parse(mission.Id)), new MissionRow(mission, AttachmentCount: 0));
         Count(+1, [CounterKeys.Missions(mission.Organization)]);
-        Store(mission.Organization, mission.Id, StoredSize.KiB(mission));
+        StoreOwn(mission.Organization, StoredSize.KiB(mission));
     }
 
     public void UpdateMission(MissionRow stored, MissionDocument updated)
     {
         Missions.Put((updated.Organization, Guid.Parse(updated.Id)), stored with { Mission = updated });
-        Store(updated.Organization, updated.Id, StoredSize.KiB(updated) - StoredSize.KiB(stored.Mission));
+        StoreOwn(updated.Organization, StoredSize.KiB(updated) - StoredSize.KiB(stored.Mission));
     }
 
     /// <summary>
@@ -182,7 +194,10 @@ internal sealed class BatchState
         }
         Missions.Put((mission.Organization, id), null);
         Count(-1, [CounterKeys.Missions(mission.Organization)]);
-        Store(mission.Organization, mission.Id, -Counter(CounterKeys.StoredKiBByMission(mission.Organization, mission.Id))); // all it held
+        // Its own row, and all it held (its runs and what they hold, its attachments: the mission's counter, then removed).
+        var held = Counter(CounterKeys.StoredKiBByMission(mission.Organization, mission.Id));
+        StoreOwn(mission.Organization, -StoredSize.KiB(mission));
+        Store(mission.Organization, mission.Id, -held);
     }
 
     // ---- runs ----

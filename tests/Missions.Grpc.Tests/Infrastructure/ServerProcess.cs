@@ -59,6 +59,16 @@ public sealed class ServerProcess : IAsyncDisposable
     /// <summary>Repository root (the folder holding Missions.Grpc.sln).</summary>
     public static string RepoRoot { get; } = FindRepoRoot();
 
+    /// <summary>Quotas as high as they go: a server process (a benchmark's, a test's) stores what it is asked to, unless the test sets one.</summary>
+    public static IReadOnlyDictionary<string, string> Unlimited { get; } = new Dictionary<string, string>
+    {
+        ["Quotas:MaxMissionsPerOrganization"] = int.MaxValue.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Quotas:MaxRunsPerMission"] = int.MaxValue.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Quotas:MaxEventsPerRun"] = int.MaxValue.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Quotas:MaxStoredBytesPerOrganization"] = ((long)int.MaxValue * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Quotas:MaxIdempotencyKeysPerOrganization"] = int.MaxValue.ToString(System.Globalization.CultureInfo.InvariantCulture),
+    };
+
     /// <summary>Starts the server on <paramref name="database"/> (the test assembly's backend), as <see cref="StartAsync(string, bool, bool, IReadOnlyDictionary{string, string}?, string?)"/>.</summary>
     public static Task<ServerProcess> StartAsync(
         TempDatabase database, bool withKeys = true, bool waitUntilHealthy = true, IReadOnlyDictionary<string, string>? settings = null, string? serverDll = null) =>
@@ -89,6 +99,10 @@ public sealed class ServerProcess : IAsyncDisposable
         start.Environment["Storage__LiteDb__Path"] = databasePath;
         start.Environment["Logging__Console__FormatterName"] = "simple";
         start.Environment["RateLimiting__Enabled"] = "false"; // tests that exercise limits turn it on
+        foreach (var (quota, value) in Unlimited)
+        {
+            start.Environment[quota.Replace(":", "__")] = value; // tests that exercise quotas set them; benchmarks fill one organization
+        }
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {
             start.Environment[key.Replace(":", "__")] = value;

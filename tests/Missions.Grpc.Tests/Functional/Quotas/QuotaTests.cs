@@ -102,6 +102,25 @@ public sealed class QuotaTests
     }
 
     [Fact]
+    public async Task Deleting_a_mission_frees_what_its_runs_and_events_held()
+    {
+        await using var app = Quota("MaxStoredBytesPerOrganization", (100 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var rest = app.Rest();
+        var mission = await rest.NewMissionAsync("holder");
+        var run = (string)(await rest.StartRunAsync(mission))["run_id"]!;
+        var payload = "{\"type\":\"message\",\"summary\":\"s\",\"payload\":{\"blob\":\"" + new string('p', 15 * 1024) + "\"}}";
+        for (var i = 0; i < 4; i++) // ~61 KiB of events
+        {
+            Assert.Equal(HttpStatusCode.Created, (await rest.SendAsync(HttpMethod.Post, $"{RestCalls.Missions}/{mission}/runs/{run}/events", payload)).Status);
+        }
+        var large = "{\"name\":\"large\",\"instructions\":\"" + new string('x', 60 * 1024) + "\"}";
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await rest.SendAsync(HttpMethod.Post, RestCalls.Missions, large)).Status);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await rest.SendAsync(HttpMethod.Delete, $"{RestCalls.Missions}/{mission}")).Status);
+        Assert.Equal(HttpStatusCode.Created, (await rest.SendAsync(HttpMethod.Post, RestCalls.Missions, large)).Status);
+    }
+
+    [Fact]
     public async Task Idempotency_keys_have_their_quota_and_a_replay_still_answers()
     {
         await using var app = Quota("MaxIdempotencyKeysPerOrganization", "2");
