@@ -10,7 +10,7 @@ namespace Missions.Grpc.Storage.Postgres;
 
 /// <summary>
 /// One attempt at a batch in one PostgreSQL transaction, in three round trips whatever the batch holds (two when it reads
-/// nothing, as a batch of creates): every row the batch decides on, loaded and locked (<see cref="Load"/>, one
+/// nothing, as the empty probe batch; a batch of creates reads its organization's quota counters): every row the batch decides on, loaded and locked (<see cref="Load"/>, one
 /// <see cref="NpgsqlBatch"/>, <c>BEGIN</c> sent ahead of it); every row it changed, with its counters, keys, run changes,
 /// commit marker and notifications (<see cref="Write"/>, one more); <c>COMMIT</c>. Every statement takes its rows as
 /// arrays (<c>unnest</c>), so its text is the same for a batch of one or of two hundred and is prepared once per
