@@ -14,6 +14,13 @@ public sealed class AnswerOptions
     [Range(1, 1024)]
     public int MaxConcurrentLarge { get; set; } = 4;
 
+    /// <summary>
+    /// Of those, how many one API key may hold at once: a caller asking for many large pages waits for its own, and
+    /// never takes every slot from the others.
+    /// </summary>
+    [Range(1, 1024)]
+    public int MaxConcurrentLargePerKey { get; set; } = 2;
+
     /// <summary>A page of more items than this is a large answer.</summary>
     [Range(1, 1000)]
     public int LargePageSize { get; set; } = 100;

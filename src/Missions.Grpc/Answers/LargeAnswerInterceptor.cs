@@ -4,6 +4,7 @@ using Google.Protobuf.Reflection;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 using Microsoft.Extensions.Options;
+using Missions.Grpc.Auth;
 using Missions.Grpc.V1;
 
 namespace Missions.Grpc.Answers;
@@ -13,7 +14,8 @@ namespace Missions.Grpc.Answers;
 /// plan — takes a slot of <see cref="LargeAnswerSlots"/> before it runs and holds it until its response is written (the
 /// request's end, on either face: the slot is disposed with the HTTP request), so that the server never holds more than
 /// <see cref="AnswerOptions.MaxConcurrentLarge"/> large answers in memory at once, however many callers ask or however
-/// slowly they read. Other calls never wait.
+/// slowly they read, and one API key never holds more than <see cref="AnswerOptions.MaxConcurrentLargePerKey"/>. Other
+/// calls never wait.
 /// </summary>
 internal sealed class LargeAnswerInterceptor(LargeAnswerSlots slots, IOptions<AnswerOptions> options) : Interceptor
 {
@@ -24,8 +26,9 @@ internal sealed class LargeAnswerInterceptor(LargeAnswerSlots slots, IOptions<An
     {
         if (IsLarge(request))
         {
-            var slot = await slots.TakeAsync(context.CancellationToken);
-            context.GetHttpContext().Response.RegisterForDispose(slot);
+            var http = context.GetHttpContext();
+            var slot = await slots.TakeAsync(CallerContext.From(http.User)?.KeyId ?? "", context.CancellationToken);
+            http.Response.RegisterForDispose(slot);
         }
         return await continuation(request, context);
     }

@@ -8,10 +8,11 @@ namespace Missions.Grpc.Auth;
 /// Failed authentications per client address, in windows of a minute from an address's first failure. Past
 /// <see cref="AuthOptions.MaxFailedAttemptsPerMinute"/> in a window, the address's credentialed requests are refused
 /// (429 / RESOURCE_EXHAUSTED with <c>Retry-After</c>) before any key work until the window ends. Each window is reported
-/// once, when it has ended, as one Warning line (the failures and refusals it saw) instead of a line per request. Windows
-/// that ended are dropped, so memory is bounded by the addresses that failed within the last minute.
+/// once, within a second of its end (a timer: also when the address sent nothing since), as one Warning line (the
+/// failures and refusals it saw) instead of a line per request. Windows that ended are dropped, so memory is bounded by
+/// the addresses that failed within the last minute.
 /// </summary>
-internal sealed class FailedAuthentications(IOptionsMonitor<AuthOptions> options, ILogger<FailedAuthentications> logger, TimeProvider? time = null)
+internal sealed class FailedAuthentications : IDisposable
 {
     /// <summary>The <see cref="HttpContext.Items"/> key of a request this summary stands for (no line of its own).</summary>
     public static readonly object Summarized = new();
@@ -19,13 +20,23 @@ internal sealed class FailedAuthentications(IOptionsMonitor<AuthOptions> options
     private static readonly TimeSpan Window = TimeSpan.FromMinutes(1);
 
     private readonly ConcurrentDictionary<IPAddress, Tally> _tallies = new();
-    private readonly TimeProvider _time = time ?? TimeProvider.System;
-    private long _nextSweep;
+    private readonly IOptionsMonitor<AuthOptions> _options;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly ITimer _sweeps;
+
+    public FailedAuthentications(IOptionsMonitor<AuthOptions> options, ILogger<FailedAuthentications> logger, TimeProvider? time = null)
+    {
+        _options = options;
+        _logger = logger;
+        _time = time ?? TimeProvider.System;
+        _sweeps = _time.CreateTimer(static state => ((FailedAuthentications)state!).Sweep(), this, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+    }
 
     /// <summary>Whether <paramref name="address"/> is refused now; if so, when its window ends.</summary>
     public bool IsThrottled(IPAddress? address, out TimeSpan retryAfter)
     {
-        var now = Sweep();
+        var now = _time.GetUtcNow();
         retryAfter = default;
         if (!_tallies.TryGetValue(address ?? IPAddress.None, out var tally))
         {
@@ -33,7 +44,7 @@ internal sealed class FailedAuthentications(IOptionsMonitor<AuthOptions> options
         }
         lock (tally)
         {
-            if (now >= tally.Ends || tally.Failures < options.CurrentValue.MaxFailedAttemptsPerMinute)
+            if (now >= tally.Ends || tally.Failures < _options.CurrentValue.MaxFailedAttemptsPerMinute)
             {
                 return false;
             }
@@ -43,37 +54,49 @@ internal sealed class FailedAuthentications(IOptionsMonitor<AuthOptions> options
         }
     }
 
-    /// <summary>Counts a failed authentication from <paramref name="address"/>.</summary>
+    /// <summary>Counts a failed authentication from <paramref name="address"/> (in a new window once its last one ended).</summary>
     public void Failed(IPAddress? address)
     {
-        var now = Sweep();
-        var tally = _tallies.GetOrAdd(address ?? IPAddress.None, static (_, now) => new Tally(now + Window), now);
-        lock (tally)
+        var now = _time.GetUtcNow();
+        while (true)
         {
-            tally.Failures++;
+            var tally = _tallies.GetOrAdd(address ?? IPAddress.None, static (_, now) => new Tally(now + Window), now);
+            lock (tally)
+            {
+                if (now < tally.Ends)
+                {
+                    tally.Failures++;
+                    return;
+                }
+            }
+            Retire(address ?? IPAddress.None, tally); // ended, not yet swept: reported now, and a new window begins
         }
     }
 
-    /// <summary>Reports and drops the windows that ended (at most once a second); the time now.</summary>
-    private DateTimeOffset Sweep()
+    public void Dispose() => _sweeps.Dispose();
+
+    /// <summary>Reports and drops the windows that ended.</summary>
+    private void Sweep()
     {
         var now = _time.GetUtcNow();
-        var due = Interlocked.Read(ref _nextSweep);
-        if (now.UtcTicks < due || Interlocked.CompareExchange(ref _nextSweep, now.UtcTicks + TimeSpan.TicksPerSecond, due) != due)
-        {
-            return now;
-        }
         foreach (var (address, tally) in _tallies)
         {
-            if (now >= tally.Ends && _tallies.TryRemove(new KeyValuePair<IPAddress, Tally>(address, tally)))
+            if (now >= tally.Ends)
             {
-                lock (tally)
-                {
-                    AuthLog.FailedAuthentications(logger, tally.Failures, address, tally.Refused, options.CurrentValue.MaxFailedAttemptsPerMinute);
-                }
+                Retire(address, tally);
             }
         }
-        return now;
+    }
+
+    private void Retire(IPAddress address, Tally tally)
+    {
+        if (_tallies.TryRemove(new KeyValuePair<IPAddress, Tally>(address, tally)))
+        {
+            lock (tally)
+            {
+                AuthLog.FailedAuthentications(_logger, tally.Failures, address, tally.Refused, _options.CurrentValue.MaxFailedAttemptsPerMinute);
+            }
+        }
     }
 
     private sealed class Tally(DateTimeOffset ends)

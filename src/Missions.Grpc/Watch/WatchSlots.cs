@@ -33,9 +33,6 @@ internal sealed class WatchSlots(IOptions<WatchOptions> options)
         }
     }
 
-    /// <summary>Streams open now for <paramref name="keyId"/>.</summary>
-    public int OpenFor(string keyId) => _open.GetValueOrDefault(keyId);
-
     private void Release(string keyId)
     {
         while (true)

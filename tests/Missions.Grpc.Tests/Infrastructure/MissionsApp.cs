@@ -74,6 +74,17 @@ public sealed class MissionsApp : WebApplicationFactory<Program>
     public GrpcChannel GrpcChannel() =>
         global::Grpc.Net.Client.GrpcChannel.ForAddress(Server.BaseAddress, new GrpcChannelOptions { HttpHandler = Server.CreateHandler() });
 
+    /// <summary>Sets <paramref name="settings"/> and reloads the configuration, as an edited settings file does while the server runs.</summary>
+    public void Reconfigure(params (string Key, string Value)[] settings)
+    {
+        var configuration = (Microsoft.Extensions.Configuration.IConfigurationRoot)Services.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>();
+        foreach (var (key, value) in settings)
+        {
+            configuration[key] = value;
+        }
+        configuration.Reload();
+    }
+
     public IMissionStore Store => Services.GetRequiredService<IMissionStore>();
 
     public IRunStore RunStore => Services.GetRequiredService<IRunStore>();

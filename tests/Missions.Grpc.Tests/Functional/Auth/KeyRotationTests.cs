@@ -2,8 +2,6 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using Grpc.Core;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Missions.Grpc.Tests.Infrastructure;
 using Missions.Grpc.V1;
 
@@ -31,7 +29,7 @@ public sealed class KeyRotationTests
         var lines = new StreamReader(await restWatch.Content.ReadAsStreamAsync());
         Assert.NotNull(await lines.ReadLineAsync()); // open
 
-        Reconfigure(app, "Auth:ApiKeys:1:KeySha256", Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(RotatedKeyB))));
+        app.Reconfigure(("Auth:ApiKeys:1:KeySha256", Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(RotatedKeyB)))));
 
         var ended = await Assert.ThrowsAsync<RpcException>(() => grpcWatch.ResponseStream.MoveNext().WaitAsync(TimeSpan.FromSeconds(1)));
         Assert.Equal(StatusCode.Unauthenticated, ended.StatusCode);
@@ -51,20 +49,12 @@ public sealed class KeyRotationTests
         await using var app = new MissionsApp();
         app.ErrorLogsExpected = true;
 
-        Reconfigure(app, "Auth:ApiKeys:0:Key", "short"); // shorter than 16 characters outside Development
+        app.Reconfigure(("Auth:ApiKeys:0:Key", "short")); // shorter than 16 characters outside Development
 
         var (okStatus, okBody, _) = await app.Rest(TestKeys.KeyA).SendAsync(HttpMethod.Get, RestCalls.Missions);
         Assert.True(okStatus == HttpStatusCode.OK, okBody?.ToJsonString() + string.Join("\n", app.Logs.Errors));
         Assert.Equal(HttpStatusCode.Unauthorized, (await app.Rest("short").SendAsync(HttpMethod.Get, RestCalls.Missions)).Status);
         var error = Assert.Single(app.Logs.Errors);
         Assert.Contains("API keys not reloaded, the keys in use stay: Auth:ApiKeys:0:Key is shorter than 16 characters", error);
-    }
-
-    /// <summary>Sets one setting and reloads the configuration, as a changed file does.</summary>
-    private static void Reconfigure(MissionsApp app, string key, string value)
-    {
-        var configuration = (IConfigurationRoot)app.Services.GetRequiredService<IConfiguration>();
-        configuration[key] = value;
-        configuration.Reload();
     }
 }

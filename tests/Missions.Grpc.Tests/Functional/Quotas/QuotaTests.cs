@@ -1,5 +1,4 @@
 using System.Net;
-using Google.Rpc;
 using Grpc.Core;
 using Missions.Grpc.Tests.Infrastructure;
 using Missions.Grpc.V1;
@@ -27,7 +26,7 @@ public sealed class QuotaTests
 
         var (status, body, response) = await rest.SendAsync(HttpMethod.Post, RestCalls.Missions, """{"name":"one too many"}""");
         AssertRefused(status, body, response, "Quotas:MaxMissionsPerOrganization", "3");
-        AssertGrpcRefused(await Assert.ThrowsAsync<RpcException>(() => app.Grpc().CreateMissionAsync(
+        QuotaAnswers.AssertGrpc(await Assert.ThrowsAsync<RpcException>(() => app.Grpc().CreateMissionAsync(
             new CreateMissionRequest { Name = "one too many", ExecutionMode = Mission.Types.ExecutionMode.External }, Key(), Deadline).ResponseAsync),
             "Quotas:MaxMissionsPerOrganization");
         (status, body, response) = await rest.SendAsync(HttpMethod.Post, $"{RestCalls.Missions}/{ids[0]}/clone", null);
@@ -76,7 +75,7 @@ public sealed class QuotaTests
         }
         (status, body, response) = await rest.SendAsync(HttpMethod.Post, events, """{"type":"message","summary":"one too many"}""");
         AssertRefused(status, body, response, "Quotas:MaxEventsPerRun", "2");
-        AssertGrpcRefused(await Assert.ThrowsAsync<RpcException>(() => new RunEventsService.RunEventsServiceClient(app.GrpcChannel()).LogEventAsync(
+        QuotaAnswers.AssertGrpc(await Assert.ThrowsAsync<RpcException>(() => new RunEventsService.RunEventsServiceClient(app.GrpcChannel()).LogEventAsync(
             new LogEventRequest { MissionId = mission, RunId = run, Type = RunEvent.Types.Type.Message, Summary = "one too many" }, Key(), Deadline).ResponseAsync),
             "Quotas:MaxEventsPerRun");
         var (_, listed, _) = await rest.SendAsync(HttpMethod.Get, events);
@@ -152,13 +151,5 @@ public sealed class QuotaTests
         Assert.Contains(setting, detail);
         Assert.Contains(limit, detail);
         Assert.Contains("nothing was stored", detail);
-    }
-
-    private static void AssertGrpcRefused(RpcException error, string setting)
-    {
-        Assert.Equal(StatusCode.ResourceExhausted, error.StatusCode);
-        var status = error.GetRpcStatus()!;
-        Assert.Equal(setting, Assert.Single(status.GetDetail<QuotaFailure>()!.Violations).Subject);
-        Assert.Equal("QUOTA_EXCEEDED", status.GetDetail<ErrorInfo>()!.Reason);
     }
 }

@@ -1,5 +1,4 @@
 using System.Net;
-using Google.Rpc;
 using Grpc.Core;
 using Missions.Grpc.Tests.Infrastructure;
 using Missions.Grpc.V1;
@@ -34,11 +33,7 @@ public sealed class WatchLimitTests
         }
         using (var refused = watch.WatchRun(new WatchRunRequest { MissionId = missionId, RunId = runId }, Key(), DateTime.UtcNow.AddSeconds(60)))
         {
-            var error = await Assert.ThrowsAsync<RpcException>(() => refused.ResponseStream.MoveNext());
-            Assert.Equal(StatusCode.ResourceExhausted, error.StatusCode);
-            var status = error.GetRpcStatus()!;
-            Assert.Equal("Watch:MaxStreamsPerKey", Assert.Single(status.GetDetail<QuotaFailure>()!.Violations).Subject);
-            Assert.Equal("QUOTA_EXCEEDED", status.GetDetail<ErrorInfo>()!.Reason);
+            QuotaAnswers.AssertGrpc(await Assert.ThrowsAsync<RpcException>(() => refused.ResponseStream.MoveNext()), "Watch:MaxStreamsPerKey");
         }
 
         // Another key (another organization) is not affected.
