@@ -2,13 +2,13 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Missions.Grpc.Storage;
+using Missions.Grpc.Tests.Infrastructure;
 using Missions.Grpc.V1;
 
 /// <summary>
@@ -24,8 +24,8 @@ internal static class LoadRun
     public static async Task RunAsync(string databasePath, TimeSpan duration, int clients)
     {
         Console.WriteLine($"\n## Load: {clients} clients for {duration.TotalSeconds:F0} s over loopback sockets (70% REST create, 10% gRPC create, 20% REST list)");
-        var rest = $"http://127.0.0.1:{FreePort()}";
-        var grpc = $"http://127.0.0.1:{FreePort()}";
+        var rest = $"http://127.0.0.1:{LoopbackPorts.Next()}";
+        var grpc = $"http://127.0.0.1:{LoopbackPorts.Next()}";
         await using var app = BenchServer.Create("Load", new Dictionary<string, string>
         {
             ["Kestrel:Endpoints:Rest:Url"] = rest,
@@ -149,12 +149,5 @@ internal static class LoadRun
         {
             Environment.ExitCode = 1;
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

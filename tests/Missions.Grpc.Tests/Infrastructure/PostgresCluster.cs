@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using Npgsql;
 
 namespace Missions.Grpc.Tests.Infrastructure;
@@ -30,7 +29,7 @@ public sealed class PostgresCluster : IDisposable
             "PostgreSQL is not installed: install it (Debian: apt-get install -y postgresql; .ci/run does) or set MISSIONS_TEST_POSTGRES to a connection string.");
         _folder = Path.Combine(Path.GetTempPath(), "missions-pg-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(_folder);
-        Port = FreePort();
+        Port = LoopbackPorts.Next();
         if (IsRoot)
         {
             Run("chown", ["-R", "postgres:postgres", _folder]);
@@ -152,12 +151,5 @@ public sealed class PostgresCluster : IDisposable
         return Directory.Exists(root)
             ? Directory.GetDirectories(root).Select(d => Path.Combine(d, "bin")).Where(d => File.Exists(Path.Combine(d, "initdb"))).OrderDescending().FirstOrDefault()
             : null;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 
 namespace Missions.Grpc.Tests.Infrastructure;
@@ -83,8 +82,8 @@ public sealed class ServerProcess : IAsyncDisposable
         string databasePath, bool withKeys = true, bool waitUntilHealthy = true, IReadOnlyDictionary<string, string>? settings = null,
         string? serverDll = null)
     {
-        var restUrl = $"http://127.0.0.1:{FreePort()}";
-        var grpcUrl = $"http://127.0.0.1:{FreePort()}";
+        var restUrl = $"http://127.0.0.1:{LoopbackPorts.Next()}";
+        var grpcUrl = $"http://127.0.0.1:{LoopbackPorts.Next()}";
         var dll = serverDll ?? ServerDll();
         var start = new ProcessStartInfo("dotnet", [dll])
         {
@@ -208,14 +207,6 @@ public sealed class ServerProcess : IAsyncDisposable
         {
             _output.AppendLine(line);
         }
-    }
-
-    /// <summary>A loopback port free at the moment (for an endpoint a test adds, e.g. HTTPS).</summary>
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     /// <summary>The server's own build output, in the configuration the tests were built in.</summary>

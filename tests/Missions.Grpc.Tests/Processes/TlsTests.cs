@@ -166,7 +166,7 @@ public sealed class TlsTests
         Assert.DoesNotContain("   at ", server.Output);
     }
 
-    private static string HttpsUrl() => $"https://127.0.0.1:{ServerProcess.FreePort()}";
+    private static string HttpsUrl() => $"https://127.0.0.1:{LoopbackPorts.Next()}";
 
     /// <summary>A REST client of <paramref name="url"/> speaking exactly HTTP <paramref name="version"/>, with key A.</summary>
     private static HttpClient Rest(TestCertificates certificates, string url, Version version, X509Certificate2? clientCertificate = null) =>
