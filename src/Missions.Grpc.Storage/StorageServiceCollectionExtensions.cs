@@ -53,6 +53,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton(sp => sp.GetRequiredService<IStorageBackend>().AgentLinks);
         services.AddSingleton(sp => sp.GetRequiredService<IStorageBackend>().Attachments);
         services.AddSingleton(sp => sp.GetRequiredService<IStorageBackend>().IdempotencyKeys);
+        services.AddSingleton(sp => sp.GetRequiredService<IStorageBackend>().Webhooks);
         services.AddSingleton(sp => sp.GetRequiredService<IStorageBackend>().Feed);
         services.AddSingleton(sp => sp.GetRequiredService<IStorageBackend>().Health);
         return services;

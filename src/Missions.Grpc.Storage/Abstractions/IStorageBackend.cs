@@ -28,6 +28,8 @@ internal interface IStorageBackend : IDisposable
 
     IIdempotencyStore IdempotencyKeys { get; }
 
+    IWebhookStore Webhooks { get; }
+
     IRunFeed Feed { get; }
 
     IStorageHealth Health { get; }

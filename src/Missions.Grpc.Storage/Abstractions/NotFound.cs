@@ -17,6 +17,10 @@ public static class NotFound
 
     public static ResourceNotFoundException AgentLink() => new("Telnyx agent link");
 
+    public static ResourceNotFoundException Webhook() => new("Webhook");
+
+    public static ResourceNotFoundException Delivery() => new("Webhook delivery");
+
     public static ResourceNotFoundException Attachment(AttachmentKind kind) => new(kind.Noun);
 
     /// <summary>A run that was not found: "Run" when its mission exists, "Mission" when that is unknown too.</summary>

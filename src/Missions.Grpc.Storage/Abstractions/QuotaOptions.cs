@@ -24,4 +24,13 @@ public sealed class QuotaOptions
 
     /// <summary>Idempotency-Key records kept at once (each for <c>Idempotency:RetentionHours</c>).</summary>
     public long MaxIdempotencyKeysPerOrganization { get; set; } = 1_000_000;
+
+    /// <summary>Webhook endpoints an organization may have.</summary>
+    public long MaxWebhooksPerOrganization { get; set; } = 100;
+
+    /// <summary>
+    /// Webhook deliveries not yet delivered (or failed for good) an organization may have waiting: a change that would
+    /// queue more is refused, so an endpoint that is down cannot grow the outbox without bound.
+    /// </summary>
+    public long MaxPendingDeliveriesPerOrganization { get; set; } = 100_000;
 }

@@ -15,6 +15,8 @@ internal sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
             ("MaxEventsPerRun", options.Quotas.MaxEventsPerRun, int.MaxValue),
             ("MaxStoredBytesPerOrganization", options.Quotas.MaxStoredBytesPerOrganization, (long)int.MaxValue * 1024),
             ("MaxIdempotencyKeysPerOrganization", options.Quotas.MaxIdempotencyKeysPerOrganization, int.MaxValue),
+            ("MaxWebhooksPerOrganization", options.Quotas.MaxWebhooksPerOrganization, int.MaxValue),
+            ("MaxPendingDeliveriesPerOrganization", options.Quotas.MaxPendingDeliveriesPerOrganization, int.MaxValue),
         })
         {
             if (value < 1 || value > most)

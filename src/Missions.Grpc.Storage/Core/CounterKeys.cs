@@ -35,6 +35,18 @@ internal static class CounterKeys
     /// <summary>The organization's Idempotency-Key records.</summary>
     public static string IdempotencyKeys(string organization) => Keys.Of("idempotency-keys", organization);
 
+    /// <summary>The organization's webhook endpoints (a list's total, a quota).</summary>
+    public static string Webhooks(string organization) => Keys.Of("webhooks", organization);
+
+    /// <summary>An endpoint's deliveries (a list's total).</summary>
+    public static string Deliveries(string organization, string webhookId) => Keys.Of("webhook-deliveries", organization, webhookId);
+
+    /// <summary>The organization's deliveries still pending (a quota).</summary>
+    public static string PendingDeliveries(string organization) => Keys.Of("webhook-pending", organization);
+
+    /// <summary>An endpoint's deliveries still pending (taken off the organization's when the endpoint is deleted).</summary>
+    public static string PendingDeliveriesOf(string organization, string webhookId) => Keys.Of("webhook-pending-by-webhook", organization, webhookId);
+
     public static string Steps(string organization, string runId) => Keys.Of("steps", organization, runId);
 
     public static string Events(string organization) => Keys.Of("events", organization);

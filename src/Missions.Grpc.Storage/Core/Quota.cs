@@ -26,6 +26,15 @@ internal sealed record Quota(string Setting, long Limit, string Counter, long Co
         "MaxIdempotencyKeysPerOrganization", quotas.MaxIdempotencyKeysPerOrganization, CounterKeys.IdempotencyKeys(organization),
         "Idempotency-Key records", "this organization", "send writes without an Idempotency-Key, or wait for stored keys to expire");
 
+    public static Quota Webhooks(QuotaOptions quotas, string organization) => Count(
+        "MaxWebhooksPerOrganization", quotas.MaxWebhooksPerOrganization, CounterKeys.Webhooks(organization),
+        "webhook endpoints", "this organization", "delete endpoints it no longer needs");
+
+    public static Quota PendingDeliveries(QuotaOptions quotas, string organization) => Count(
+        "MaxPendingDeliveriesPerOrganization", quotas.MaxPendingDeliveriesPerOrganization, CounterKeys.PendingDeliveries(organization),
+        "webhook deliveries waiting to be delivered", "this organization",
+        "make its webhook endpoints answer (or disable or delete the ones that do not): their deliveries are then delivered or fail");
+
     public static Quota StoredBytes(QuotaOptions quotas, string organization) => new(
         $"Quotas:MaxStoredBytesPerOrganization", quotas.MaxStoredBytesPerOrganization, CounterKeys.StoredKiB(organization),
         quotas.MaxStoredBytesPerOrganization / 1024,

@@ -179,6 +179,56 @@ internal sealed class LiteDbBatchTransaction : IBatchTransaction
             var (keys, kib, documents) = _adapter.IdempotencyKeys.Expired(_db, before, limit);
             state.LoadedExpired(new ExpiredKeys(keys, kib, documents));
         }
+        LoadWebhooks(needs, state);
+    }
+
+    private void LoadWebhooks(BatchNeeds needs, BatchState state)
+    {
+        var webhooks = _db.GetCollection<WebhookRecord>(LiteDbSchema.Webhooks);
+        var deliveries = _db.GetCollection<DeliveryRecord>(LiteDbSchema.Deliveries);
+        foreach (var (organization, id) in needs.Webhooks)
+        {
+            state.Webhooks.Loaded((organization, id), webhooks.FindById(id.ToString()) is { } w && w.Organization == organization ? w.ToDocument() : null);
+        }
+        foreach (var organization in needs.WebhookLists)
+        {
+            state.LoadedWebhookList(organization, AllOf(webhooks, nameof(WebhookRecord.OrgKey), Keys.Prefix(organization)).Select(w => w.ToDocument()));
+        }
+        foreach (var (organization, id) in needs.Deliveries)
+        {
+            state.Deliveries.Loaded((organization, id), deliveries.FindById(id.ToString()) is { } d && d.Organization == organization ? d.ToDocument() : null);
+        }
+        if (needs.DueDeliveries is var (now, limit, excluded))
+        {
+            // Walked in due order; endpoints with no free slot are skipped as the walk goes (bounded, so that one
+            // endpoint's backlog cannot make the walk long).
+            var skip = excluded.Select(e => e.ToString()).ToHashSet(StringComparer.Ordinal);
+            var due = deliveries.Query()
+                .Where(Range(nameof(DeliveryRecord.DueKey), "0", Keys.Of(DeliveryRecord.TimeKey(now), "\uffff")))
+                .OrderBy(nameof(DeliveryRecord.DueKey))
+                .Limit(limit * 8)
+                .ToEnumerable()
+                .Where(d => !skip.Contains(d.WebhookId))
+                .Take(limit);
+            foreach (var d in due)
+            {
+                if (webhooks.FindById(d.WebhookId) is { } webhook)
+                {
+                    state.LoadedDue(d.ToDocument(), webhook.ToDocument());
+                }
+            }
+        }
+        if (needs.EndedDeliveries is var (before, max))
+        {
+            foreach (var d in deliveries.Find(Range(nameof(DeliveryRecord.EndedKey), "0", Keys.Of(DeliveryRecord.TimeKey(before), "\uffff")), limit: max))
+            {
+                state.LoadedEnded(d.ToDocument());
+            }
+        }
+        foreach (var name in needs.Settings)
+        {
+            state.Settings.Loaded(name, LiteDbSchema.ReadSetting(_db, name));
+        }
     }
 
     /// <summary>A run as the write side keeps it; files written before runs kept their change number numbered only their events.</summary>
@@ -278,6 +328,7 @@ internal sealed class LiteDbBatchTransaction : IBatchTransaction
             };
             Save(attachments, record, insert: before is null);
         }
+        WriteWebhooks(state);
         foreach (var ((organization, id), _, after) in state.Runs.Changes)
         {
             if (after is null)
@@ -315,6 +366,46 @@ internal sealed class LiteDbBatchTransaction : IBatchTransaction
         }
         WriteCounters(state);
         LiteDbSchema.WriteCommitSequence(_db, _sequence);
+    }
+
+    /// <summary>Endpoints, deliveries and settings; an endpoint's delete (last) takes its deliveries along, this batch's too.</summary>
+    private void WriteWebhooks(BatchState state)
+    {
+        var webhooks = _db.GetCollection<WebhookRecord>(LiteDbSchema.Webhooks);
+        var deliveries = _db.GetCollection<DeliveryRecord>(LiteDbSchema.Deliveries);
+        foreach (var (_, before, after) in state.Webhooks.Changes)
+        {
+            if (after is not null)
+            {
+                Save(webhooks, WebhookRecord.From(after), insert: before is null);
+            }
+        }
+        foreach (var ((_, id), before, after) in state.Deliveries.Changes)
+        {
+            if (after is not null)
+            {
+                Save(deliveries, DeliveryRecord.From(after), insert: before is null);
+            }
+            else
+            {
+                deliveries.Delete(id.ToString());
+            }
+        }
+        foreach (var ((organization, id), _, after) in state.Webhooks.Changes)
+        {
+            if (after is null)
+            {
+                deliveries.DeleteMany(StartingWith(nameof(DeliveryRecord.WebhookKey), Keys.Prefix(organization, id.ToString())));
+                webhooks.Delete(id.ToString());
+            }
+        }
+        foreach (var (name, _, after) in state.Settings.Changes)
+        {
+            if (after is not null)
+            {
+                LiteDbSchema.WriteSetting(_db, name, after);
+            }
+        }
     }
 
     /// <summary>

@@ -11,6 +11,8 @@ internal sealed class LiteDbCollections(LiteDatabase db)
     public ILiteCollection<EventRecord> Events { get; } = db.GetCollection<EventRecord>(LiteDbSchema.Events);
     public ILiteCollection<LinkRecord> Links { get; } = db.GetCollection<LinkRecord>(LiteDbSchema.Links);
     public ILiteCollection<AttachmentRecord> Attachments { get; } = db.GetCollection<AttachmentRecord>(LiteDbSchema.Attachments);
+    public ILiteCollection<WebhookRecord> Webhooks { get; } = db.GetCollection<WebhookRecord>(LiteDbSchema.Webhooks);
+    public ILiteCollection<DeliveryRecord> Deliveries { get; } = db.GetCollection<DeliveryRecord>(LiteDbSchema.Deliveries);
     public ILiteCollection<CounterRecord> Counters { get; } = db.GetCollection<CounterRecord>(LiteDbSchema.Counters);
 
     /// <summary>A counter's value (0 when absent).</summary>

@@ -21,6 +21,8 @@ internal sealed class LiteDbReads(LiteDbConnection connection) : IStorageReads
 
     public IAttachmentReads Attachments { get; } = new LiteDbAttachmentReads(connection);
 
+    public IWebhookReads Webhooks { get; } = new LiteDbWebhookReads(connection);
+
     public Task<long> CountIdempotencyKeysAsync(CancellationToken cancellationToken) =>
         connection.ReadAsync(c => (long)c.Count(Core.IdempotencyRules.Counter));
 }

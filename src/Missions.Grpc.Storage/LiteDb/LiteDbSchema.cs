@@ -15,6 +15,11 @@ internal static class LiteDbSchema
     public const string Links = "agent_links";
     public const string Attachments = "attachments";
     public const string IdempotencyKeyBatches = "idempotency_key_batches";
+    public const string Webhooks = "webhooks";
+    public const string Deliveries = "webhook_deliveries";
+
+    /// <summary>Values kept with the data (the webhook signing key), by name.</summary>
+    public const string Settings = "settings";
 
     /// <summary>Counters the writer keeps beside the data (list totals), and the commit marker.</summary>
     public const string Counters = "counters";
@@ -54,7 +59,19 @@ internal static class LiteDbSchema
         db.GetCollection<LinkRecord>(Links).EnsureIndex(x => x.RunKey, unique: true);
         db.GetCollection<AttachmentRecord>(Attachments).EnsureIndex(x => x.MissionKey, unique: true);
         LiteDbIdempotencyKeys.EnsureSchema(db);
+
+        db.GetCollection<WebhookRecord>(Webhooks).EnsureIndex(x => x.OrgKey, unique: true);
+        var deliveries = db.GetCollection<DeliveryRecord>(Deliveries);
+        deliveries.EnsureIndex(x => x.WebhookKey, unique: true);
+        deliveries.EnsureIndex(x => x.DueKey);
+        deliveries.EnsureIndex(x => x.EndedKey);
     }
+
+    /// <summary>A setting kept with the data (null: none).</summary>
+    public static string? ReadSetting(LiteDatabase db, string name) => db.GetCollection(Settings).FindById(name)?["Value"].AsString;
+
+    public static void WriteSetting(LiteDatabase db, string name, string value) =>
+        db.GetCollection(Settings).Upsert(new BsonDocument { ["_id"] = name, ["Value"] = value });
 
     /// <summary>
     /// The sequence number of the last committed writer batch. Every batch writes its number in its own
@@ -82,6 +99,8 @@ internal static class LiteDbSchema
         mapper.Entity<LinkRecord>().Id(x => x.Id, autoId: false);
         mapper.Entity<AttachmentRecord>().Id(x => x.Id, autoId: false);
         mapper.Entity<CounterRecord>().Id(x => x.Id, autoId: false);
+        mapper.Entity<WebhookRecord>().Id(x => x.Id, autoId: false);
+        mapper.Entity<DeliveryRecord>().Id(x => x.Id, autoId: false);
         return mapper;
     }
 }

@@ -18,6 +18,8 @@ internal interface IStorageReads
 
     IAttachmentReads Attachments { get; }
 
+    IWebhookReads Webhooks { get; }
+
     /// <summary>How many <c>Idempotency-Key</c> records are stored (expired ones not yet purged included).</summary>
     Task<long> CountIdempotencyKeysAsync(CancellationToken cancellationToken);
 }

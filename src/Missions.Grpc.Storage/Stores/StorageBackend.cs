@@ -27,6 +27,7 @@ internal abstract class StorageBackend : IStorageBackend, IStorageHealth
         AgentLinks = new AgentLinkStore(this);
         Attachments = new AttachmentStore(this);
         IdempotencyKeys = new IdempotencyStore(this);
+        Webhooks = new WebhookStore(this);
     }
 
     public IMissionStore Missions { get; }
@@ -42,6 +43,8 @@ internal abstract class StorageBackend : IStorageBackend, IStorageHealth
     public IAttachmentStore Attachments { get; }
 
     public IIdempotencyStore IdempotencyKeys { get; }
+
+    public IWebhookStore Webhooks { get; }
 
     public abstract IRunFeed Feed { get; }
 

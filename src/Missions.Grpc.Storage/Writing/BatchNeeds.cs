@@ -49,6 +49,30 @@ internal sealed class BatchNeeds
     /// <summary><c>Idempotency-Key</c> records, held for update: the pipeline declares the keys of its keyed commands.</summary>
     public HashSet<(string Organization, string Key)> IdempotencyKeys { get; } = [];
 
+    /// <summary>Webhook endpoints by id.</summary>
+    public HashSet<(string Organization, Guid Id)> Webhooks { get; } = [];
+
+    /// <summary>
+    /// Organizations whose webhook endpoints are loaded whole: every command that changes a run declares its
+    /// organization, so that the batch writes the change's deliveries with it (<see cref="BatchState"/>).
+    /// </summary>
+    public SortedSet<string> WebhookLists { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Webhook deliveries by id.</summary>
+    public HashSet<(string Organization, Guid Id)> Deliveries { get; } = [];
+
+    /// <summary>
+    /// Pending deliveries due at this time, in due order, at most this many, none of these endpoints; each with its endpoint
+    /// (a claim). A backend shared by replicas locks them, skipping any another replica's claim holds.
+    /// </summary>
+    public (DateTime Now, int Limit, IReadOnlyCollection<Guid> Excluded)? DueDeliveries { get; private set; }
+
+    /// <summary>Deliveries that ended (succeeded or failed) before this time, at most this many (a purge round).</summary>
+    public (DateTime Before, int Limit)? EndedDeliveries { get; private set; }
+
+    /// <summary>Settings kept with the data, by name.</summary>
+    public HashSet<string> Settings { get; } = new(StringComparer.Ordinal);
+
     /// <summary>Records expired before this time, at most this many (a purge round).</summary>
     public (DateTime Before, int Limit)? ExpiredKeys { get; private set; }
 
@@ -63,7 +87,12 @@ internal sealed class BatchNeeds
     {
         Runs.Add((organization, runId));
         MissionExists(organization, missionId, RowLock.None);
+        WebhookLists.Add(organization);
     }
+
+    public void Due(DateTime now, int limit, IReadOnlyCollection<Guid> excluded) => DueDeliveries = (now, limit, excluded);
+
+    public void Ended(DateTime before, int limit) => EndedDeliveries = (before, limit);
 
     public void Expired(DateTime before, int limit) => ExpiredKeys = (before, limit);
 
@@ -74,5 +103,7 @@ internal sealed class BatchNeeds
     /// <summary>Nothing declared: a batch of creates only, or the empty probe batch.</summary>
     public bool IsEmpty =>
         Missions.Count + MissionExistence.Count + Runs.Count + MissionContents.Count + Steps.Count + EventKeys.Count + Links.Count + LinkCounts.Count
-        + Attachments.Count + AttachmentCounts.Count + AttachmentLists.Count + Counters.Count + IdempotencyKeys.Count + Organizations.Count == 0 && ExpiredKeys is null;
+        + Attachments.Count + AttachmentCounts.Count + AttachmentLists.Count + Counters.Count + IdempotencyKeys.Count + Organizations.Count
+        + Webhooks.Count + WebhookLists.Count + Deliveries.Count + Settings.Count == 0
+        && ExpiredKeys is null && DueDeliveries is null && EndedDeliveries is null;
 }

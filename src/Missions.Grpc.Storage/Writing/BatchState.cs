@@ -23,6 +23,9 @@ internal sealed class BatchState
     private readonly Dictionary<(string Organization, Guid RunId), int> _linkCounts = [];
     private readonly List<EventRow> _events = [];
     private readonly List<PublishedChange> _published = [];
+    private readonly HashSet<string> _webhookListsLoaded = new(StringComparer.Ordinal);
+    private readonly List<(string Organization, Guid Id)> _due = [];
+    private readonly List<(string Organization, Guid Id)> _ended = [];
 
     public BatchState(StoreClock clock, UuidV7Generator ids)
     {
@@ -35,6 +38,9 @@ internal sealed class BatchState
         Links = new("agent link", Undo);
         Attachments = new("attachment", Undo);
         Keys = new("Idempotency-Key", Undo);
+        Webhooks = new("webhook", Undo);
+        Deliveries = new("webhook delivery", Undo);
+        Settings = new("setting", Undo);
     }
 
     public StoreClock Clock { get; }
@@ -57,6 +63,13 @@ internal sealed class BatchState
     public RowSet<(string Organization, Guid MissionId, string Kind, string ItemId), AttachmentRow> Attachments { get; }
 
     public RowSet<(string Organization, string Key), KeyRecord> Keys { get; }
+
+    public RowSet<(string Organization, Guid Id), WebhookDocument> Webhooks { get; }
+
+    /// <summary>Webhook deliveries: the ones loaded (by id, due, ended), and the ones the batch's changes queue.</summary>
+    public RowSet<(string Organization, Guid Id), DeliveryDocument> Deliveries { get; }
+
+    public RowSet<string, string> Settings { get; }
 
     /// <summary>The events the batch stores, in order.</summary>
     public IReadOnlyList<EventRow> NewEvents => _events;
@@ -114,6 +127,39 @@ internal sealed class BatchState
     public void LoadedLinkCount(string organization, Guid runId, int count) => _linkCounts[(organization, runId)] = count;
 
     public void LoadedExpired(ExpiredKeys expired) => Expired = expired;
+
+    /// <summary>Every webhook endpoint of the organization was loaded into <see cref="Webhooks"/>.</summary>
+    public void LoadedWebhookList(string organization, IEnumerable<WebhookDocument> webhooks)
+    {
+        _webhookListsLoaded.Add(organization);
+        foreach (var webhook in webhooks)
+        {
+            Webhooks.Loaded((organization, Guid.Parse(webhook.Id)), webhook);
+        }
+    }
+
+    /// <summary>A due delivery (a claim), in due order; its endpoint is loaded into <see cref="Webhooks"/> with it.</summary>
+    public void LoadedDue(DeliveryDocument delivery, WebhookDocument webhook)
+    {
+        var key = (delivery.Organization, Guid.Parse(delivery.Id));
+        Deliveries.Loaded(key, delivery);
+        Webhooks.Loaded((webhook.Organization, Guid.Parse(webhook.Id)), webhook);
+        _due.Add(key);
+    }
+
+    /// <summary>A delivery that ended before the purge's time.</summary>
+    public void LoadedEnded(DeliveryDocument delivery)
+    {
+        var key = (delivery.Organization, Guid.Parse(delivery.Id));
+        Deliveries.Loaded(key, delivery);
+        _ended.Add(key);
+    }
+
+    /// <summary>The due deliveries loaded for a claim, in due order.</summary>
+    public IReadOnlyList<(string Organization, Guid Id)> Due => _due;
+
+    /// <summary>The ended deliveries loaded for a purge.</summary>
+    public IReadOnlyList<(string Organization, Guid Id)> Ended => _ended;
 
     // ---- counters ----
 
@@ -216,6 +262,7 @@ internal sealed class BatchState
         Runs.Put((run.Organization, Guid.Parse(run.Id)), new RunRow(run, ChangeNumber: 0));
         Count(+1, CounterKeys.Of(run));
         Store(run.Organization, run.MissionId, StoredSize.KiB(run));
+        Notify(run, 0, run.StartedAt, WebhookSubject.RunKind, () => WebhookSubject.Of(run), WebhookEventTypes.RunCreated);
     }
 
     /// <summary>Stores the run's new state: its counters move with its status; its watchers are told, under its next change number.</summary>
@@ -224,7 +271,12 @@ internal sealed class BatchState
         Count(-1, CounterKeys.Of(stored.Run));
         Count(+1, CounterKeys.Of(updated));
         Store(updated.Organization, updated.MissionId, StoredSize.KiB(updated) - StoredSize.KiB(stored.Run));
-        NextChange(stored with { Run = updated }, new RunChanged(updated));
+        var next = NextChange(stored with { Run = updated }, new RunChanged(updated));
+        if (updated.Status != stored.Run.Status)
+        {
+            Notify(updated, next.ChangeNumber, updated.UpdatedAt, WebhookSubject.RunKind, () => WebhookSubject.Of(updated),
+                WebhookEventTypes.RunStatusChanged, WebhookEventTypes.OutcomeOf(updated.Status));
+        }
     }
 
     private void DeleteRun(RunRow row)
@@ -263,6 +315,7 @@ internal sealed class BatchState
             Steps.Put((organization, runId, step.StepId), new StepRow(organization, step, Ids.NewId()));
             Store(organization, run.Run.MissionId, StoredSize.KiB(step));
             run = NextChange(run, new StepChanged(step));
+            Notify(run.Run, run.ChangeNumber, Clock.Now(), WebhookSubject.StepKind, () => WebhookSubject.Of(step), WebhookEventTypes.PlanUpdated);
             added++;
         }
         Count(added, [CounterKeys.Steps(organization, run.Run.Id)]);
@@ -272,7 +325,8 @@ internal sealed class BatchState
     {
         Steps.Put((stored.Organization, Guid.Parse(run.Run.Id), updated.StepId), stored with { Step = updated });
         Store(stored.Organization, run.Run.MissionId, StoredSize.KiB(updated) - StoredSize.KiB(stored.Step));
-        NextChange(run, new StepChanged(updated));
+        var next = NextChange(run, new StepChanged(updated));
+        Notify(next.Run, next.ChangeNumber, Clock.Now(), WebhookSubject.StepKind, () => WebhookSubject.Of(updated), WebhookEventTypes.PlanUpdated);
     }
 
     // ---- events ----
@@ -292,7 +346,8 @@ internal sealed class BatchState
         }
         Count(+1, CounterKeys.Of(row.Organization, stored));
         Store(row.Organization, run.Run.MissionId, StoredSize.KiB(stored));
-        NextChange(run, new EventCommitted(stored));
+        var next = NextChange(run, new EventCommitted(stored));
+        Notify(next.Run, next.ChangeNumber, stored.Timestamp, WebhookSubject.EventKind, () => WebhookSubject.Of(stored), WebhookEventTypes.EventLogged);
         return stored;
     }
 
@@ -449,6 +504,110 @@ internal sealed class BatchState
 
     private int KeyCountChange() => Keys.Changes.Count(c => c.Before is null && c.After is not null) - PurgedKeys.Count;
 
+    // ---- webhooks ----
+
+    public WebhookDocument? Webhook(string organization, Guid id) => Webhooks.Find((organization, id));
+
+    public void InsertWebhook(WebhookDocument webhook)
+    {
+        Webhooks.Put((webhook.Organization, Guid.Parse(webhook.Id)), webhook);
+        Count(+1, [CounterKeys.Webhooks(webhook.Organization)]);
+    }
+
+    public void UpdateWebhook(WebhookDocument updated) => Webhooks.Put((updated.Organization, Guid.Parse(updated.Id)), updated);
+
+    /// <summary>
+    /// Deletes the endpoint; the backend's delete takes its deliveries along (the ones this batch queued too), and their
+    /// counts go with them (declared: <see cref="CounterKeys.Deliveries"/>, <see cref="CounterKeys.PendingDeliveriesOf"/>).
+    /// </summary>
+    public void DeleteWebhook(WebhookDocument stored)
+    {
+        var organization = stored.Organization;
+        Webhooks.Put((organization, Guid.Parse(stored.Id)), null);
+        Count(-1, [CounterKeys.Webhooks(organization)]);
+        Count(-Counter(CounterKeys.Deliveries(organization, stored.Id)), [CounterKeys.Deliveries(organization, stored.Id)]);
+        var pending = Counter(CounterKeys.PendingDeliveriesOf(organization, stored.Id));
+        Count(-pending, [CounterKeys.PendingDeliveriesOf(organization, stored.Id), CounterKeys.PendingDeliveries(organization)]);
+    }
+
+    public DeliveryDocument? Delivery(string organization, Guid id) => Deliveries.Find((organization, id));
+
+    /// <summary>Queues a delivery (counted: the endpoint's list, and while pending, the organization's quota).</summary>
+    public void InsertDelivery(DeliveryDocument delivery)
+    {
+        Deliveries.Put((delivery.Organization, Guid.Parse(delivery.Id)), delivery);
+        Count(+1, [CounterKeys.Deliveries(delivery.Organization, delivery.WebhookId)]);
+        CountPending(delivery, +1);
+    }
+
+    public void UpdateDelivery(DeliveryDocument stored, DeliveryDocument updated)
+    {
+        Deliveries.Put((updated.Organization, Guid.Parse(updated.Id)), updated);
+        CountPending(stored, -1);
+        CountPending(updated, +1);
+    }
+
+    public void DeleteDelivery(DeliveryDocument stored)
+    {
+        Deliveries.Put((stored.Organization, Guid.Parse(stored.Id)), null);
+        Count(-1, [CounterKeys.Deliveries(stored.Organization, stored.WebhookId)]);
+        CountPending(stored, -1);
+    }
+
+    private void CountPending(DeliveryDocument delivery, int delta)
+    {
+        if (delivery.Status == DeliveryStatus.Pending)
+        {
+            Count(delta, [CounterKeys.PendingDeliveries(delivery.Organization), CounterKeys.PendingDeliveriesOf(delivery.Organization, delivery.WebhookId)]);
+        }
+    }
+
+    /// <summary>
+    /// A change of <paramref name="run"/> raises <paramref name="types"/> (null ones skipped): one delivery per enabled
+    /// endpoint of its organization that wants each, due now, written with the change (the outbox). The subject is
+    /// serialized once, and only when some endpoint wants it.
+    /// </summary>
+    private void Notify(RunDocument run, long changeNumber, DateTime occurredAt, string subjectKind, Func<string> subject, params string?[] types)
+    {
+        if (!_webhookListsLoaded.Contains(run.Organization))
+        {
+            throw new InvalidOperationException($"A command changed run {run.Id} without declaring its organization's webhooks.");
+        }
+        var endpoints = Webhooks.Rows.Where(w => w.Organization == run.Organization).OrderBy(w => w.Id, StringComparer.Ordinal).ToList();
+        if (endpoints.Count == 0)
+        {
+            return;
+        }
+        string? json = null;
+        var now = Clock.Now();
+        foreach (var type in types.OfType<string>())
+        {
+            var eventId = Ids.NewId().ToString();
+            foreach (var endpoint in endpoints.Where(e => e.Wants(type, run.MissionId)))
+            {
+                json ??= subject();
+                InsertDelivery(new DeliveryDocument
+                {
+                    Id = Ids.NewId().ToString(),
+                    Organization = run.Organization,
+                    WebhookId = endpoint.Id,
+                    EventId = eventId,
+                    EventType = type,
+                    OccurredAt = occurredAt,
+                    RunId = run.Id,
+                    ChangeNumber = changeNumber,
+                    SubjectKind = subjectKind,
+                    SubjectJson = json,
+                    Status = DeliveryStatus.Pending,
+                    Attempts = 0,
+                    NextAttemptAt = now,
+                    CreatedAt = now,
+                    UpdatedAt = now,
+                });
+            }
+        }
+    }
+
     // ---- batches ----
 
     /// <summary>Forgets everything: the state of a new attempt.</summary>
@@ -471,6 +630,12 @@ internal sealed class BatchState
         Links.Clear();
         Attachments.Clear();
         Keys.Clear();
+        Webhooks.Clear();
+        Deliveries.Clear();
+        Settings.Clear();
+        _webhookListsLoaded.Clear();
+        _due.Clear();
+        _ended.Clear();
         Expired = null;
         Purging = false;
         Undo.Clear();

@@ -558,13 +558,14 @@ internal sealed class WritePipeline : IDisposable
             return !_outcome.Failed;
         }
 
-        /// <summary>The command's own quotas, its organization's stored bytes, and under a key the organization's keys.</summary>
+        /// <summary>The command's own quotas, its organization's stored bytes and pending webhook deliveries, and under a key the organization's keys.</summary>
         private List<Quota> QuotasOf()
         {
             var all = command.Quotas(quotas).ToList();
             if (command.Organization is { } organization)
             {
                 all.Add(Quota.StoredBytes(quotas, organization));
+                all.Add(Quota.PendingDeliveries(quotas, organization)); // a change of a run may queue deliveries
             }
             if (scope is not null)
             {

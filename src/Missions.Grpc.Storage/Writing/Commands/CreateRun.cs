@@ -11,7 +11,11 @@ internal sealed class CreateRun(string organization, Guid missionId, NewRun run)
 
     public override IEnumerable<Quota> Quotas(QuotaOptions quotas) => [Quota.RunsPerMission(quotas, organization, missionId)];
 
-    public override void Declare(BatchNeeds needs) => needs.MissionExists(organization, missionId, RowLock.Share);
+    public override void Declare(BatchNeeds needs)
+    {
+        needs.MissionExists(organization, missionId, RowLock.Share);
+        needs.WebhookLists.Add(organization); // its creation is an event
+    }
 
     public override Outcome<RunDocument> Execute(BatchState batch)
     {

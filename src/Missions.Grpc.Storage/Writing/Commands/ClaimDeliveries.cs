@@ -1,0 +1,47 @@
+using Missions.Grpc.Storage.Core;
+
+namespace Missions.Grpc.Storage.Writing.Commands;
+
+/// <summary>
+/// Due deliveries for one attempt each, in due order, within the claim's limits per endpoint; a delivery of a disabled
+/// endpoint fails instead (a test is sent anyway). The claim is the delivery's lease: its next attempt time moves to the
+/// lease's end, so a claimant that dies leaves it due again for another.
+/// </summary>
+internal sealed class ClaimDeliveries(DeliveryClaim claim, DateTime now) : WriteCommand<IReadOnlyList<DueDelivery>>
+{
+    public override string Operation => "ClaimDeliveries";
+
+    public override string? Organization => null;
+
+    public override void Declare(BatchNeeds needs) =>
+        needs.Due(now, claim.Limit, claim.FreeSlots.Where(s => s.Value <= 0).Select(s => s.Key).ToList());
+
+    public override Outcome<IReadOnlyList<DueDelivery>> Execute(BatchState batch)
+    {
+        var claimed = new List<DueDelivery>();
+        var taken = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var key in batch.Due)
+        {
+            if (batch.Delivery(key.Organization, key.Id) is not { Status: DeliveryStatus.Pending } stored
+                || batch.Webhook(key.Organization, Guid.Parse(stored.WebhookId)) is not { } webhook)
+            {
+                continue; // claimed or ended by a command before this one in the batch, or its endpoint deleted
+            }
+            if (!webhook.Enabled && stored.EventType != WebhookEventTypes.Test)
+            {
+                batch.UpdateDelivery(stored, WebhookRules.Disabled(stored, now));
+                continue;
+            }
+            var free = claim.FreeSlots.TryGetValue(Guid.Parse(webhook.Id), out var slots) ? slots : claim.PerEndpoint;
+            if (taken.GetValueOrDefault(webhook.Id) >= free || claimed.Count >= claim.Limit)
+            {
+                continue;
+            }
+            taken[webhook.Id] = taken.GetValueOrDefault(webhook.Id) + 1;
+            var attempt = WebhookRules.Claim(stored, now, claim.Lease);
+            batch.UpdateDelivery(stored, attempt);
+            claimed.Add(new DueDelivery(attempt, webhook.Url));
+        }
+        return claimed;
+    }
+}
