@@ -10,6 +10,7 @@ using Missions.Grpc.Telemetry;
 using Missions.Grpc.Tls;
 using Missions.Grpc.Validation;
 using Missions.Grpc.WebConsole;
+using Missions.Grpc.Webhooks;
 
 try
 {
@@ -17,6 +18,7 @@ try
     builder.AddMissionsHosting();       // a refused start and a failed request: one line each
     builder.AddMissionsTelemetry();     // traces, metrics, log scopes
     builder.AddMissionsStorage();       // the backend, opened and migrated as the host starts
+    builder.AddMissionsWebhooks();      // run changes pushed to the organizations' endpoints, signed
     builder.AddMissionsTls();           // client certificates, where an HTTPS endpoint asks for them
     builder.AddMissionsAuth();          // API keys: who calls
     builder.AddMissionsRateLimiting();  // a token bucket per key, both faces

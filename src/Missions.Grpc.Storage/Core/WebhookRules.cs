@@ -3,9 +3,6 @@ namespace Missions.Grpc.Storage.Core;
 /// <summary>The rules of webhook endpoints and their deliveries, backend-free.</summary>
 internal static class WebhookRules
 {
-    /// <summary>The name the signing key is kept under with the data.</summary>
-    public const string SigningKeySetting = "webhooks.signing-key";
-
     public static WebhookDocument Create(string organization, NewWebhook webhook, string id, DateTime now) => new()
     {
         Id = id,

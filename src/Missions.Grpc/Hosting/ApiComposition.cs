@@ -26,7 +26,7 @@ public static class ApiComposition
     [
         new ApiService<MissionsServiceImpl>(), new ApiService<MissionRunsServiceImpl>(), new ApiService<RunPlansServiceImpl>(),
         new ApiService<RunEventsServiceImpl>(), new ApiService<RunTelnyxAgentsServiceImpl>(), new ApiService<RunWatchServiceImpl>(),
-        new ApiService<MissionAttachmentsServiceImpl>(),
+        new ApiService<MissionAttachmentsServiceImpl>(), new ApiService<MissionWebhooksServiceImpl>(),
     ];
 
     /// <summary>After <c>AddMissionsOpenApi</c> (see <see cref="MalformedRequestGuard"/>).</summary>
