@@ -1,6 +1,8 @@
 using System.Net;
 using Missions.Grpc.Webhooks;
 
+using Missions.Grpc.Tests.Infrastructure;
+
 namespace Missions.Grpc.Tests.Unit.Webhooks;
 
 /// <summary>Webhooks go to public addresses only: the URL as written, its name as resolved.</summary>

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Missions.Grpc.Tests.Infrastructure;
 using Missions.Grpc.Webhooks;
 
+
 namespace Missions.Grpc.Tests.Unit.Webhooks;
 
 /// <summary>

@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using Missions.Grpc.Webhooks;
 
-namespace Missions.Grpc.Tests.Unit.Webhooks;
+namespace Missions.Grpc.Tests.Infrastructure;
 
 /// <summary>A resolver answering what the test says, and changing its answer when told (DNS rebinding).</summary>
 internal sealed class FakeDnsResolver : IWebhookDnsResolver
