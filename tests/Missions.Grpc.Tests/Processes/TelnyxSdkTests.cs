@@ -245,6 +245,63 @@ public sealed class TelnyxSdkTests(Xunit.Abstractions.ITestOutputHelper output)
         Assert.Empty(server.ErrorLines());
     }
 
+    [Fact]
+    public async Task A_receiver_written_with_the_sdk_verifies_every_event_of_a_run_and_refuses_a_tampered_or_stale_one()
+    {
+        using var db = new TempDatabase();
+        var seed = Missions.Grpc.Webhooks.WebhookSigner.NewSeed();
+        await using var server = await ServerProcess.StartAsync(db, settings: new Dictionary<string, string>
+        {
+            ["Webhooks:SigningKey"] = Convert.ToBase64String(seed),
+            ["Webhooks:AllowHttp"] = "true", // the receiver listens on loopback, over http
+            ["Webhooks:AllowPrivateNetworks"] = "true",
+            ["Webhooks:PollInterval"] = "00:00:00.05",
+        });
+        using var signer = new Missions.Grpc.Webhooks.WebhookSigner(seed);
+        var staleBody = """{"data":{"record_type":"event","id":"00000000-0000-0000-0000-000000000000","event_type":"webhook.test"},"meta":{"attempt":1}}""";
+        var staleAt = Missions.Grpc.Webhooks.WebhookSigner.Timestamp(DateTimeOffset.UtcNow.AddMinutes(-10));
+        var stale = new JsonObject
+        {
+            ["body"] = staleBody,
+            ["headers"] = new JsonObject
+            {
+                ["content-type"] = "application/json",
+                ["telnyx-timestamp"] = staleAt,
+                ["telnyx-signature-ed25519"] = signer.Sign(staleAt, System.Text.Encoding.UTF8.GetBytes(staleBody)),
+            },
+        };
+
+        var result = await RunHarnessAsync("webhooks.mjs", server, new Dictionary<string, string> { ["WEBHOOK_STALE_CASE"] = stale.ToJsonString() });
+
+        Assert.Equal(201, (int)result["created"]!);
+        Assert.Equal(signer.PublicKeyBase64, (string)result["publicKey"]!);
+        var events = result["events"]!.AsArray().Select(e => e!).OrderBy(e => (long)e["change_number"]!).ToList();
+        string[] expected =
+        [
+            "mission_run.created", "mission_run.status_changed", "mission_run.plan_updated", "mission_run.plan_updated", "mission_run.event_logged",
+            "mission_run.status_changed", "mission_run.paused", "mission_run.status_changed", "mission_run.plan_updated",
+            "mission_run.status_changed", "mission_run.succeeded",
+        ];
+        Assert.Equal(expected.Order(), events.Select(e => (string)e["event_type"]!).Order()); // every one arrived, and verified
+        Assert.All(events, e =>
+        {
+            Assert.Equal("event", (string)e["record_type"]!);
+            Assert.Equal(1, (int)e["attempt"]!);
+            Assert.Equal((string)result["receiverUrl"]!, (string)e["delivered_to"]!);
+        });
+        Assert.Equal(events.Count, events.Select(e => (string)e["id"]!).Distinct().Count());
+        var final = events.Last(e => (string)e["event_type"]! == "mission_run.succeeded")["payload"]!;
+        Assert.Equal(("succeeded", "done", (string)result["runId"]!), ((string)final["status"]!, (string)final["result_summary"]!, (string)final["run_id"]!));
+        // The change numbers order them: strictly increasing but for an outcome, which shares its status change's number.
+        Assert.Equal(events.Count - 2, events.Select(e => (long)e["change_number"]!).Distinct().Count());
+
+        Assert.Equal(400, (int)result["tampered"]!["status"]!);
+        Assert.Contains("signature", (string)result["tampered"]!["refusal"]!);
+        Assert.Equal(400, (int)result["stale"]!["status"]!);
+        Assert.Contains("too old or too new", (string)result["stale"]!["refusal"]!);
+        Assert.Empty(server.ErrorLines());
+    }
+
     /// <summary>Runs a harness script of tests/sdk against <paramref name="server"/>; its one JSON result.</summary>
     private static Task<JsonNode> RunHarnessAsync(string script, ServerProcess server, Dictionary<string, string>? env = null) =>
         RunHarnessAsync(script, server.RestUrl, env);
