@@ -3,13 +3,13 @@ using System.Text.Json.Nodes;
 using Missions.Grpc.Tests.Infrastructure;
 using NSec.Cryptography;
 
-namespace Missions.Grpc.Tests.Functional.Webhooks;
+namespace Missions.Grpc.Tests.Infrastructure;
 
 /// <summary>
 /// A server whose webhooks reach a test's receiver on loopback over http (allowed here, as the README documents for
 /// tests and private deployments), polled every 50 ms, retried after 200 ms then 400 ms.
 /// </summary>
-internal static class WebhookTestApp
+public static class WebhookTestApp
 {
     public static Dictionary<string, string?> Settings(params (string Key, string? Value)[] more)
     {
