@@ -22,6 +22,9 @@ public interface IWebhookStore
     /// <summary>The endpoint's deliveries, newest first.</summary>
     Task<Page<DeliveryDocument>> ListDeliveriesAsync(string organization, Guid webhookId, int offset, int limit, CancellationToken cancellationToken = default);
 
+    /// <summary>Deliveries waiting to be delivered, of every organization (a gauge's value).</summary>
+    Task<long> CountPendingDeliveriesAsync(CancellationToken cancellationToken = default);
+
     /// <summary>Makes the delivery due now with a fresh schedule (pending again if it had succeeded or failed).</summary>
     Task<DeliveryDocument> RetryDeliveryAsync(string organization, Guid webhookId, Guid deliveryId, IdempotencyScope? idempotency = null, CancellationToken cancellationToken = default);
 

@@ -37,6 +37,10 @@ internal sealed class LiteDbWebhookReads(LiteDbConnection connection) : IWebhook
             return new Page<DeliveryDocument>(items, total);
         });
 
+    /// <summary>The due index holds exactly the pending deliveries (its key is null once one ended): counted from the index alone.</summary>
+    public Task<long> CountPendingDeliveriesAsync(CancellationToken cancellationToken) =>
+        connection.ReadAsync(c => (long)CountOf(c.Deliveries, nameof(DeliveryRecord.DueKey), ""));
+
     private static WebhookRecord Require(LiteDbCollections c, string organization, Guid webhookId) =>
         c.Webhooks.FindById(webhookId.ToString()) is { } found && found.Organization == organization ? found : throw NotFound.Webhook();
 }

@@ -10,4 +10,7 @@ internal interface IWebhookReads
 
     /// <summary>Newest first; the endpoint not found when it is not the organization's.</summary>
     Task<Page<DeliveryDocument>> ListDeliveriesAsync(string organization, Guid webhookId, int offset, int limit, CancellationToken cancellationToken);
+
+    /// <summary>Deliveries pending, of every organization.</summary>
+    Task<long> CountPendingDeliveriesAsync(CancellationToken cancellationToken);
 }

@@ -27,6 +27,8 @@ internal sealed class WebhookStore(StorageBackend backend) : IWebhookStore
     public Task<Page<DeliveryDocument>> ListDeliveriesAsync(string organization, Guid webhookId, int offset, int limit, CancellationToken cancellationToken = default) =>
         Reads.ListDeliveriesAsync(organization, webhookId, offset, limit, cancellationToken);
 
+    public Task<long> CountPendingDeliveriesAsync(CancellationToken cancellationToken = default) => Reads.CountPendingDeliveriesAsync(cancellationToken);
+
     public Task<DeliveryDocument> RetryDeliveryAsync(string organization, Guid webhookId, Guid deliveryId, IdempotencyScope? idempotency = null, CancellationToken cancellationToken = default) =>
         Writes.ExecuteAsync(new RetryDelivery(organization, webhookId, deliveryId), idempotency, cancellationToken);
 

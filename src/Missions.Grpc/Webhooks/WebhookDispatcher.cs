@@ -18,6 +18,7 @@ internal sealed class WebhookDispatcher(
 {
     private const int PurgeBatch = 1000;
     private static readonly TimeSpan PurgeInterval = TimeSpan.FromMinutes(10);
+    private static readonly TimeSpan CountInterval = TimeSpan.FromSeconds(10);
     private readonly Dictionary<Guid, int> _perEndpoint = [];
     private readonly SemaphoreSlim _wake = new(0);
     private int _inFlight;
@@ -30,12 +31,18 @@ internal sealed class WebhookDispatcher(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var nextPurge = time.GetUtcNow() + TimeSpan.FromSeconds(30);
+        var nextCount = time.GetUtcNow();
         while (!stoppingToken.IsCancellationRequested)
         {
             var full = false;
             try
             {
                 full = await ClaimAndSendAsync(stoppingToken);
+                if (time.GetUtcNow() >= nextCount)
+                {
+                    nextCount = time.GetUtcNow() + CountInterval;
+                    metrics.Pending(await store.CountPendingDeliveriesAsync(stoppingToken));
+                }
                 if (time.GetUtcNow() >= nextPurge)
                 {
                     nextPurge = time.GetUtcNow() + PurgeInterval;

@@ -35,7 +35,7 @@ public sealed class WebhookOptions
     public bool AllowPrivateNetworks { get; set; }
 
     /// <summary>Attempts in flight at once, over all endpoints.</summary>
-    public int MaxConcurrentDeliveries { get; set; } = 32;
+    public int MaxConcurrentDeliveries { get; set; } = 128;
 
     /// <summary>Attempts in flight at once to one endpoint: a slow receiver holds at most this many of the slots.</summary>
     public int MaxConcurrentPerEndpoint { get; set; } = 4;

@@ -1,5 +1,9 @@
+using System.Diagnostics.Metrics;
 using System.Net;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+using Missions.Grpc.Telemetry;
 using Missions.Grpc.Tests.Infrastructure;
 
 namespace Missions.Grpc.Tests.Functional.Webhooks;
@@ -166,6 +170,9 @@ public sealed class WebhooksRestTests : IAsyncLifetime
     [Fact]
     public async Task An_endpoint_that_answers_500_is_retried_on_the_schedule_and_every_attempt_is_recorded()
     {
+        var meters = _app.Services.GetRequiredService<IMeterFactory>();
+        using var attempts = new MetricCollector<long>(meters, ApiTelemetry.Name, "missions.webhook.attempts");
+        using var ended = new MetricCollector<long>(meters, ApiTelemetry.Name, "missions.webhook.deliveries");
         _receiver.Answer(500, 503);
         var webhookId = await Client.CreateWebhookAsync(_receiver.Url, ""","event_types":["mission_run.created"]""");
         await Client.StartRunAsync(await Client.NewMissionAsync("flaky"));
@@ -177,6 +184,8 @@ public sealed class WebhooksRestTests : IAsyncLifetime
         var delivery = (await Client.DeliveriesAsync(webhookId, d => (string)d[0]!["status"]! == "succeeded"))[0]!;
         Assert.Equal(3, (int)delivery["attempts"]!);
         Assert.Equal(200, (int)delivery["last_status_code"]!);
+        Assert.Equal(["http_error", "http_error", "success"], attempts.GetMeasurementSnapshot().Select(m => (string)m.Tags["result"]!));
+        Assert.Equal(["succeeded"], ended.GetMeasurementSnapshot().Select(m => (string)m.Tags["outcome"]!));
     }
 
     [Fact]
