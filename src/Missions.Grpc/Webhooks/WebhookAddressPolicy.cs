@@ -180,9 +180,10 @@ internal static class WebhookAddressPolicy
         IPAddress[] addresses;
         try
         {
-            addresses = await dns.ResolveAsync(host, ct);
+            // Bounded: a resolver that does not answer must not hold the request; the name is checked again at connect.
+            addresses = await dns.ResolveAsync(host, ct).WaitAsync(ResolveTimeout, ct);
         }
-        catch (Exception e) when (e is SocketException or ArgumentException)
+        catch (Exception e) when (e is SocketException or ArgumentException or TimeoutException)
         {
             return null;
         }
@@ -195,6 +196,9 @@ internal static class WebhookAddressPolicy
         }
         return null;
     }
+
+    /// <summary>How long a name's resolution may take when an endpoint is stored.</summary>
+    private static readonly TimeSpan ResolveTimeout = TimeSpan.FromSeconds(3);
 
     private static string Refused(string subject, string range) =>
         $"The URL's {subject} is in a refused range ({range}): webhooks are delivered to public addresses only.";

@@ -17,6 +17,7 @@ public sealed class WebhookReceiver : IAsyncDisposable
     private readonly ConcurrentQueue<int> _statuses = new();
     private readonly ConcurrentQueue<Received> _received = new();
     private readonly int _port = LoopbackPorts.Next();
+    private int _arrived;
     private WebApplication? _app;
 
     private WebhookReceiver()
@@ -34,6 +35,9 @@ public sealed class WebhookReceiver : IAsyncDisposable
     public string Url => $"http://127.0.0.1:{_port}/hook";
 
     public IReadOnlyList<Received> Requests => [.. _received];
+
+    /// <summary>Requests that arrived, answered or not yet (<see cref="Requests"/> holds the answered ones).</summary>
+    public int Arrived => Volatile.Read(ref _arrived);
 
     /// <summary>Delay before answering (a slow endpoint).</summary>
     public TimeSpan Delay { get; set; }
@@ -64,6 +68,7 @@ public sealed class WebhookReceiver : IAsyncDisposable
         var app = builder.Build();
         app.MapPost("/hook", async context =>
         {
+            Interlocked.Increment(ref _arrived);
             using var body = new MemoryStream();
             await context.Request.Body.CopyToAsync(body);
             if (Delay > TimeSpan.Zero)

@@ -15,6 +15,7 @@ public sealed class IdempotencyRoutesTests : AppTest
 {
     private const string M = "/v2/ai/missions/{mission_id}";
     private const string R = M + "/runs/{run_id}";
+    private const string W = "/v2/ai/mission-webhooks/{webhook_id}";
 
     /// <summary>Method, template as its http rule declares it, body, and the run's status it needs first.</summary>
     public static readonly TheoryData<string, string, string?, string?> Routes = new()
@@ -43,6 +44,11 @@ public sealed class IdempotencyRoutesTests : AppTest
         { "POST", M + "/mcp-servers", """{"mcp_server_id":"keyed"}""", null },
         { "PUT", M + "/mcp-servers/{mcp_server_id}", """{"name":"keyed"}""", null },
         { "DELETE", M + "/mcp-servers/{mcp_server_id}", null, null },
+        { "POST", "/v2/ai/mission-webhooks", """{"url":"https://hooks.example.com/keyed"}""", null },
+        { "PATCH", W, """{"description":"keyed"}""", null },
+        { "DELETE", W, null, null },
+        { "POST", W + "/deliveries/{delivery_id}/retry", null, null },
+        { "POST", W + "/test", null, null },
     };
 
     [Theory]
@@ -62,6 +68,10 @@ public sealed class IdempotencyRoutesTests : AppTest
         {
             await Ok(rest, HttpMethod.Post, $"{RestCalls.Missions}/{missionId}/{kind}", $$"""{"{{idField}}":"t1"}""");
         }
+        var (_, webhook, _) = await rest.SendAsync(HttpMethod.Post, "/v2/ai/mission-webhooks", """{"url":"https://hooks.example.com/h"}""");
+        var webhookId = (string)webhook!["data"]!["webhook_id"]!;
+        var (_, test, _) = await rest.SendAsync(HttpMethod.Post, $"/v2/ai/mission-webhooks/{webhookId}/test");
+        var deliveryId = (string)test!["data"]!["delivery_id"]!;
         if (needs is "running" or "paused")
         {
             await Ok(rest, HttpMethod.Patch, run, """{"status":"running"}""");
@@ -71,7 +81,8 @@ public sealed class IdempotencyRoutesTests : AppTest
             await Ok(rest, HttpMethod.Post, run + "/pause", null);
         }
         var path = template.Replace("{mission_id}", missionId).Replace("{run_id}", runId).Replace("{step_id}", "s1")
-            .Replace("{telnyx_agent_id}", "agent-1").Replace("{tool_id}", "t1").Replace("{knowledge_base_id}", "t1").Replace("{mcp_server_id}", "t1");
+            .Replace("{telnyx_agent_id}", "agent-1").Replace("{tool_id}", "t1").Replace("{knowledge_base_id}", "t1").Replace("{mcp_server_id}", "t1")
+            .Replace("{webhook_id}", webhookId).Replace("{delivery_id}", deliveryId);
         var key = Guid.NewGuid().ToString();
 
         var first = await SendAsync(rest, new HttpMethod(method), path, body, key);

@@ -63,6 +63,23 @@ public sealed class WebhooksRestTests : IAsyncLifetime
         Assert.Equal("Webhook not found", (string)detail!["detail"]!);
     }
 
+    [Fact]
+    public async Task A_create_retried_with_its_idempotency_key_is_replayed_and_stores_one_endpoint()
+    {
+        var body = $$"""{"url":"{{_receiver.Url}}"}""";
+
+        var created = await Client.SendKeyedAsync(HttpMethod.Post, Webhooks, body, "hook-once");
+        var replayed = await Client.SendKeyedAsync(HttpMethod.Post, Webhooks, body, "hook-once");
+
+        Assert.Equal(HttpStatusCode.Created, created.Status);
+        Assert.Equal(HttpStatusCode.Created, replayed.Status);
+        Assert.False(created.Response.Replayed());
+        Assert.True(replayed.Response.Replayed());
+        Assert.Equal(created.Body, replayed.Body);
+        var (_, list, _) = await Client.SendAsync(HttpMethod.Get, Webhooks);
+        Assert.Equal(1, (int)list!["meta"]!["total_results"]!);
+    }
+
     [Theory]
     [InlineData("ftp://example.com/hook")]
     [InlineData("not a url")]
