@@ -101,8 +101,15 @@ try {
     const text = await page.$eval('main', node => node.innerText);
     expect(!/\b(null|undefined|NaN|\[object Object\])\b/.test(text), `${view} shows a stray null/undefined: ${text}`);
   };
-  const byText = (selector, text) => page.waitForFunction(
-    (s, t) => [...document.querySelectorAll(s)].some(node => node.textContent.includes(t)), { timeout: 10_000 }, selector, text);
+  const byText = async (selector, text) => {
+    try {
+      await page.waitForFunction(
+        (s, t) => [...document.querySelectorAll(s)].some(node => node.textContent.includes(t)), { timeout: 10_000 }, selector, text);
+    } catch (failure) {
+      const shown = await page.$$eval(selector, nodes => nodes.map(node => node.textContent)).catch(() => []);
+      throw new Error(`no ${selector} holds "${text}" (they hold ${JSON.stringify(shown)}): ${failure.message}`);
+    }
+  };
   const axe = async view => {
     await page.evaluate(axeSource); // evaluated by the test, not injected as a script: the page's CSP stays in force
     const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
