@@ -1,9 +1,11 @@
 // The run console in a real browser: headless Chromium (Debian's), driven by puppeteer-core.
 // Environment: MISSIONS_URL (the server's REST origin), MISSIONS_API_KEY, CONSOLE_SCREENSHOTS (folder), CHROMIUM.
 // The browser reaches the server through a small proxy of this script, which can cut every open connection (a
-// dropped watch stream); the API calls that drive the run go straight to the server. Prints one JSON summary; exits
-// 1 with the reason on the first failed expectation.
+// dropped watch stream); the API calls that drive the run go straight to the server. Webhooks are sent to a receiver
+// of this script on loopback (the server is started with Webhooks:AllowHttp and AllowPrivateNetworks, a one-wait retry
+// schedule and a long attempt timeout). Prints one JSON summary; exits 1 with the reason on the first failed expectation.
 import { mkdirSync, readFileSync } from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { createRequire } from 'node:module';
@@ -29,14 +31,60 @@ function step(name) {
 // --- The API, straight to the server ---------------------------------------------------------------------------
 
 async function api(method, route, body) {
-  const response = await fetch(new URL(`/v2/ai/missions${route}`, server), {
+  return rest(method, `/v2/ai/missions${route}`, body);
+}
+
+async function rest(method, route, body, { whole = false } = {}) {
+  const response = await fetch(new URL(route, server), {
     method,
     headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await response.text();
   expect(response.ok, `${method} ${route} answered ${response.status}: ${text}`);
-  return text ? JSON.parse(text).data : null;
+  return !text ? null : whole ? JSON.parse(text) : JSON.parse(text).data;
+}
+
+async function eventually(what, check, timeoutMs = 20_000) {
+  const until = performance.now() + timeoutMs;
+  for (;;) {
+    const last = await check();
+    if (last === true) return;
+    expect(performance.now() < until, `${what}: not so after ${timeoutMs} ms (${JSON.stringify(last)})`);
+    await new Promise(resolve => setTimeout(resolve, 200));
+  }
+}
+
+// --- A webhook receiver: /ok answers 204, /broken 500, /slow 503 the first time an event comes and then never answers
+// (its delivery stays pending, attempt in flight, for the server's Webhooks:Timeout) -----------------------------------
+
+function startReceiver() {
+  const received = [];
+  const held = new Set();
+  const seen = new Set();
+  const receiver = http.createServer((request, response) => {
+    let body = '';
+    request.on('data', chunk => { body += chunk; });
+    request.on('end', () => {
+      const event = JSON.parse(body).data;
+      received.push({ path: request.url, type: event.event_type, signed: Boolean(request.headers['telnyx-signature-ed25519']) });
+      if (request.url === '/ok') response.writeHead(204).end();
+      else if (request.url === '/broken') response.writeHead(500, { 'Content-Type': 'text/plain' }).end('receiver is broken');
+      else if (request.url === '/slow' && !seen.has(event.id)) {
+        seen.add(event.id);
+        response.writeHead(503, { 'Content-Type': 'text/plain' }).end('try later');
+      } else held.add(response);
+    });
+  });
+  return new Promise(resolve => receiver.listen(0, '127.0.0.1', () => resolve({
+    origin: `http://127.0.0.1:${receiver.address().port}`,
+    received,
+    close() {
+      for (const response of held) response.destroy();
+      receiver.closeAllConnections();
+      receiver.close();
+    },
+  })));
 }
 
 // --- A proxy between the browser and the server that can drop every connection -----------------------------------
@@ -67,6 +115,7 @@ function startProxy() {
 // --- The browser ---------------------------------------------------------------------------------------------------
 
 const proxy = await startProxy();
+const receiver = await startReceiver();
 const browser = await puppeteer.launch({
   executablePath: chromium,
   headless: true,
@@ -101,15 +150,25 @@ try {
     const text = await page.$eval('main', node => node.innerText);
     expect(!/\b(null|undefined|NaN|\[object Object\])\b/.test(text), `${view} shows a stray null/undefined: ${text}`);
   };
-  const byText = (selector, text) => page.waitForFunction(
-    (s, t) => [...document.querySelectorAll(s)].some(node => node.textContent.includes(t)), { timeout: 10_000 }, selector, text);
-  const axe = async view => {
+  const byText = async (selector, text) => {
+    try {
+      await page.waitForFunction(
+        (s, t) => [...document.querySelectorAll(s)].some(node => node.textContent.includes(t)), { timeout: 10_000 }, selector, text);
+    } catch (failure) {
+      const shown = await page.$$eval(selector, nodes => nodes.map(node => node.textContent)).catch(() => []);
+      throw new Error(`no ${selector} holds "${text}" (they hold ${JSON.stringify(shown)}): ${failure.message}`);
+    }
+  };
+  // Serious and critical violations fail every view; with `strict`, any violation does.
+  const axe = async (view, { strict = false } = {}) => {
     await page.evaluate(axeSource); // evaluated by the test, not injected as a script: the page's CSP stays in force
     const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
     const serious = result.violations.filter(v => v.impact === 'serious' || v.impact === 'critical');
+    const failing = strict ? result.violations : serious;
     summary.axe[view] = { violations: result.violations.length, seriousOrCritical: serious.length };
-    expect(serious.length === 0, `axe on ${view}: ${serious.map(v => `${v.id} (${v.impact}): ${v.nodes.map(n => n.target.join(' ')).join(', ')}`).join('; ')}`);
+    expect(failing.length === 0, `axe on ${view}: ${failing.map(v => `${v.id} (${v.impact}): ${v.nodes.map(n => n.target.join(' ')).join(', ')}`).join('; ')}`);
   };
+  const webhooksShown = () => page.waitForSelector('#webhooks[aria-busy="false"]', { timeout: 10_000 });
   const screenshot = async name => {
     for (const width of [1280, 390]) {
       await page.setViewport({ width, height: width === 1280 ? 900 : 844 });
@@ -150,7 +209,7 @@ try {
     instructions: 'Look the caller up in the CRM first.', metadata: { team: 'support' },
   });
   const xssName = '<img src=x onerror=alert(1)>';
-  await api('POST', '', { name: xssName });
+  const xssMission = await api('POST', '', { name: xssName });
   await api('POST', `/${mission.mission_id}/tools`, { tool_id: 'crm-lookup', description: 'Find a caller' });
   await api('POST', `/${mission.mission_id}/knowledge-bases`, { knowledge_base_id: 'kb-faq' });
   await api('POST', `/${mission.mission_id}/mcp-servers`, { mcp_server_id: 'crm-mcp', url: 'https://mcp.example.com' });
@@ -176,13 +235,15 @@ try {
   await byText('li span.mono', 'kb-faq');
   await byText('li span.mono', 'crm-mcp');
   await page.waitForSelector(`a[href="#/missions/${mission.mission_id}/runs/${run.run_id}"]`);
+  await webhooksShown();
+  await byText('#webhooks #no-webhooks', 'No webhooks send this mission\'s runs');
   await axe('mission');
   await noStrayWords('mission');
   await page.select('#status-filter', 'succeeded');
   await byText('main p', 'No succeeded runs');
   await page.select('#status-filter', 'running');
   await page.waitForSelector(`a[href="#/missions/${mission.mission_id}/runs/${run.run_id}"]`);
-  step('the mission shows its definition, tools, knowledge bases, MCP servers and runs (status filter)');
+  step('the mission shows its definition, tools, knowledge bases, MCP servers and runs (status filter); no webhooks yet');
 
   // The run, live.
   await page.click(`a[href="#/missions/${mission.mission_id}/runs/${run.run_id}"]`);
@@ -266,10 +327,90 @@ try {
   await byText('#run-header', 'Routed to billing');
   step('the end of the run is shown');
 
+  // Webhooks: four that send this mission's runs (one disabled) and one for another mission only; a second run sends
+  // them deliveries, which the receiver answers as it is told. Once they are where the test wants them (checked
+  // through the API), the mission's page shows each endpoint of this mission with its latest deliveries.
+  phase = 'webhooks';
+  const hooks = '/v2/ai/mission-webhooks';
+  const ok = await rest('POST', hooks, { url: `${receiver.origin}/ok`, mission_id: mission.mission_id, description: 'CRM sync' });
+  const broken = await rest('POST', hooks, { url: `${receiver.origin}/broken`, event_types: ['mission_run.succeeded', 'mission_run.failed'] });
+  const slow = await rest('POST', hooks, { url: `${receiver.origin}/slow`, mission_id: mission.mission_id, event_types: ['mission_run.created'] });
+  const off = await rest('POST', hooks, { url: `${receiver.origin}/off`, mission_id: mission.mission_id, enabled: false });
+  const elsewhere = await rest('POST', hooks, { url: `${receiver.origin}/elsewhere`, mission_id: xssMission.mission_id });
+  const second = await api('POST', `/${mission.mission_id}/runs`, { input: { caller: '+13125550101' } });
+  await api('PATCH', `/${mission.mission_id}/runs/${second.run_id}`, { status: 'running' });
+  for (let i = 1; i <= 12; i++) {
+    await api('POST', `/${mission.mission_id}/runs/${second.run_id}/events`, { type: 'message', summary: `webhook event ${i}` });
+  }
+  await api('PATCH', `/${mission.mission_id}/runs/${second.run_id}`, { status: 'succeeded', result_summary: 'Done' });
+  const deliveries = (webhook, size = 100) => rest('GET', `${hooks}/${webhook.webhook_id}/deliveries?page[size]=${size}`, undefined, { whole: true });
+  // created, running, 12 events, succeeded (a status change and the outcome): 16, every one answered 204.
+  await eventually('the /ok endpoint has its 16 deliveries delivered', async () => {
+    const list = await deliveries(ok);
+    return (list.meta.total_results === 16 && list.data.every(d => d.status === 'succeeded')) || list.data.map(d => d.status);
+  });
+  await eventually('the /broken endpoint\'s delivery failed after its two attempts', async () => {
+    const list = await deliveries(broken);
+    return (list.data.length === 1 && list.data[0].status === 'failed' && list.data[0].attempts === 2) || list.data;
+  });
+  await eventually('the /slow endpoint\'s delivery is pending, its second attempt in flight', async () => {
+    const list = await deliveries(slow);
+    const d = list.data[0];
+    return (list.data.length === 1 && d.status === 'pending' && d.attempts === 2 && d.last_status_code === 503 && Boolean(d.next_attempt_at)
+      && receiver.received.filter(r => r.path === '/slow').length === 2) || list.data;
+  });
+  expect((await deliveries(off)).data.length === 0 && (await deliveries(elsewhere)).data.length === 0, 'a disabled or other mission\'s endpoint has deliveries');
+  expect(receiver.received.every(r => r.signed), 'a webhook came unsigned');
+
+  // The mission's page, reached by its link from the run: it reads the webhooks as it loads.
+  await page.click(`a[href="#/missions/${mission.mission_id}"]`);
+  await webhooksShown();
+  const shownHooks = await page.$$eval('#webhooks li[data-webhook]', items => items.map(item => item.dataset.webhook));
+  expect(shownHooks.length === 4 && [ok, broken, slow, off].every(w => shownHooks.includes(w.webhook_id)) && !shownHooks.includes(elsewhere.webhook_id),
+    `the mission's page shows webhooks ${shownHooks}, expected ${[ok, broken, slow, off].map(w => w.webhook_id)} and not ${elsewhere.webhook_id}`);
+  const card = webhook => `#webhooks li[data-webhook="${webhook.webhook_id}"]`;
+  await byText(`${card(ok)} h3`, `${receiver.origin}/ok`);
+  await byText(card(ok), 'CRM sync');
+  await byText(`${card(ok)} .event-types`, 'All events');
+  await byText(`${card(ok)} .webhook-state`, 'Enabled');
+  await byText(card(ok), 'The 10 newest of 16 deliveries.');
+  await byText(`${card(broken)} .event-types`, 'mission_run.succeeded, mission_run.failed');
+  await byText(card(broken), 'All missions');
+  await byText(`${card(off)} .webhook-state`, 'Disabled');
+  await byText(card(off), 'No deliveries yet.');
+  // Each endpoint's deliveries as the API lists them: the 10 newest, in order, with their statuses and results.
+  for (const webhook of [ok, broken, slow]) {
+    const expected = (await deliveries(webhook, 10)).data;
+    const shownDeliveries = await page.$$eval(`${card(webhook)} li[data-delivery]`, items => items.map(item => ({
+      id: item.dataset.delivery,
+      status: item.querySelector('.badge').textContent,
+      type: item.querySelector('.event-type').textContent,
+      result: item.querySelector('.result')?.textContent ?? null,
+      next: item.querySelector('.meta').textContent.includes('next attempt'),
+    })));
+    const wanted = expected.map(d => ({
+      id: d.delivery_id, status: d.status, type: d.event_type,
+      result: d.last_status_code !== undefined ? `HTTP ${d.last_status_code}` : d.last_error ?? null, next: d.status === 'pending',
+    }));
+    expect(JSON.stringify(shownDeliveries) === JSON.stringify(wanted),
+      `${webhook.url}: the page shows ${JSON.stringify(shownDeliveries)}, the API lists ${JSON.stringify(wanted)}`);
+  }
+  expect((await page.$$eval(`${card(ok)} li[data-delivery]`, items => items.map(i => i.textContent))).every(t => t.includes('succeeded') && t.includes('HTTP 204')),
+    'a delivery to /ok is not shown succeeded with HTTP 204');
+  await byText(`${card(broken)} li[data-delivery]`, 'failed');
+  await byText(`${card(broken)} li[data-delivery] .result`, 'HTTP 500');
+  await byText(`${card(slow)} li[data-delivery]`, 'next attempt');
+  await page.waitForSelector(`${card(ok)} li[data-delivery] a[href="#/missions/${mission.mission_id}/runs/${second.run_id}"]`);
+  await axe('mission-webhooks', { strict: true });
+  await noStrayWords('mission-webhooks');
+  await screenshot('mission-webhooks');
+  step('the mission\'s page lists the webhooks that send its runs (not another mission\'s), each with its latest deliveries: succeeded, failed, pending with its next attempt');
+  phase = 'run';
+
   // Home again: recent runs and events; screenshots of the list.
   await page.goto(`${proxy.origin}/console#/`, { waitUntil: 'networkidle0' });
   await page.waitForSelector('#runs-title');
-  await byText('.timeline .summary', 'burst ');
+  await byText('.timeline .summary', 'webhook event 12');
   await axe('missions');
   await noStrayWords('missions');
   await screenshot('missions');
@@ -287,4 +428,5 @@ try {
 } finally {
   await browser.close();
   proxy.close();
+  receiver.close();
 }

@@ -8,8 +8,9 @@ namespace Missions.Grpc.Tests.Processes;
 /// The run console in a real browser (tests/console/console.mjs): headless Chromium from Debian packages
 /// (scripts/install-chromium.sh installs it when absent), driven by puppeteer-core against the real server process —
 /// sign in, missions, a run updating live from the watch stream, the action buttons, a dropped connection and the
-/// server's `resume` line each followed without losing or repeating an event, markup in names shown as text, axe-core on every view, no console errors.
-/// Screenshots of the mission list and a live run at 1280 and 390 px go to tests/console/screenshots.
+/// server's `resume` line each followed without losing or repeating an event, markup in names shown as text, a mission's
+/// webhooks with their latest deliveries (sent to a receiver of the script), axe-core on every view, no console errors.
+/// Screenshots of the mission list, a live run and a mission's webhooks at 1280 and 390 px go to tests/console/screenshots.
 /// </summary>
 [Collection(ServerProcessCollection.Name)]
 public sealed class ConsoleBrowserTests(ITestOutputHelper output)
@@ -25,8 +26,19 @@ public sealed class ConsoleBrowserTests(ITestOutputHelper output)
         var chromium = await EnsureChromiumAsync();
         await Console.EnsureInstalledAsync();
         using var db = new TempDatabase();
-        // A watcher buffers 2 live updates here, so a burst of events makes the server send a `resume` line.
-        await using var server = await ServerProcess.StartAsync(db, settings: new Dictionary<string, string> { ["Watch:BufferSize"] = "2" });
+        // A watcher buffers 2 live updates here, so a burst of events makes the server send a `resume` line. Webhooks go
+        // to the script's receiver on loopback, over http (allowed here only): real attempts, so the page shows statuses
+        // the dispatcher recorded — a failure is retried once after a second, then failed; an attempt the receiver never
+        // answers stays in flight (pending) for the rest of the test.
+        await using var server = await ServerProcess.StartAsync(db, settings: new Dictionary<string, string>
+        {
+            ["Watch:BufferSize"] = "2",
+            ["Webhooks:AllowHttp"] = "true",
+            ["Webhooks:AllowPrivateNetworks"] = "true",
+            ["Webhooks:RetrySchedule:0"] = "00:00:01",
+            ["Webhooks:Timeout"] = "00:02:00",
+            ["Webhooks:PollInterval"] = "00:00:00.200",
+        });
 
         var (exitCode, stdout, stderr) = await Console.RunAsync("node", ["console.mjs"], new Dictionary<string, string>
         {
@@ -41,7 +53,7 @@ public sealed class ConsoleBrowserTests(ITestOutputHelper output)
         var summary = JsonNode.Parse(stdout)!;
         Assert.True((bool)summary["ok"]!);
         Assert.All(summary["latenciesMs"]!.AsArray(), ms => Assert.InRange((int)ms!, 0, 1000));
-        Assert.Equal(4, summary["screenshots"]!.AsArray().Count);
+        Assert.Equal(6, summary["screenshots"]!.AsArray().Count);
         Assert.All(summary["screenshots"]!.AsArray(), file => Assert.True(File.Exists((string)file!)));
     }
 

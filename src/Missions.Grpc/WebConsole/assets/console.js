@@ -3,6 +3,9 @@
 
 const KEY = 'missions-console-key';
 const API = '/v2/ai/missions';
+const WEBHOOKS_API = '/v2/ai/mission-webhooks';
+const DELIVERIES_SHOWN = 10; // per endpoint, newest first
+const WEBHOOK_PAGES = 10; // of 100 endpoints: far past the default quota (Quotas:MaxWebhooksPerOrganization, 100)
 const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
 const RUN_STATUSES = ['pending', 'running', 'paused', 'succeeded', 'failed', 'cancelled'];
 const main = document.getElementById('main');
@@ -82,14 +85,14 @@ function key() {
   return sessionStorage.getItem(KEY);
 }
 
-async function call(path, { method = 'GET', body } = {}) {
+async function call(path, { method = 'GET', body, signal } = {}) {
   const headers = { Authorization: `Bearer ${key()}` };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   let response;
   try {
-    response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal });
   } catch {
-    throw new ApiError(0, 'The server cannot be reached.');
+    throw new ApiError(0, signal?.aborted ? 'Cancelled.' : 'The server cannot be reached.');
   }
   if (response.status === 401) {
     signOut('That API key was not accepted (401). Sign in with a valid key.');
@@ -277,6 +280,10 @@ async function renderMission(missionId, parameters) {
         el('td', {}, time(r.started_at)),
         el('td', { class: 'wide' }, time(r.finished_at))))));
 
+  const webhooks = el('section', { id: 'webhooks', 'aria-labelledby': 'webhooks-title', 'aria-busy': 'true' },
+    el('h2', { id: 'webhooks-title' }, 'Webhooks'),
+    el('div', { class: 'webhooks-body' }, el('p', { class: 'muted' }, 'Loading webhooks…')));
+
   show(el('p', {}, link('#/', '← Missions')),
     el('h1', {}, m.name),
     el('p', { class: 'muted mono' }, m.mission_id),
@@ -299,7 +306,109 @@ async function renderMission(missionId, parameters) {
         el('div', { class: 'toolbar' }, el('label', { for: 'status-filter' }, 'Status'), filter),
         runsList,
         runs.meta?.total_results > runs.data.length
-          ? el('p', { class: 'muted' }, `Showing the ${runs.data.length} newest of ${runs.meta.total_results} runs.`) : null)));
+          ? el('p', { class: 'muted' }, `Showing the ${runs.data.length} newest of ${runs.meta.total_results} runs.`) : null)),
+    webhooks);
+
+  // The webhooks are read once per showing of the page (the status filter shows it again), after the rest: a failure
+  // here is said in their section and leaves the page usable. Leaving the page cancels what is still being read.
+  const abort = new AbortController();
+  view = { stop: () => abort.abort() };
+  loadWebhooks(webhooks, missionId, new Set(runs.data.map(r => r.run_id)), abort.signal).catch(failure => {
+    if (abort.signal.aborted) return;
+    webhooks.querySelector('.webhooks-body').replaceChildren(notice(`The webhooks could not be shown: ${failure.message}`, true));
+    webhooks.setAttribute('aria-busy', 'false');
+  });
+}
+
+// --- A mission's webhooks: the endpoints that send its runs' changes, each with its latest deliveries ---------------
+
+async function loadWebhooks(section, missionId, missionRuns, signal) {
+  const body = section.querySelector('.webhooks-body');
+  const done = () => section.setAttribute('aria-busy', 'false');
+  let endpoints = [];
+  let more = false;
+  try {
+    for (let page = 1; page <= WEBHOOK_PAGES; page++) {
+      const answer = await call(`${WEBHOOKS_API}${query({ 'page[number]': page, 'page[size]': 100 })}`, { signal });
+      endpoints.push(...answer.data);
+      const pages = answer.meta?.total_pages ?? 1;
+      if (page >= pages) break;
+      more = page === WEBHOOK_PAGES;
+    }
+  } catch (failure) {
+    if (signal.aborted || failure.status === 401) return;
+    body.replaceChildren(notice(`The webhooks could not be read: ${failure.message}`, true));
+    done();
+    return;
+  }
+  const mine = missionId.toLowerCase();
+  endpoints = endpoints.filter(w => !w.mission_id || w.mission_id.toLowerCase() === mine);
+  if (endpoints.length === 0) {
+    body.replaceChildren(el('p', { class: 'muted', id: 'no-webhooks' }, 'No webhooks send this mission\'s runs.',
+      ' Create one with the API (POST /v2/ai/mission-webhooks).'));
+    done();
+    return;
+  }
+  const lists = endpoints.map(w => el('div', { class: 'deliveries' }, el('p', { class: 'muted' }, 'Loading deliveries…')));
+  body.replaceChildren();
+  append(body, [
+    el('ul', { class: 'webhooks' }, endpoints.map((w, i) => webhookItem(w, lists[i]))),
+    more ? el('p', { class: 'muted' }, `Only the first ${WEBHOOK_PAGES * 100} of the organization's webhooks were read.`) : null]);
+  // A few reads at a time, not one per endpoint at once.
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(4, endpoints.length) }, async () => {
+    while (next < endpoints.length && !signal.aborted) {
+      const i = next++;
+      const shown = await deliveriesOf(endpoints[i], missionId, missionRuns, signal);
+      lists[i].replaceChildren();
+      append(lists[i], [shown]);
+    }
+  }));
+  if (!signal.aborted) done();
+}
+
+function webhookItem(w, deliveries) {
+  const types = w.event_types ?? [];
+  return el('li', { class: 'webhook', 'data-webhook': w.webhook_id },
+    el('h3', { class: 'mono' }, w.url),
+    w.description ? el('p', { class: 'muted' }, w.description) : null,
+    el('dl', { class: 'facts' },
+      el('dt', {}, 'Events'), el('dd', { class: 'event-types' }, types.length === 0 ? 'All events' : types.join(', ')),
+      el('dt', {}, 'Missions'), el('dd', {}, w.mission_id ? 'This mission only' : 'All missions'),
+      el('dt', {}, 'State'), el('dd', { class: 'webhook-state' }, w.enabled
+        ? el('span', { class: 'badge s-enabled' }, 'Enabled')
+        : el('span', { class: 'badge s-disabled' }, 'Disabled'))),
+    el('h4', {}, 'Latest deliveries'),
+    deliveries);
+}
+
+async function deliveriesOf(w, missionId, missionRuns, signal) {
+  let answer;
+  try {
+    answer = await call(`${WEBHOOKS_API}/${encodeURIComponent(w.webhook_id)}/deliveries${query({ 'page[size]': DELIVERIES_SHOWN })}`, { signal });
+  } catch (failure) {
+    if (signal.aborted || failure.status === 401) return [];
+    return notice(failure.status === 404 ? 'This webhook was just deleted.' : `Its deliveries could not be read: ${failure.message}`, true);
+  }
+  if (answer.data.length === 0) return el('p', { class: 'muted' }, 'No deliveries yet.');
+  const total = answer.meta?.total_results ?? answer.data.length;
+  return [
+    el('ol', { class: 'timeline', 'aria-label': `Latest deliveries to ${w.url}, newest first` }, answer.data.map(d => {
+      const attempts = d.attempts ?? 0;
+      // An endpoint without a mission filter also sends other missions' runs: only this mission's runs are linked.
+      const run = !d.run_id ? null : w.mission_id || missionRuns.has(d.run_id)
+        ? link(runHref(missionId, d.run_id), shortId(d.run_id)) : el('span', { class: 'mono' }, shortId(d.run_id));
+      return el('li', { 'data-delivery': d.delivery_id },
+        el('div', { class: 'head' }, badge(d.status), el('span', { class: 'mono event-type' }, d.event_type)),
+        el('div', { class: 'meta' }, time(d.occurred_at),
+          ' · ', el('span', { class: 'nowrap' }, attempts === 0 ? 'not tried yet' : `${attempts} ${attempts === 1 ? 'attempt' : 'attempts'}`),
+          d.last_status_code !== undefined && d.last_status_code !== null ? [' · ', el('span', { class: 'result nowrap' }, `HTTP ${d.last_status_code}`)]
+            : d.last_error ? [' · ', el('span', { class: 'result error-text' }, d.last_error)] : null,
+          d.status === 'pending' && d.next_attempt_at ? [' · next attempt ', time(d.next_attempt_at)] : null,
+          run ? [' · run ', run] : null));
+    })),
+    total > answer.data.length ? el('p', { class: 'muted' }, `The ${answer.data.length} newest of ${total} deliveries.`) : null,
+  ];
 }
 
 function attachments(title, items, idField) {
