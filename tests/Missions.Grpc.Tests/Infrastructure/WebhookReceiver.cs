@@ -18,14 +18,13 @@ public sealed class WebhookReceiver : IAsyncDisposable
     private readonly ConcurrentQueue<Received> _received = new();
     private readonly int _port = LoopbackPorts.Next();
     private int _arrived;
+    private readonly Func<HttpContext, Task>? _answer;
     private WebApplication? _app;
 
-    private WebhookReceiver()
-    {
-    }
+    private WebhookReceiver(Func<HttpContext, Task>? answer) => _answer = answer;
 
-    /// <summary>One request as it arrived.</summary>
-    public sealed record Received(IReadOnlyDictionary<string, string> Headers, byte[] Body, int AnsweredWith)
+    /// <summary>One request as it arrived (header names lower-case); <paramref name="AnsweredWith"/> 0 when a test's own answer wrote it.</summary>
+    public sealed record Received(string Path, IReadOnlyDictionary<string, string> Headers, byte[] Body, int AnsweredWith)
     {
         public JsonNode Json => JsonNode.Parse(Body)!;
 
@@ -33,6 +32,8 @@ public sealed class WebhookReceiver : IAsyncDisposable
     }
 
     public string Url => $"http://127.0.0.1:{_port}/hook";
+
+    public int Port => _port;
 
     public IReadOnlyList<Received> Requests => [.. _received];
 
@@ -42,9 +43,13 @@ public sealed class WebhookReceiver : IAsyncDisposable
     /// <summary>Delay before answering (a slow endpoint).</summary>
     public TimeSpan Delay { get; set; }
 
-    public static async Task<WebhookReceiver> StartAsync()
+    /// <summary>
+    /// Starts a receiver on a free loopback port: any path is recorded, then answered by <paramref name="answer"/> when
+    /// given, else with the statuses <see cref="Answer"/> queued (200 after them) on <c>/hook</c>.
+    /// </summary>
+    public static async Task<WebhookReceiver> StartAsync(Func<HttpContext, Task>? answer = null)
     {
-        var receiver = new WebhookReceiver();
+        var receiver = new WebhookReceiver(answer);
         await receiver.StartAgainAsync();
         return receiver;
     }
@@ -66,18 +71,24 @@ public sealed class WebhookReceiver : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(System.Net.IPAddress.Loopback, _port));
         builder.Logging.ClearProviders();
         var app = builder.Build();
-        app.MapPost("/hook", async context =>
+        app.Run(async context =>
         {
             Interlocked.Increment(ref _arrived);
             using var body = new MemoryStream();
             await context.Request.Body.CopyToAsync(body);
+            var headers = context.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString());
+            if (_answer is not null)
+            {
+                _received.Enqueue(new Received(context.Request.Path.Value ?? "", headers, body.ToArray(), 0));
+                await _answer(context);
+                return;
+            }
             if (Delay > TimeSpan.Zero)
             {
                 await Task.Delay(Delay);
             }
             var status = _statuses.TryDequeue(out var next) ? next : 200;
-            _received.Enqueue(new Received(
-                context.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString()), body.ToArray(), status));
+            _received.Enqueue(new Received(context.Request.Path.Value ?? "", headers, body.ToArray(), status));
             context.Response.StatusCode = status;
             await context.Response.WriteAsync(status == 200 ? "ok" : "nope");
         });

@@ -10,25 +10,18 @@ namespace Missions.Grpc.Tests.Functional.Webhooks;
 /// when an endpoint is stored, and again when a delivery connects (a name that resolves elsewhere by then — DNS
 /// rebinding — reaches nothing).
 /// </summary>
-public sealed class WebhookAddressTests : IAsyncLifetime
+public sealed class WebhookAddressTests : WebhookAppTest
 {
-    private readonly FakeDnsResolver _dns = new();
-    private readonly MissionsApp _app;
-    private WebhookReceiver _receiver = null!;
+    private readonly FakeDnsResolver _dns;
 
-    public WebhookAddressTests() => _app = new MissionsApp(
-        settings: WebhookTestApp.Settings(("Webhooks:AllowPrivateNetworks", "false")),
-        services: services => services.AddSingleton<IWebhookDnsResolver>(_dns));
-
-    private HttpClient Client => field ??= _app.Rest();
-
-    public async Task InitializeAsync() => _receiver = await WebhookReceiver.StartAsync();
-
-    public async Task DisposeAsync()
+    public WebhookAddressTests()
+        : this(new FakeDnsResolver())
     {
-        await _app.DisposeAsync();
-        await _receiver.DisposeAsync();
     }
+
+    private WebhookAddressTests(FakeDnsResolver dns)
+        : base([("Webhooks:AllowPrivateNetworks", "false")], services => services.AddSingleton<IWebhookDnsResolver>(dns)) =>
+        _dns = dns;
 
     [Theory]
     [InlineData("http://127.0.0.1:8080/hook")]
@@ -65,7 +58,7 @@ public sealed class WebhookAddressTests : IAsyncLifetime
     [Fact]
     public async Task A_name_that_resolves_to_loopback_by_the_time_a_delivery_connects_is_refused_and_nothing_reaches_it()
     {
-        var port = new Uri(_receiver.Url).Port;
+        var port = new Uri(Receiver.Url).Port;
         _dns.Answer("rebind.example", "93.184.216.34");
         var id = await Client.CreateWebhookAsync($"http://rebind.example:{port}/hook");
         _dns.Answer("rebind.example", "127.0.0.1"); // rebinding: the receiver listens there
@@ -75,6 +68,6 @@ public sealed class WebhookAddressTests : IAsyncLifetime
         var delivery = (await Client.DeliveriesAsync(id, d => (int)d[0]!["attempts"]! >= 1 && d[0]!["last_error"] is not null))[0]!;
         Assert.Contains("refused", (string)delivery["last_error"]!);
         Assert.Null(delivery["last_status_code"]);
-        Assert.Empty(_receiver.Requests);
+        Assert.Empty(Receiver.Requests);
     }
 }

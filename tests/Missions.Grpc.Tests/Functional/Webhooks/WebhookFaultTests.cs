@@ -4,28 +4,13 @@ using Missions.Grpc.Tests.Infrastructure;
 namespace Missions.Grpc.Tests.Functional.Webhooks;
 
 /// <summary>Receivers that are down or slow: deliveries wait on the schedule and arrive when the receiver answers again.</summary>
-public sealed class WebhookFaultTests : IAsyncLifetime
+public sealed class WebhookFaultTests() : WebhookAppTest([("Webhooks:RetrySchedule:1", "00:00:01"), ("Webhooks:RetrySchedule:2", "00:00:01"), ("Webhooks:RetrySchedule:3", "00:00:01"), ("Webhooks:RetrySchedule:4", "00:00:01"), ("Webhooks:MaxConcurrentPerEndpoint", "1")])
 {
-    private readonly MissionsApp _app = new(settings: WebhookTestApp.Settings(
-        ("Webhooks:RetrySchedule:1", "00:00:01"), ("Webhooks:RetrySchedule:2", "00:00:01"), ("Webhooks:RetrySchedule:3", "00:00:01"),
-        ("Webhooks:RetrySchedule:4", "00:00:01"), ("Webhooks:MaxConcurrentPerEndpoint", "1")));
-    private WebhookReceiver _receiver = null!;
-
-    private HttpClient Client => field ??= _app.Rest();
-
-    public async Task InitializeAsync() => _receiver = await WebhookReceiver.StartAsync();
-
-    public async Task DisposeAsync()
-    {
-        await _app.DisposeAsync();
-        await _receiver.DisposeAsync();
-    }
-
     [Fact]
     public async Task A_receiver_down_for_a_while_gets_every_event_after_it_returns()
     {
-        var webhookId = await Client.CreateWebhookAsync(_receiver.Url, ""","event_types":["mission_run.created"]""");
-        await _receiver.StopAsync();
+        var webhookId = await Client.CreateWebhookAsync(Receiver.Url, ""","event_types":["mission_run.created"]""");
+        await Receiver.StopAsync();
         var missionId = await Client.NewMissionAsync("while down");
         for (var i = 0; i < 3; i++)
         {
@@ -40,9 +25,9 @@ public sealed class WebhookFaultTests : IAsyncLifetime
             Assert.False(string.IsNullOrEmpty((string?)d["last_error"])); // no answer: why it failed
             Assert.NotNull(d["next_attempt_at"]);
         });
-        await _receiver.StartAgainAsync();
+        await Receiver.StartAgainAsync();
 
-        var received = await _receiver.WaitAsync(r => r.Count == 3);
+        var received = await Receiver.WaitAsync(r => r.Count == 3);
         Assert.Equal(3, received.Select(r => (string)r.Json["data"]!["payload"]!["run_id"]!).Distinct().Count());
         await Client.DeliveriesAsync(webhookId, d => d.All(x => (string)x!["status"]! == "succeeded"));
     }
@@ -51,8 +36,8 @@ public sealed class WebhookFaultTests : IAsyncLifetime
     public async Task A_slow_endpoint_holds_only_its_own_slots_and_another_endpoint_is_delivered_meanwhile()
     {
         await using var fast = await WebhookReceiver.StartAsync();
-        _receiver.Delay = TimeSpan.FromSeconds(1.5); // under the 2 s timeout: slow, not failing
-        await Client.CreateWebhookAsync(_receiver.Url, ""","event_types":["mission_run.created"]""");
+        Receiver.Delay = TimeSpan.FromSeconds(1.5); // under the 2 s timeout: slow, not failing
+        await Client.CreateWebhookAsync(Receiver.Url, ""","event_types":["mission_run.created"]""");
         await Client.CreateWebhookAsync(fast.Url, ""","event_types":["mission_run.created"]""");
         var missionId = await Client.NewMissionAsync("busy");
         var started = DateTime.UtcNow;
@@ -63,8 +48,8 @@ public sealed class WebhookFaultTests : IAsyncLifetime
 
         await fast.WaitAsync(r => r.Count == 4, TimeSpan.FromSeconds(10));
         var fastDone = DateTime.UtcNow - started;
-        Assert.True(_receiver.Requests.Count <= 1, $"the slow endpoint, one at a time, has answered at most once by now ({_receiver.Requests.Count})");
+        Assert.True(Receiver.Requests.Count <= 1, $"the slow endpoint, one at a time, has answered at most once by now ({Receiver.Requests.Count})");
         Assert.True(fastDone < TimeSpan.FromSeconds(1.5), $"the fast endpoint waited for the slow one ({fastDone})");
-        await _receiver.WaitAsync(r => r.Count == 4, TimeSpan.FromSeconds(20));
+        await Receiver.WaitAsync(r => r.Count == 4, TimeSpan.FromSeconds(20));
     }
 }

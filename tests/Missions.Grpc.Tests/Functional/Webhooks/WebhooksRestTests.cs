@@ -9,34 +9,22 @@ using Missions.Grpc.Tests.Infrastructure;
 namespace Missions.Grpc.Tests.Functional.Webhooks;
 
 /// <summary>Webhook endpoints as a REST caller sees them, and what their receivers get: signed events in Telnyx's envelope.</summary>
-public sealed class WebhooksRestTests : IAsyncLifetime
+public sealed class WebhooksRestTests() : WebhookAppTest()
 {
     private const string Webhooks = "/v2/ai/mission-webhooks";
-    private readonly MissionsApp _app = new(settings: WebhookTestApp.Settings());
-    private WebhookReceiver _receiver = null!;
-
-    private HttpClient Client => field ??= _app.Rest();
-
-    public async Task InitializeAsync() => _receiver = await WebhookReceiver.StartAsync();
-
-    public async Task DisposeAsync()
-    {
-        await _app.DisposeAsync();
-        await _receiver.DisposeAsync();
-    }
 
     [Fact]
     public async Task An_endpoint_is_created_listed_read_updated_and_deleted_in_the_api_shapes()
     {
         var missionId = await Client.NewMissionAsync("hooked");
         var (status, created, _) = await Client.SendAsync(HttpMethod.Post, Webhooks,
-            $$"""{"url":"{{_receiver.Url}}","event_types":["mission_run.failed"],"mission_id":"{{missionId}}","description":"failures"}""");
+            $$"""{"url":"{{Receiver.Url}}","event_types":["mission_run.failed"],"mission_id":"{{missionId}}","description":"failures"}""");
 
         Assert.Equal(HttpStatusCode.Created, status);
         var data = created!["data"]!;
         Assert.Equal(["created_at", "description", "enabled", "event_types", "mission_id", "updated_at", "url", "webhook_id"],
             data.AsObject().Select(p => p.Key).Order(StringComparer.Ordinal));
-        Assert.Equal(_receiver.Url, (string)data["url"]!);
+        Assert.Equal(Receiver.Url, (string)data["url"]!);
         Assert.Equal(["mission_run.failed"], data["event_types"]!.AsArray().Select(t => (string)t!));
         Assert.True((bool)data["enabled"]!);
         var id = (string)data["webhook_id"]!;
@@ -66,7 +54,7 @@ public sealed class WebhooksRestTests : IAsyncLifetime
     [Fact]
     public async Task A_create_retried_with_its_idempotency_key_is_replayed_and_stores_one_endpoint()
     {
-        var body = $$"""{"url":"{{_receiver.Url}}"}""";
+        var body = $$"""{"url":"{{Receiver.Url}}"}""";
 
         var created = await Client.SendKeyedAsync(HttpMethod.Post, Webhooks, body, "hook-once");
         var replayed = await Client.SendKeyedAsync(HttpMethod.Post, Webhooks, body, "hook-once");
@@ -111,7 +99,7 @@ public sealed class WebhooksRestTests : IAsyncLifetime
     {
         var publicKey = await Client.PublicKeyAsync();
         Assert.Equal(32, Convert.FromBase64String(publicKey).Length);
-        var webhookId = await Client.CreateWebhookAsync(_receiver.Url);
+        var webhookId = await Client.CreateWebhookAsync(Receiver.Url);
         var missionId = await Client.NewMissionAsync("pushed");
         var run = await Client.StartRunAsync(missionId);
         var runId = (string)run["run_id"]!;
@@ -128,7 +116,7 @@ public sealed class WebhooksRestTests : IAsyncLifetime
             "mission_run.created", "mission_run.status_changed", "mission_run.plan_updated", "mission_run.event_logged",
             "mission_run.status_changed", "mission_run.failed",
         ];
-        var received = (await _receiver.WaitAsync(r => r.Count >= expected.Length)).OrderBy(r => (long)r.Json["data"]!["change_number"]!).ToList();
+        var received = (await Receiver.WaitAsync(r => r.Count >= expected.Length)).OrderBy(r => (long)r.Json["data"]!["change_number"]!).ToList();
 
         Assert.Equal(expected.Length, received.Count);
         Assert.All(received, r => Assert.True(r.Verifies(publicKey), "signature"));
@@ -148,7 +136,7 @@ public sealed class WebhooksRestTests : IAsyncLifetime
         Assert.Equal(["record_type", "id", "event_type", "occurred_at", "change_number", "payload"], first["data"]!.AsObject().Select(p => p.Key));
         Assert.Equal("event", (string)first["data"]!["record_type"]!);
         Assert.Equal(1, (int)first["meta"]!["attempt"]!);
-        Assert.Equal(_receiver.Url, (string)first["meta"]!["delivered_to"]!);
+        Assert.Equal(Receiver.Url, (string)first["meta"]!["delivered_to"]!);
         Assert.Equal("application/json", received[0].Headers["content-type"].Split(';')[0]);
         Assert.InRange(long.Parse(received[0].Headers["telnyx-timestamp"], System.Globalization.CultureInfo.InvariantCulture),
             DateTimeOffset.UtcNow.ToUnixTimeSeconds() - 60, DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 1);
@@ -166,7 +154,7 @@ public sealed class WebhooksRestTests : IAsyncLifetime
     {
         var watched = await Client.NewMissionAsync("watched");
         var other = await Client.NewMissionAsync("other");
-        await Client.CreateWebhookAsync(_receiver.Url, $$""","event_types":["mission_run.failed"],"mission_id":"{{watched}}" """);
+        await Client.CreateWebhookAsync(Receiver.Url, $$""","event_types":["mission_run.failed"],"mission_id":"{{watched}}" """);
         foreach (var missionId in new[] { watched, other })
         {
             foreach (var outcome in new[] { "succeeded", "failed" })
@@ -177,9 +165,9 @@ public sealed class WebhooksRestTests : IAsyncLifetime
             }
         }
 
-        var received = await _receiver.WaitAsync(r => r.Count >= 1);
+        var received = await Receiver.WaitAsync(r => r.Count >= 1);
         await Task.Delay(500); // anything else would have arrived by now (polled every 50 ms)
-        var only = Assert.Single(_receiver.Requests);
+        var only = Assert.Single(Receiver.Requests);
         Assert.Equal("mission_run.failed", only.EventType);
         Assert.Equal(watched, (string)only.Json["data"]!["payload"]!["mission_id"]!);
     }
@@ -187,14 +175,14 @@ public sealed class WebhooksRestTests : IAsyncLifetime
     [Fact]
     public async Task An_endpoint_that_answers_500_is_retried_on_the_schedule_and_every_attempt_is_recorded()
     {
-        var meters = _app.Services.GetRequiredService<IMeterFactory>();
+        var meters = App.Services.GetRequiredService<IMeterFactory>();
         using var attempts = new MetricCollector<long>(meters, ApiTelemetry.Name, "missions.webhook.attempts");
         using var ended = new MetricCollector<long>(meters, ApiTelemetry.Name, "missions.webhook.deliveries");
-        _receiver.Answer(500, 503);
-        var webhookId = await Client.CreateWebhookAsync(_receiver.Url, ""","event_types":["mission_run.created"]""");
+        Receiver.Answer(500, 503);
+        var webhookId = await Client.CreateWebhookAsync(Receiver.Url, ""","event_types":["mission_run.created"]""");
         await Client.StartRunAsync(await Client.NewMissionAsync("flaky"));
 
-        var received = await _receiver.WaitAsync(r => r.Count >= 3);
+        var received = await Receiver.WaitAsync(r => r.Count >= 3);
         Assert.Equal([500, 503, 200], received.Select(r => r.AnsweredWith));
         Assert.Equal([1, 2, 3], received.Select(r => (int)r.Json["meta"]!["attempt"]!));
         Assert.Single(received.Select(r => (string)r.Json["data"]!["id"]!).Distinct()); // one event, three attempts
@@ -208,8 +196,8 @@ public sealed class WebhooksRestTests : IAsyncLifetime
     [Fact]
     public async Task When_the_schedule_runs_out_the_delivery_fails_and_a_retry_delivers_it()
     {
-        _receiver.Answer(500, 500, 500);
-        var webhookId = await Client.CreateWebhookAsync(_receiver.Url, ""","event_types":["mission_run.created"]""");
+        Receiver.Answer(500, 500, 500);
+        var webhookId = await Client.CreateWebhookAsync(Receiver.Url, ""","event_types":["mission_run.created"]""");
         await Client.StartRunAsync(await Client.NewMissionAsync("down"));
 
         var failed = (await Client.DeliveriesAsync(webhookId, d => d.Count == 1 && (string)d[0]!["status"]! == "failed"))[0]!;
@@ -224,23 +212,23 @@ public sealed class WebhooksRestTests : IAsyncLifetime
         Assert.Equal("pending", (string)retried!["data"]!["status"]!);
         var delivered = (await Client.DeliveriesAsync(webhookId, d => (string)d[0]!["status"]! == "succeeded"))[0]!;
         Assert.Equal(4, (int)delivered["attempts"]!);
-        Assert.Equal(4, _receiver.Requests.Count);
+        Assert.Equal(4, Receiver.Requests.Count);
     }
 
     [Fact]
     public async Task A_disabled_endpoint_receives_nothing_of_its_organizations_runs_but_a_test_event_reaches_it()
     {
-        var webhookId = await Client.CreateWebhookAsync(_receiver.Url, ""","enabled":false""");
+        var webhookId = await Client.CreateWebhookAsync(Receiver.Url, ""","enabled":false""");
         await Client.StartRunAsync(await Client.NewMissionAsync("quiet"));
         var (status, test, _) = await Client.SendAsync(HttpMethod.Post, $"{Webhooks}/{webhookId}/test");
         Assert.Equal(HttpStatusCode.Created, status);
         Assert.Equal("webhook.test", (string)test!["data"]!["event_type"]!);
 
         // The test event is sent (a disabled endpoint can be tried before it is turned on); the run's creation is not queued.
-        var received = await _receiver.WaitAsync(r => r.Count == 1);
+        var received = await Receiver.WaitAsync(r => r.Count == 1);
         Assert.Equal(webhookId, (string)received[0].Json["data"]!["payload"]!["webhook_id"]!);
         await Task.Delay(300);
-        Assert.Equal(["webhook.test"], _receiver.Requests.Select(r => r.EventType));
+        Assert.Equal(["webhook.test"], Receiver.Requests.Select(r => r.EventType));
         var delivery = Assert.Single(await Client.DeliveriesAsync(webhookId, d => (string)d[0]!["status"]! == "succeeded"))!;
         Assert.Null(delivery["last_error"]);
     }
@@ -248,13 +236,13 @@ public sealed class WebhooksRestTests : IAsyncLifetime
     [Fact]
     public async Task One_organizations_endpoints_never_receive_anothers_events_and_its_deliveries_are_its_own()
     {
-        var clientB = _app.Rest(TestKeys.KeyB);
+        var clientB = App.Rest(TestKeys.KeyB);
         await using var receiverB = await WebhookReceiver.StartAsync();
-        var webhookA = await Client.CreateWebhookAsync(_receiver.Url);
+        var webhookA = await Client.CreateWebhookAsync(Receiver.Url);
         await clientB.CreateWebhookAsync(receiverB.Url);
 
         await Client.StartRunAsync(await Client.NewMissionAsync("a's"));
-        await _receiver.WaitAsync(r => r.Count == 1);
+        await Receiver.WaitAsync(r => r.Count == 1);
         await Task.Delay(300);
 
         Assert.Empty(receiverB.Requests);

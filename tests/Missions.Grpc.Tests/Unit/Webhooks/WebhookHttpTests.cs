@@ -1,8 +1,8 @@
 using System.Text;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 using Missions.Grpc.Tests.Infrastructure;
 using Missions.Grpc.Webhooks;
-
 
 namespace Missions.Grpc.Tests.Unit.Webhooks;
 
@@ -18,11 +18,13 @@ public sealed class WebhookHttpTests : IAsyncLifetime
     private static readonly Dictionary<string, string> NoHeaders = [];
 
     private readonly FakeDnsResolver _dns = new();
-    private LoopbackReceiver _receiver = null!;
+    private const int BigBodyBytes = 1 << 20;
+
+    private WebhookReceiver _receiver = null!;
 
     public async Task InitializeAsync()
     {
-        _receiver = await LoopbackReceiver.StartAsync();
+        _receiver = await WebhookReceiver.StartAsync(AnswerByPathAsync);
         _dns.Answer("receiver.test", "127.0.0.1");
     }
 
@@ -48,7 +50,7 @@ public sealed class WebhookHttpTests : IAsyncLifetime
         Assert.Null(response.StatusCode);
         Assert.Null(response.Excerpt);
         Assert.StartsWith("the address 127.0.0.1 of host 127.0.0.1 is in a refused range (loopback)", response.Error);
-        Assert.Empty(_receiver.Received);
+        Assert.Empty(_receiver.Requests);
     }
 
     [Fact]
@@ -64,7 +66,7 @@ public sealed class WebhookHttpTests : IAsyncLifetime
 
         Assert.Null(response.StatusCode);
         Assert.StartsWith("the address 127.0.0.1 of host rebind.test is in a refused range (loopback)", response.Error);
-        Assert.Empty(_receiver.Received);
+        Assert.Empty(_receiver.Requests);
     }
 
     [Fact]
@@ -76,7 +78,7 @@ public sealed class WebhookHttpTests : IAsyncLifetime
         var response = await http.PostAsync(Url("/ok", "twice.test"), Body, NoHeaders, default);
 
         Assert.StartsWith("the address 10.0.0.1 of host twice.test is in a refused range (private)", response.Error);
-        Assert.Empty(_receiver.Received);
+        Assert.Empty(_receiver.Requests);
     }
 
     [Fact]
@@ -90,7 +92,7 @@ public sealed class WebhookHttpTests : IAsyncLifetime
         }, default);
 
         Assert.Equal(new WebhookResponse(200, null, "thanks", response.Elapsed), response);
-        var received = Assert.Single(_receiver.Received);
+        var received = Assert.Single(_receiver.Requests);
         Assert.Equal("/ok", received.Path);
         Assert.Equal(Body, received.Body);
         Assert.Equal("application/json", received.Headers["content-type"]);
@@ -109,7 +111,7 @@ public sealed class WebhookHttpTests : IAsyncLifetime
 
         Assert.Equal(302, response.StatusCode);
         Assert.Null(response.Error);
-        Assert.Equal("/redirect", Assert.Single(_receiver.Received).Path);
+        Assert.Equal("/redirect", Assert.Single(_receiver.Requests).Path);
     }
 
     [Fact]
@@ -172,7 +174,7 @@ public sealed class WebhookHttpTests : IAsyncLifetime
         var response = await http.PostAsync(Url("/ok", "two.test"), Body, NoHeaders, default);
 
         Assert.Equal(200, response.StatusCode);
-        Assert.Single(_receiver.Received);
+        Assert.Single(_receiver.Requests);
     }
 
     [Fact]
@@ -203,4 +205,46 @@ public sealed class WebhookHttpTests : IAsyncLifetime
     [InlineData(new byte[] { 0x61, 0xf0, 0x9f, 0x9a, 0x80 }, 2, "a")] // never half a surrogate pair
     public void Excerpts_are_text_on_one_line(byte[] bytes, int length, string excerpt) =>
         Assert.Equal(excerpt, WebhookHttp.Excerpt(bytes, length));
+
+    /// <summary>
+    /// Answers by path: <c>/ok</c> 200, <c>/redirect</c> 302 to <c>/ok</c>, <c>/big</c> 1 MB of text, <c>/slow</c>
+    /// nothing for 30 s, <c>/fail</c> 500.
+    /// </summary>
+    private static async Task AnswerByPathAsync(HttpContext context)
+    {
+        try
+        {
+            switch (context.Request.Path.Value)
+            {
+                case "/ok":
+                    await context.Response.WriteAsync("thanks");
+                    break;
+                case "/redirect":
+                    context.Response.Redirect("/ok");
+                    break;
+                case "/big":
+                    // Whitespace and control characters to collapse, more than any excerpt reads.
+                    var line = Encoding.UTF8.GetBytes("lorem \t ipsum\r\n\u0001dolor   ");
+                    for (var sent = 0; sent < BigBodyBytes; sent += line.Length)
+                    {
+                        await context.Response.Body.WriteAsync(line, context.RequestAborted);
+                    }
+                    break;
+                case "/slow":
+                    await Task.Delay(TimeSpan.FromSeconds(30), context.RequestAborted);
+                    break;
+                case "/fail":
+                    context.Response.StatusCode = 500;
+                    await context.Response.WriteAsync("{\"error\": \"database\n  down\"}");
+                    break;
+                default:
+                    context.Response.StatusCode = 404;
+                    break;
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException)
+        {
+            // The client went away (a timeout, an excerpt read to its end): nothing to answer.
+        }
+    }
 }
