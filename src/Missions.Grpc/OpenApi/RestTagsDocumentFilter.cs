@@ -7,7 +7,7 @@ namespace Missions.Grpc.OpenApi;
 
 /// <summary>
 /// Groups the REST operations under names REST users look for (Missions, Runs, Plans, Events, Agents,
-/// Attachments) instead of the gRPC service names; each tag's description keeps the service's proto comment
+/// Attachments, Webhooks) instead of the gRPC service names; each tag's description keeps the service's proto comment
 /// and names the gRPC service(s) behind it.
 /// </summary>
 internal sealed class RestTagsDocumentFilter : IDocumentFilter
@@ -22,6 +22,7 @@ internal sealed class RestTagsDocumentFilter : IDocumentFilter
         ("RunEventsService", "Events"),
         ("RunTelnyxAgentsService", "Agents"),
         ("MissionAttachmentsService", "Attachments"),
+        ("MissionWebhooksService", "Webhooks"),
     ];
 
     /// <summary>The tag of an operation (for <c>SwaggerGenOptions.TagActionsBy</c>).</summary>

@@ -141,16 +141,16 @@ public sealed class OpenApiContractTests(ITestOutputHelper output) : AppTest
         // The server is the one that served the document (its paths start with /v2), unless configured.
         Assert.Equal("/", (string?)served!["servers"]![0]!["url"]);
         Assert.Equal("MIT", (string?)served["info"]!["license"]!["name"]);
-        Assert.Equal(["Missions", "Runs", "Plans", "Events", "Agents", "Attachments"], served["tags"]!.AsArray().Select(t => (string)t!["name"]!));
+        Assert.Equal(["Missions", "Runs", "Plans", "Events", "Agents", "Attachments", "Webhooks"], served["tags"]!.AsArray().Select(t => (string)t!["name"]!));
         Assert.Contains("gRPC: `missions.v1.MissionRunsService`", (string?)served["tags"]![1]!["description"]);
         Assert.Contains("gRPC: `missions.v1.RunWatchService`", (string?)served["tags"]![1]!["description"]);
 
         var operations = served["paths"]!.AsObject().SelectMany(p => p.Value!.AsObject().Select(m => m.Value!)).ToList();
-        Assert.Equal(42, operations.Count); // the spec's 41 and the watch stream
+        Assert.Equal(51, operations.Count); // the spec's 41, the watch stream and the 9 of webhooks
         Assert.All(operations, operation =>
         {
             var tag = (string)operation["tags"]![0]!;
-            Assert.Contains(tag, new[] { "Missions", "Runs", "Plans", "Events", "Agents", "Attachments" });
+            Assert.Contains(tag, new[] { "Missions", "Runs", "Plans", "Events", "Agents", "Attachments", "Webhooks" });
             Assert.Matches(@"\n\ngRPC: `missions\.v1\.\w+Service/\w+`\.$", (string?)operation["description"]);
             Assert.DoesNotContain("\n", (string?)operation["summary"]);
         });
