@@ -26,6 +26,7 @@ namespace Missions.Grpc.Tests.Functional.Auth;
 public sealed class IsolationTests : AppTest
 {
     private const string MissionNotFound = """{"detail":"Mission not found"}""";
+    private const string WebhookNotFound = """{"detail":"Webhook not found"}""";
 
     /// <summary>What B must get on a route.</summary>
     public enum Expect
@@ -44,6 +45,15 @@ public sealed class IsolationTests : AppTest
         /// which A cannot see.
         /// </summary>
         CreatesOwnMission,
+
+        /// <summary>404 "Webhook not found": the organization's own resources beside its missions.</summary>
+        WebhookNotFound,
+
+        /// <summary>201 with a new webhook of B, which A cannot read.</summary>
+        CreatesOwnWebhook,
+
+        /// <summary>200 with what every organization gets alike (the webhooks' public key).</summary>
+        Shared,
     }
 
     /// <summary>One REST route: method, the template exactly as its http rule declares it, B's body for writes.</summary>
@@ -51,6 +61,7 @@ public sealed class IsolationTests : AppTest
 
     private const string M = "/v2/ai/missions/{mission_id}";
     private const string R = M + "/runs/{run_id}";
+    private const string W = "/v2/ai/mission-webhooks/{webhook_id}";
 
     /// <summary>Every REST route of the app, one row each (checked against the app's endpoints).</summary>
     public static readonly RestRow[] RestRoutes =
@@ -110,10 +121,21 @@ public sealed class IsolationTests : AppTest
         new("GET", M + "/mcp-servers/{mcp_server_id}"),
         new("PUT", M + "/mcp-servers/{mcp_server_id}", """{"name":"by B"}"""),
         new("DELETE", M + "/mcp-servers/{mcp_server_id}"),
+
+        // Webhooks: the organization's own, beside its missions.
+        new("GET", "/v2/ai/mission-webhooks", Expect: Expect.EmptyList),
+        new("POST", "/v2/ai/mission-webhooks", """{"url":"https://hooks.example.com/b"}""", Expect.CreatesOwnWebhook),
+        new("GET", "/v2/ai/mission-webhooks/public-key", Expect: Expect.Shared),
+        new("GET", W, Expect: Expect.WebhookNotFound),
+        new("PATCH", W, """{"url":"https://hooks.example.com/taken-by-b","enabled":false}""", Expect.WebhookNotFound),
+        new("DELETE", W, Expect: Expect.WebhookNotFound),
+        new("GET", W + "/deliveries", Expect: Expect.WebhookNotFound),
+        new("POST", W + "/deliveries/{delivery_id}/retry", Expect: Expect.WebhookNotFound),
+        new("POST", W + "/test", Expect: Expect.WebhookNotFound),
     ];
 
     /// <summary>Organization A's resources.</summary>
-    private sealed record OrgA(string MissionId, string RunId, string EventId)
+    private sealed record OrgA(string MissionId, string RunId, string EventId, string WebhookId = "w", string DeliveryId = "d")
     {
         public const string StepId = "s1";
         public const string AgentId = "agent-1";
@@ -129,7 +151,9 @@ public sealed class IsolationTests : AppTest
             .Replace("{telnyx_agent_id}", AgentId)
             .Replace("{tool_id}", ToolId)
             .Replace("{knowledge_base_id}", KnowledgeBaseId)
-            .Replace("{mcp_server_id}", McpServerId);
+            .Replace("{mcp_server_id}", McpServerId)
+            .Replace("{webhook_id}", WebhookId)
+            .Replace("{delivery_id}", DeliveryId);
     }
 
     private HttpClient ClientA => field ??= App.Rest(TestKeys.KeyA);
@@ -147,7 +171,7 @@ public sealed class IsolationTests : AppTest
         var table = RestRoutes.Select(r => (r.Method, r.Template)).ToList();
 
         Assert.Equal(table.Count, table.Distinct().Count()); // no route twice
-        Assert.Equal(42, served.Count); // the 41 spec operations and the watch
+        Assert.Equal(51, served.Count); // the 41 spec operations, the watch and the 9 of webhooks
         Assert.Empty(served.Except(table).Select(r => $"{r.Method} {r.Template}")); // served, no row
         Assert.Empty(table.Except(served).Select(r => $"{r.Method} {r.Template}")); // row, not served
     }
@@ -168,10 +192,15 @@ public sealed class IsolationTests : AppTest
                 Expect.MissionNotFound => status == HttpStatusCode.NotFound && body == MissionNotFound
                     ? null
                     : $"expected 404 {MissionNotFound}",
+                Expect.WebhookNotFound => status == HttpStatusCode.NotFound && body == WebhookNotFound
+                    ? null
+                    : $"expected 404 {WebhookNotFound}",
                 Expect.EmptyList => IsEmptyList(status, body) ? null : "expected 200 with data [] and total_results 0",
+                Expect.Shared => status == HttpStatusCode.OK && body == (await SendAsync(ClientA, row.Method, path, null)).Body ? null : "expected 200, as A gets it",
+                Expect.CreatesOwnWebhook => await CreatedOwnWebhookAsync(status, body),
                 _ => await CreatedOwnMissionAsync(status, body),
             };
-            if (failure is null && (body.Contains(a.MissionId) || body.Contains(a.RunId) || body.Contains(a.EventId)))
+            if (failure is null && (body.Contains(a.MissionId) || body.Contains(a.RunId) || body.Contains(a.EventId) || body.Contains(a.WebhookId)))
             {
                 failure = "the body names a resource of A";
             }
@@ -196,7 +225,7 @@ public sealed class IsolationTests : AppTest
         var table = RpcTable(new GrpcClients(App), new OrgA("m", "r", "e"), new Metadata()).Select(r => r.Name).ToList();
 
         Assert.Equal(table.Count, table.Distinct().Count());
-        Assert.Equal(42, served.Count);
+        Assert.Equal(51, served.Count);
         Assert.Empty(served.Except(table)); // served, no row
         Assert.Empty(table.Except(served)); // row, not served
     }
@@ -220,6 +249,8 @@ public sealed class IsolationTests : AppTest
                 {
                     Expect.EmptyList => IsEmptyList(HttpStatusCode.OK, json) ? null : "expected data [] and total_results 0",
                     Expect.CreatesOwnMission => await CreatedOwnMissionAsync(HttpStatusCode.Created, json),
+                    Expect.CreatesOwnWebhook => await CreatedOwnWebhookAsync(HttpStatusCode.Created, json),
+                    Expect.Shared => null,
                     _ => "expected NOT_FOUND",
                 };
                 if (failure is not null)
@@ -229,9 +260,15 @@ public sealed class IsolationTests : AppTest
             }
             catch (RpcException e)
             {
-                failure = row.Expect == Expect.MissionNotFound && e.StatusCode == StatusCode.NotFound && e.Status.Detail == "Mission not found"
+                var notFound = row.Expect switch
+                {
+                    Expect.MissionNotFound => "Mission not found",
+                    Expect.WebhookNotFound => "Webhook not found",
+                    _ => null,
+                };
+                failure = notFound is not null && e.StatusCode == StatusCode.NotFound && e.Status.Detail == notFound
                     ? null
-                    : $"expected {(row.Expect == Expect.MissionNotFound ? "NOT_FOUND \"Mission not found\"" : "OK")}; got {e.StatusCode} \"{e.Status.Detail}\"";
+                    : $"expected {(notFound is null ? "OK" : $"NOT_FOUND \"{notFound}\"")}; got {e.StatusCode} \"{e.Status.Detail}\"";
             }
             if (failure is not null)
             {
@@ -260,7 +297,7 @@ public sealed class IsolationTests : AppTest
     /// everything), and last B's own mission create (until then B's organization is empty).
     /// </summary>
     private static int Phase(string method, bool isCancel, bool isMission, Expect expect) =>
-        expect == Expect.CreatesOwnMission ? 5
+        expect is Expect.CreatesOwnMission or Expect.CreatesOwnWebhook ? 5
         : method == "GET" ? 0
         : isCancel ? 2
         : method != "DELETE" ? 1
@@ -276,12 +313,13 @@ public sealed class IsolationTests : AppTest
         public RunTelnyxAgentsService.RunTelnyxAgentsServiceClient Agents { get; } = new(app.GrpcChannel());
         public MissionAttachmentsService.MissionAttachmentsServiceClient Attachments { get; } = new(app.GrpcChannel());
         public RunWatchService.RunWatchServiceClient Watch { get; } = new(app.GrpcChannel());
+        public MissionWebhooksService.MissionWebhooksServiceClient Webhooks { get; } = new(app.GrpcChannel());
     }
 
     /// <summary>Every RPC of the app, one row each (checked against the app's gRPC endpoints).</summary>
     private static List<RpcRow> RpcTable(GrpcClients c, OrgA a, Metadata key)
     {
-        var (m, r) = (a.MissionId, a.RunId);
+        var (m, r, w) = (a.MissionId, a.RunId, a.WebhookId);
         static RpcRow Row<T>(string name, Func<AsyncUnaryCall<T>> call, Expect expect = Expect.MissionNotFound) where T : IMessage =>
             new(name, expect, async () => await call().ResponseAsync);
         static Struct Definition(string json) => Struct.Parser.ParseJson(json);
@@ -363,6 +401,20 @@ public sealed class IsolationTests : AppTest
                 new ReplaceMcpServerRequest { MissionId = m, McpServerId = OrgA.McpServerId, Definition = Definition("""{"name":"by B"}""") }, key, Deadline)),
             Row(S + "MissionAttachmentsService/DeleteMcpServer", () => c.Attachments.DeleteMcpServerAsync(
                 new McpServerRequest { MissionId = m, McpServerId = OrgA.McpServerId }, key, Deadline)),
+
+            Row(S + "MissionWebhooksService/ListWebhooks", () => c.Webhooks.ListWebhooksAsync(new ListWebhooksRequest(), key, Deadline), Expect.EmptyList),
+            Row(S + "MissionWebhooksService/CreateWebhook", () => c.Webhooks.CreateWebhookAsync(
+                new CreateWebhookRequest { Url = "https://hooks.example.com/b" }, key, Deadline), Expect.CreatesOwnWebhook),
+            Row(S + "MissionWebhooksService/GetWebhookPublicKey", () => c.Webhooks.GetWebhookPublicKeyAsync(new GetWebhookPublicKeyRequest(), key, Deadline), Expect.Shared),
+            Row(S + "MissionWebhooksService/GetWebhook", () => c.Webhooks.GetWebhookAsync(new GetWebhookRequest { WebhookId = w }, key, Deadline), Expect.WebhookNotFound),
+            Row(S + "MissionWebhooksService/UpdateWebhook", () => c.Webhooks.UpdateWebhookAsync(
+                new UpdateWebhookRequest { WebhookId = w, Url = "https://hooks.example.com/taken-by-b", Enabled = false }, key, Deadline), Expect.WebhookNotFound),
+            Row(S + "MissionWebhooksService/DeleteWebhook", () => c.Webhooks.DeleteWebhookAsync(new DeleteWebhookRequest { WebhookId = w }, key, Deadline), Expect.WebhookNotFound),
+            Row(S + "MissionWebhooksService/ListWebhookDeliveries", () => c.Webhooks.ListWebhookDeliveriesAsync(
+                new ListWebhookDeliveriesRequest { WebhookId = w }, key, Deadline), Expect.WebhookNotFound),
+            Row(S + "MissionWebhooksService/RetryWebhookDelivery", () => c.Webhooks.RetryWebhookDeliveryAsync(
+                new RetryWebhookDeliveryRequest { WebhookId = w, DeliveryId = a.DeliveryId }, key, Deadline), Expect.WebhookNotFound),
+            Row(S + "MissionWebhooksService/TestWebhook", () => c.Webhooks.TestWebhookAsync(new TestWebhookRequest { WebhookId = w }, key, Deadline), Expect.WebhookNotFound),
         ];
     }
 
@@ -385,7 +437,10 @@ public sealed class IsolationTests : AppTest
         await CreateAsync($"{mission}/tools", $$"""{"tool_id":"{{OrgA.ToolId}}","name":"A's tool"}""");
         await CreateAsync($"{mission}/knowledge-bases", $$"""{"knowledge_base_id":"{{OrgA.KnowledgeBaseId}}","name":"A's knowledge base"}""");
         await CreateAsync($"{mission}/mcp-servers", $$"""{"mcp_server_id":"{{OrgA.McpServerId}}","name":"A's MCP server"}""");
-        return new OrgA(missionId, runId, (string)logged!["data"]!["event_id"]!);
+        var webhook = await CreateAsync("/v2/ai/mission-webhooks", """{"url":"https://hooks.example.com/a","description":"A's webhook"}""");
+        var webhookId = (string)webhook!["data"]!["webhook_id"]!;
+        var test = await CreateAsync($"/v2/ai/mission-webhooks/{webhookId}/test", "");
+        return new OrgA(missionId, runId, (string)logged!["data"]!["event_id"]!, webhookId, (string)test!["data"]!["delivery_id"]!);
     }
 
     /// <summary>Every read of A's data, as A sees it: path → status and body.</summary>
@@ -397,6 +452,7 @@ public sealed class IsolationTests : AppTest
             M, M + "/runs", R, R + "/plan", R + "/plan/steps/{step_id}", R + "/events", R + "/events/{event_id}", R + "/telnyx-agents",
             M + "/tools", M + "/tools/{tool_id}", M + "/knowledge-bases", M + "/knowledge-bases/{knowledge_base_id}",
             M + "/mcp-servers", M + "/mcp-servers/{mcp_server_id}",
+            "/v2/ai/mission-webhooks", W, // not its deliveries: their attempts go on meanwhile
         ];
         var snapshot = new Dictionary<string, string>();
         foreach (var path in paths)
@@ -428,6 +484,20 @@ public sealed class IsolationTests : AppTest
         Assert.Equal([a.RunId], Data(M + "/runs").AsArray().Select(x => (string)x!["run_id"]!));
         Assert.Equal([a.RunId], Data("/v2/ai/missions/runs").AsArray().Select(x => (string)x!["run_id"]!));
         Assert.Equal([a.EventId], Data("/v2/ai/missions/events").AsArray().Select(x => (string)x!["event_id"]!));
+        Assert.Equal(("https://hooks.example.com/a", true), ((string)Data(W)["url"]!, (bool)Data(W)["enabled"]!));
+        var (deliveries, listed) = await SendAsync(ClientA, "GET", a.Fill(W + "/deliveries"), null);
+        Assert.Equal(HttpStatusCode.OK, deliveries);
+        Assert.Equal([a.DeliveryId], JsonNode.Parse(listed)!["data"]!.AsArray().Select(d => (string)d!["delivery_id"]!));
+    }
+
+    private async Task<string?> CreatedOwnWebhookAsync(HttpStatusCode status, string body)
+    {
+        if (status != HttpStatusCode.Created || JsonNode.Parse(body)?["data"]?["webhook_id"] is not JsonValue id)
+        {
+            return "expected 201 with a new webhook of B";
+        }
+        var (seenByA, seenBody) = await SendAsync(ClientA, "GET", $"/v2/ai/mission-webhooks/{(string)id!}", null);
+        return seenByA == HttpStatusCode.NotFound && seenBody == WebhookNotFound ? null : $"A can read B's new webhook: {(int)seenByA} {seenBody}";
     }
 
     /// <summary>B's own new mission: 201 (gRPC: OK), and A cannot read it. Null when so; else what is wrong.</summary>

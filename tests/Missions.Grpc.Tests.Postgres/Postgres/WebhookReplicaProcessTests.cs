@@ -8,7 +8,7 @@ namespace Missions.Grpc.Tests.Postgres;
 /// while it holds claims leaves them to the other once their lease ends.
 /// </summary>
 [Collection(ServerProcessCollection.Name)]
-public sealed class WebhookReplicaTests(ITestOutputHelper output)
+public sealed class WebhookReplicaProcessTests(ITestOutputHelper output)
 {
     private static Dictionary<string, string> Settings(string timeout = "00:00:02") => new()
     {
