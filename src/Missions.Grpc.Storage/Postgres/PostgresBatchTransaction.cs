@@ -252,11 +252,11 @@ internal sealed class PostgresBatchTransaction : IBatchTransaction
     /// names (an update, a delete, a retry, a test) and those of the deliveries loaded by id — then the deliveries by id,
     /// then the due deliveries of a claim and the ended ones of a purge, each with its endpoint, skipping what another
     /// replica holds (two claims never take one delivery). An endpoint's delete holds it <c>FOR UPDATE</c> before it
-    /// reads its deliveries' counts, and whatever changes a delivery holds the delivery's endpoint at least
-    /// <c>FOR KEY SHARE</c>: the delete waits for them, and they for it (then finding the delivery gone), so the counts
-    /// the delete takes off are the ones its cascade removes. A delivery queued by a run change (the endpoints read
-    /// without a lock) meets a delete in the foreign key: inserted after the delete committed, it fails, and the batch
-    /// runs again from its load (<see cref="PostgresTransactionAdapter.Classify"/>).
+    /// reads its deliveries' counts, and what changes a delivery without its organization's quota lock (an attempt
+    /// recorded, a claim, a purge) holds the delivery's endpoint at least <c>FOR KEY SHARE</c>: the delete waits for
+    /// them, and they for it (then finding the delivery gone), so the counts the delete takes off are the ones its
+    /// cascade removes. What queues a delivery (a run change, a test) or retries one holds the organization's quota lock,
+    /// as the delete does: one of them commits before the other loads (the endpoints are read without a lock).
     /// </summary>
     private static void LockWebhooks(BatchNeeds needs, BatchState state, Reads reads)
     {

@@ -38,11 +38,9 @@ internal sealed class PostgresTransactionAdapter(NpgsqlDataSource data, string c
 
     public BatchFailure Classify(Exception error) =>
         PostgresFaults.IsUnreachable(error) ? BatchFailure.Of(StorageFaultKind.Unreachable)
-        // A deadlock or serialization failure, a key or a setting another replica's transaction stored first, or a delivery
-        // queued to an endpoint another replica deleted since the batch read it: the next load sees the winner.
-        : PostgresFaults.IsRetryable(error)
-          || error is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation, TableName: "idempotency_keys" or "settings" }
-          || error is PostgresException { SqlState: PostgresErrorCodes.ForeignKeyViolation, TableName: "webhook_deliveries" }
+        // A deadlock or serialization failure, or a key or a setting another replica's transaction stored first: the next
+        // load sees the winner.
+        : PostgresFaults.IsRetryable(error) || error is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation, TableName: "idempotency_keys" or "settings" }
             ? BatchFailure.Race(StorageFaultKind.Unreachable)
         : BatchFailure.Refused;
 
