@@ -220,7 +220,8 @@ internal sealed class LiteDbBatchTransaction : IBatchTransaction
         }
         if (needs.EndedDeliveries is var (before, max))
         {
-            foreach (var d in deliveries.Find(Range(nameof(DeliveryRecord.EndedKey), "0", Keys.Of(DeliveryRecord.TimeKey(before), "\uffff")), limit: max))
+            // Strictly before: the keys of deliveries that ended at 'before' itself sort after its time alone.
+            foreach (var d in deliveries.Find(Range(nameof(DeliveryRecord.EndedKey), "0", DeliveryRecord.TimeKey(before)), limit: max))
             {
                 state.LoadedEnded(d.ToDocument());
             }

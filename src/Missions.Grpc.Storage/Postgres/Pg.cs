@@ -98,7 +98,15 @@ internal static class Pg
 
     public static Typed Uuids(IEnumerable<Guid> values) => new(values.ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Uuid);
 
+    /// <summary>Uuids as <c>uuid[]</c> (null elements are SQL NULL).</summary>
+    public static Typed NullableUuids(IEnumerable<Guid?> values) => new(values.ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Uuid);
+
     public static Typed Ints(IEnumerable<int> values) => new(values.ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Integer);
+
+    /// <summary>Integers as <c>integer[]</c> (null elements are SQL NULL).</summary>
+    public static Typed NullableInts(IEnumerable<int?> values) => new(values.ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Integer);
+
+    public static Typed Bools(IEnumerable<bool> values) => new(values.ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Boolean);
 
     public static Typed Longs(IEnumerable<long> values) => new(values.ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Bigint);
 
@@ -134,6 +142,13 @@ internal static class Pg
     public static string Text(this NpgsqlDataReader reader, int ordinal) => Decode(reader.GetString(ordinal));
 
     public static string? NullableString(this NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.Text(ordinal);
+
+    /// <summary>A <c>text[]</c> column, each element decoded (<see cref="Decode"/>).</summary>
+    public static List<string> TextArray(this NpgsqlDataReader reader, int ordinal) => reader.GetFieldValue<string[]>(ordinal).Select(Decode).ToList();
+
+    public static int? NullableInt(this NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetInt32(ordinal);
+
+    public static string? NullableId(this NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.Id(ordinal);
 
     public static DateTime Utc(this NpgsqlDataReader reader, int ordinal) => DateTime.SpecifyKind(reader.GetDateTime(ordinal), DateTimeKind.Utc);
 

@@ -119,6 +119,8 @@ internal sealed class PostgresBatchTransaction : IBatchTransaction
                 Pg.Time(before), limit);
         }
 
+        LockWebhooks(needs, state, reads);
+
         // Plain reads, after every lock was taken.
         LoadExistence(needs, state, reads, RowLock.None);
         if (contents.Count > 0)
@@ -226,6 +228,7 @@ internal sealed class PostgresBatchTransaction : IBatchTransaction
                 },
                 Pg.Texts(keys.Select(k => k.Organization)), Pg.Uuids(keys.Select(k => k.MissionId)));
         }
+        ReadWebhooks(needs, state, reads);
         if (needs.Counters.Count > 0)
         {
             var keys = needs.Counters.ToList();
@@ -242,6 +245,103 @@ internal sealed class PostgresBatchTransaction : IBatchTransaction
                 Pg.Texts(keys));
         }
         reads.Execute();
+    }
+
+    /// <summary>
+    /// Webhook endpoints and deliveries, locked: first the endpoints, in one statement and key order — the ones a command
+    /// names (an update, a delete, a retry, a test) and those of the deliveries loaded by id — then the deliveries by id,
+    /// then the due deliveries of a claim and the ended ones of a purge, each with its endpoint, skipping what another
+    /// replica holds (two claims never take one delivery). An endpoint's delete holds it <c>FOR UPDATE</c> before it
+    /// reads its deliveries' counts, and what changes a delivery without its organization's quota lock (an attempt
+    /// recorded, a claim, a purge) holds the delivery's endpoint at least <c>FOR KEY SHARE</c>: the delete waits for
+    /// them, and they for it (then finding the delivery gone), so the counts the delete takes off are the ones its
+    /// cascade removes. What queues a delivery (a run change, a test) or retries one holds the organization's quota lock,
+    /// as the delete does: one of them commits before the other loads (the endpoints are read without a lock).
+    /// </summary>
+    private static void LockWebhooks(BatchNeeds needs, BatchState state, Reads reads)
+    {
+        var named = needs.Webhooks.ToList();
+        var deliveries = needs.Deliveries.OrderBy(k => k.Organization, StringComparer.Ordinal).ThenBy(k => k.Id).ToList();
+        if (named.Count + deliveries.Count > 0)
+        {
+            // One statement, so that the endpoints are locked in one order; as strongly as the strongest need (an endpoint
+            // named by a command), so that a batch never holds one lock and waits for a stronger one on the same table.
+            var hold = named.Count > 0 ? "UPDATE" : "KEY SHARE";
+            reads.Add(
+                $"SELECT {Of("w", WebhookColumns)} FROM webhooks w WHERE (w.organization, w.id) IN (" +
+                "SELECT k.organization, k.id FROM unnest($1::text[], $2::uuid[]) AS k (organization, id) " +
+                "UNION SELECT d.organization, d.webhook_id FROM webhook_deliveries d JOIN unnest($3::text[], $4::uuid[]) AS k (organization, id) " +
+                "ON d.organization = k.organization AND d.id = k.id) " +
+                $"ORDER BY w.organization, w.id FOR {hold} OF w",
+                r => state.Webhooks.Loaded((r.Text(0), r.GetGuid(1)), Webhook(r)),
+                () => Absent(named, key => state.Webhooks.IsLoaded(key), key => state.Webhooks.Loaded(key, null)),
+                Pg.Texts(named.Select(k => k.Organization)), Pg.Uuids(named.Select(k => k.Id)),
+                Pg.Texts(deliveries.Select(k => k.Organization)), Pg.Uuids(deliveries.Select(k => k.Id)));
+        }
+        if (deliveries.Count > 0)
+        {
+            reads.Add(
+                $"SELECT {Of("d", DeliveryColumns)} FROM webhook_deliveries d JOIN unnest($1::text[], $2::uuid[]) AS k (organization, id) " +
+                "ON d.organization = k.organization AND d.id = k.id ORDER BY d.organization, d.id FOR UPDATE OF d",
+                r => state.Deliveries.Loaded((r.Text(0), r.GetGuid(1)), Delivery(r)),
+                () => Absent(deliveries, key => state.Deliveries.IsLoaded(key), key => state.Deliveries.Loaded(key, null)),
+                Pg.Texts(deliveries.Select(k => k.Organization)), Pg.Uuids(deliveries.Select(k => k.Id)));
+        }
+        if (needs.DueDeliveries is var (now, limit, excluded))
+        {
+            // status = 'pending' as a literal: a prepared statement's generic plan can then walk the partial index.
+            reads.Add(
+                $"SELECT {Of("d", DeliveryColumns)}, {Of("w", WebhookColumns)} FROM webhook_deliveries d " +
+                "JOIN webhooks w ON w.organization = d.organization AND w.id = d.webhook_id " +
+                "WHERE d.status = 'pending' AND d.next_attempt_at <= $1 AND NOT (d.webhook_id = ANY($3)) " +
+                "ORDER BY d.next_attempt_at, d.id LIMIT $2 FOR UPDATE OF d SKIP LOCKED FOR KEY SHARE OF w SKIP LOCKED",
+                r => state.LoadedDue(Delivery(r), Webhook(r, DeliveryColumnCount)),
+                null, Pg.Time(now), limit, Pg.Uuids(excluded));
+        }
+        if (needs.EndedDeliveries is var (before, most))
+        {
+            reads.Add(
+                $"SELECT {Of("d", DeliveryColumns)} FROM webhook_deliveries d " +
+                "JOIN webhooks w ON w.organization = d.organization AND w.id = d.webhook_id " +
+                "WHERE d.status <> 'pending' AND d.updated_at < $1 " +
+                "ORDER BY d.updated_at, d.id LIMIT $2 FOR UPDATE OF d SKIP LOCKED FOR KEY SHARE OF w SKIP LOCKED",
+                r => state.LoadedEnded(Delivery(r)),
+                null, Pg.Time(before), most);
+        }
+    }
+
+    /// <summary>The organizations' endpoints whole (a run change queues a delivery to each that wants it), and settings: plain reads.</summary>
+    private static void ReadWebhooks(BatchNeeds needs, BatchState state, Reads reads)
+    {
+        if (needs.WebhookLists.Count > 0)
+        {
+            var organizations = needs.WebhookLists.ToList();
+            var found = new Dictionary<string, List<WebhookDocument>>(StringComparer.Ordinal);
+            reads.Add(
+                $"SELECT {WebhookColumns} FROM webhooks WHERE organization = ANY($1) ORDER BY organization, id",
+                r =>
+                {
+                    var webhook = Webhook(r);
+                    Bucket(found, webhook.Organization).Add(webhook);
+                },
+                () =>
+                {
+                    foreach (var organization in organizations)
+                    {
+                        state.LoadedWebhookList(organization, found.GetValueOrDefault(organization, []));
+                    }
+                },
+                Pg.Texts(organizations));
+        }
+        if (needs.Settings.Count > 0)
+        {
+            var names = needs.Settings.ToList();
+            reads.Add(
+                "SELECT name, value FROM settings WHERE name = ANY($1)",
+                r => state.Settings.Loaded(r.Text(0), r.Text(1)),
+                () => Absent(names, name => state.Settings.IsLoaded(name), name => state.Settings.Loaded(name, null)),
+                Pg.Texts(names));
+        }
     }
 
     /// <summary>Missions read whole, then those only known to exist, by the lock asked for (the strongest per key).</summary>
@@ -311,6 +411,7 @@ internal sealed class PostgresBatchTransaction : IBatchTransaction
         WriteRuns(state, writes);
         WriteRecords(state, writes);
         WriteAttachments(state, writes);
+        WriteWebhooks(state, writes);
         WriteDeletes(state, writes);
         WriteCountersAndKeys(state, writes);
         writes.BatchCommands.Add(Pg.BatchCommand("INSERT INTO write_markers (token) VALUES ($1)", _token));
@@ -506,13 +607,91 @@ internal sealed class PostgresBatchTransaction : IBatchTransaction
         }
     }
 
-    /// <summary>Runs and missions deleted, last: the foreign keys' cascade takes what they hold along, this batch's rows too.</summary>
+    /// <summary>
+    /// Endpoints and deliveries inserted and changed (an endpoint's deletes come last, <see cref="WriteDeletes"/>, and take
+    /// its deliveries along: those of an endpoint the batch deletes are not written), and settings stored. A setting
+    /// goes in with a plain <c>INSERT</c>: one another replica stored first fails it, and the batch runs again from its load.
+    /// </summary>
+    private static void WriteWebhooks(BatchState state, NpgsqlBatch writes)
+    {
+        var webhooks = state.Webhooks.Changes.Where(c => c.After is not null).ToList();
+        foreach (var (rows, insert) in new[] { (webhooks.Where(c => c.Before is null).Select(c => c.After!).ToList(), true), (webhooks.Where(c => c.Before is not null).Select(c => c.After!).ToList(), false) })
+        {
+            if (rows.Count == 0)
+            {
+                continue;
+            }
+            // Each row's event types as a JSON array of encoded strings: unnest cannot take an array per row.
+            const string Arrays = "unnest($1::text[], $2::uuid[], $3::text[], $4::text[], $5::uuid[], $6::text[], $7::boolean[], $8::timestamptz[], $9::timestamptz[]) " +
+                "AS u (organization, id, url, event_types, mission_id, description, enabled, created_at, updated_at)";
+            const string Types = "ARRAY(SELECT t.value FROM jsonb_array_elements_text(u.event_types::jsonb) WITH ORDINALITY AS t (value, n) ORDER BY t.n)";
+            var sql = insert
+                ? "INSERT INTO webhooks (organization, id, url, event_types, mission_id, description, enabled, created_at, updated_at) " +
+                  $"SELECT u.organization, u.id, u.url, {Types}, u.mission_id, u.description, u.enabled, u.created_at, u.updated_at FROM {Arrays}"
+                : $"UPDATE webhooks AS w SET url = u.url, event_types = {Types}, mission_id = u.mission_id, description = u.description, enabled = u.enabled, " +
+                  $"updated_at = u.updated_at FROM {Arrays} WHERE w.organization = u.organization AND w.id = u.id";
+            writes.BatchCommands.Add(Pg.BatchCommand(sql,
+                Pg.Texts(rows.Select(w => w.Organization)), Pg.Uuids(rows.Select(w => Guid.Parse(w.Id))), Pg.Texts(rows.Select(w => w.Url)),
+                Pg.Texts(rows.Select(w => JsonSerializer.Serialize(w.EventTypes.Select(Pg.Encode).ToArray()))),
+                Pg.NullableUuids(rows.Select(w => w.MissionId is null ? (Guid?)null : Guid.Parse(w.MissionId))), Pg.Texts(rows.Select(w => w.Description)),
+                Pg.Bools(rows.Select(w => w.Enabled)), Pg.Times(rows.Select(w => (DateTime?)w.CreatedAt)), Pg.Times(rows.Select(w => (DateTime?)w.UpdatedAt))));
+        }
+        var deliveries = state.Deliveries.Changes.Where(c => c.After is not null && state.WebhookStays(c.After.Organization, c.After.WebhookId)).ToList();
+        var inserted = deliveries.Where(c => c.Before is null).Select(c => c.After!).ToList();
+        if (inserted.Count > 0)
+        {
+            writes.BatchCommands.Add(Pg.BatchCommand(
+                $"INSERT INTO webhook_deliveries ({DeliveryColumns}) SELECT * FROM unnest($1::text[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[], " +
+                "$6::timestamptz[], $7::uuid[], $8::bigint[], $9::text[], $10::text[], $11::text[], $12::integer[], $13::integer[], $14::integer[], $15::text[], " +
+                "$16::text[], $17::timestamptz[], $18::timestamptz[], $19::timestamptz[])",
+                Pg.Texts(inserted.Select(d => d.Organization)), Pg.Uuids(inserted.Select(d => Guid.Parse(d.Id))), Pg.Uuids(inserted.Select(d => Guid.Parse(d.WebhookId))),
+                Pg.Uuids(inserted.Select(d => Guid.Parse(d.EventId))), Pg.Texts(inserted.Select(d => d.EventType)), Pg.Times(inserted.Select(d => (DateTime?)d.OccurredAt)),
+                Pg.NullableUuids(inserted.Select(d => d.RunId is null ? (Guid?)null : Guid.Parse(d.RunId))), Pg.Longs(inserted.Select(d => d.ChangeNumber)),
+                Pg.Texts(inserted.Select(d => d.SubjectKind)), Pg.Texts(inserted.Select(d => d.SubjectJson)), Pg.Texts(inserted.Select(d => d.Status)),
+                Pg.Ints(inserted.Select(d => d.Attempts)), Pg.Ints(inserted.Select(d => d.ScheduleStart)), Pg.NullableInts(inserted.Select(d => d.LastStatusCode)),
+                Pg.Texts(inserted.Select(d => d.LastError)), Pg.Texts(inserted.Select(d => d.LastResponseExcerpt)), Pg.Times(inserted.Select(d => d.NextAttemptAt)),
+                Pg.Times(inserted.Select(d => (DateTime?)d.CreatedAt)), Pg.Times(inserted.Select(d => (DateTime?)d.UpdatedAt))));
+        }
+        var updated = deliveries.Where(c => c.Before is not null).Select(c => c.After!).ToList();
+        if (updated.Count > 0)
+        {
+            writes.BatchCommands.Add(Pg.BatchCommand(
+                "UPDATE webhook_deliveries AS d SET status = u.status, attempts = u.attempts, schedule_start = u.schedule_start, last_status_code = u.last_status_code, " +
+                "last_error = u.last_error, last_response_excerpt = u.last_response_excerpt, next_attempt_at = u.next_attempt_at, updated_at = u.updated_at " +
+                "FROM unnest($1::text[], $2::uuid[], $3::text[], $4::integer[], $5::integer[], $6::integer[], $7::text[], $8::text[], $9::timestamptz[], $10::timestamptz[]) " +
+                "AS u (organization, id, status, attempts, schedule_start, last_status_code, last_error, last_response_excerpt, next_attempt_at, updated_at) " +
+                "WHERE d.organization = u.organization AND d.id = u.id",
+                Pg.Texts(updated.Select(d => d.Organization)), Pg.Uuids(updated.Select(d => Guid.Parse(d.Id))), Pg.Texts(updated.Select(d => d.Status)),
+                Pg.Ints(updated.Select(d => d.Attempts)), Pg.Ints(updated.Select(d => d.ScheduleStart)), Pg.NullableInts(updated.Select(d => d.LastStatusCode)),
+                Pg.Texts(updated.Select(d => d.LastError)), Pg.Texts(updated.Select(d => d.LastResponseExcerpt)), Pg.Times(updated.Select(d => d.NextAttemptAt)),
+                Pg.Times(updated.Select(d => (DateTime?)d.UpdatedAt))));
+        }
+        var settings = state.Settings.Changes.Where(c => c.After is not null).ToList();
+        foreach (var (rows, insert) in new[] { (settings.Where(c => c.Before is null).ToList(), true), (settings.Where(c => c.Before is not null).ToList(), false) })
+        {
+            if (rows.Count > 0)
+            {
+                writes.BatchCommands.Add(Pg.BatchCommand(
+                    insert
+                        ? "INSERT INTO settings (name, value) SELECT * FROM unnest($1::text[], $2::text[])"
+                        : "UPDATE settings AS s SET value = u.value FROM unnest($1::text[], $2::text[]) AS u (name, value) WHERE s.name = u.name",
+                    Pg.Texts(rows.Select(c => c.Key)), Pg.Texts(rows.Select(c => c.After))));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Deliveries purged, runs, missions and endpoints deleted, last: the foreign keys' cascade takes what they hold along,
+    /// this batch's rows too.
+    /// </summary>
     private static void WriteDeletes(BatchState state, NpgsqlBatch writes)
     {
         foreach (var (table, keys) in new[]
         {
+            ("webhook_deliveries", state.Deliveries.Changes.Where(c => c.After is null && state.WebhookStays(c.Key.Organization, c.Before!.WebhookId)).Select(c => c.Key).ToList()),
             ("runs", state.Runs.Changes.Where(c => c.After is null).Select(c => c.Key).ToList()),
             ("missions", state.Missions.Changes.Where(c => c.After is null).Select(c => c.Key).ToList()),
+            ("webhooks", state.Webhooks.Changes.Where(c => c.After is null).Select(c => c.Key).ToList()),
         })
         {
             if (keys.Count > 0)

@@ -27,6 +27,7 @@ internal sealed class PostgresReads : IStorageReads
         Events = new PostgresEventReads(this);
         AgentLinks = new PostgresAgentLinkReads(this);
         Attachments = new PostgresAttachmentReads(this);
+        Webhooks = new PostgresWebhookReads(this);
     }
 
     public IMissionReads Missions { get; }
@@ -40,6 +41,8 @@ internal sealed class PostgresReads : IStorageReads
     public IAgentLinkReads AgentLinks { get; }
 
     public IAttachmentReads Attachments { get; }
+
+    public IWebhookReads Webhooks { get; }
 
     public Task<long> CountIdempotencyKeysAsync(CancellationToken cancellationToken) =>
         ReadAsync("SELECT sum(count)::bigint FROM counters WHERE key = $1", [IdempotencyRules.Counter],

@@ -88,4 +88,49 @@ internal static class PostgresRows
     public static string Of(string alias, string columns) => string.Join(", ", columns.Split(", ").Select(c => $"{alias}.{c}"));
 
     public static AgentLinkDocument Link(NpgsqlDataReader r, int at = 0) => new(r.Id(at + 0), r.Text(at + 1), r.Utc(at + 2));
+
+    public const string WebhookColumns = "organization, id, url, event_types, mission_id, description, enabled, created_at, updated_at";
+
+    public static WebhookDocument Webhook(NpgsqlDataReader r, int at = 0) => new()
+    {
+        Organization = r.Text(at + 0),
+        Id = r.Id(at + 1),
+        Url = r.Text(at + 2),
+        EventTypes = r.TextArray(at + 3),
+        MissionId = r.NullableId(at + 4),
+        Description = r.NullableString(at + 5),
+        Enabled = r.GetBoolean(at + 6),
+        CreatedAt = r.Utc(at + 7),
+        UpdatedAt = r.Utc(at + 8),
+    };
+
+    public const string DeliveryColumns =
+        "organization, id, webhook_id, event_id, event_type, occurred_at, run_id, change_number, subject_kind, subject_json, status, attempts, " +
+        "schedule_start, last_status_code, last_error, last_response_excerpt, next_attempt_at, created_at, updated_at";
+
+    /// <summary>How many columns <see cref="DeliveryColumns"/> names: where an endpoint's columns start in a row that holds a delivery, then its endpoint.</summary>
+    public const int DeliveryColumnCount = 19;
+
+    public static DeliveryDocument Delivery(NpgsqlDataReader r, int at = 0) => new()
+    {
+        Organization = r.Text(at + 0),
+        Id = r.Id(at + 1),
+        WebhookId = r.Id(at + 2),
+        EventId = r.Id(at + 3),
+        EventType = r.Text(at + 4),
+        OccurredAt = r.Utc(at + 5),
+        RunId = r.NullableId(at + 6),
+        ChangeNumber = r.GetInt64(at + 7),
+        SubjectKind = r.Text(at + 8),
+        SubjectJson = r.Text(at + 9),
+        Status = r.Text(at + 10),
+        Attempts = r.GetInt32(at + 11),
+        ScheduleStart = r.GetInt32(at + 12),
+        LastStatusCode = r.NullableInt(at + 13),
+        LastError = r.NullableString(at + 14),
+        LastResponseExcerpt = r.NullableString(at + 15),
+        NextAttemptAt = r.NullableUtc(at + 16),
+        CreatedAt = r.Utc(at + 17),
+        UpdatedAt = r.Utc(at + 18),
+    };
 }

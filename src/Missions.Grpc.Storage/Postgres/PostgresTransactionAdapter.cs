@@ -38,8 +38,9 @@ internal sealed class PostgresTransactionAdapter(NpgsqlDataSource data, string c
 
     public BatchFailure Classify(Exception error) =>
         PostgresFaults.IsUnreachable(error) ? BatchFailure.Of(StorageFaultKind.Unreachable)
-        // A deadlock or serialization failure, or a key another replica's transaction stored first: the next load sees the winner.
-        : PostgresFaults.IsRetryable(error) || error is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation, TableName: "idempotency_keys" }
+        // A deadlock or serialization failure, or a key or a setting another replica's transaction stored first: the next
+        // load sees the winner.
+        : PostgresFaults.IsRetryable(error) || error is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation, TableName: "idempotency_keys" or "settings" }
             ? BatchFailure.Race(StorageFaultKind.Unreachable)
         : BatchFailure.Refused;
 

@@ -90,9 +90,18 @@ internal sealed class BatchNeeds
         WebhookLists.Add(organization);
     }
 
-    public void Due(DateTime now, int limit, IReadOnlyCollection<Guid> excluded) => DueDeliveries = (now, limit, excluded);
+    /// <summary>
+    /// A claim's due deliveries. Several claims in one batch load for all of them: each takes its own from what the ones
+    /// before it left (the latest time, the limits added up, only the endpoints none of them wants).
+    /// </summary>
+    public void Due(DateTime now, int limit, IReadOnlyCollection<Guid> excluded) =>
+        DueDeliveries = DueDeliveries is var (before, most, skipped)
+            ? (now > before ? now : before, most + limit, skipped.Intersect(excluded).ToList())
+            : (now, limit, excluded);
 
-    public void Ended(DateTime before, int limit) => EndedDeliveries = (before, limit);
+    /// <summary>A purge round's ended deliveries; several purges in one batch load for all of them (the latest time, the limits added up).</summary>
+    public void Ended(DateTime before, int limit) =>
+        EndedDeliveries = EndedDeliveries is var (latest, most) ? (before > latest ? before : latest, most + limit) : (before, limit);
 
     public void Expired(DateTime before, int limit) => ExpiredKeys = (before, limit);
 

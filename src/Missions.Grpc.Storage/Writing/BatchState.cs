@@ -530,7 +530,16 @@ internal sealed class BatchState
         Count(-pending, [CounterKeys.PendingDeliveriesOf(organization, stored.Id), CounterKeys.PendingDeliveries(organization)]);
     }
 
-    public DeliveryDocument? Delivery(string organization, Guid id) => Deliveries.Find((organization, id));
+    /// <summary>
+    /// The delivery as the batch sees it; none once its endpoint is gone: the endpoint's delete took it along, also for the
+    /// commands after the delete in the batch (an attempt recorded, a purge), which would otherwise count it out twice.
+    /// </summary>
+    public DeliveryDocument? Delivery(string organization, Guid id) =>
+        Deliveries.Find((organization, id)) is { } delivery && WebhookStays(organization, delivery.WebhookId) ? delivery : null;
+
+    /// <summary>Whether the endpoint survives the batch (the deliveries of one the batch deleted go with it, unwritten).</summary>
+    public bool WebhookStays(string organization, string webhookId) =>
+        !Webhooks.TryFind((organization, Guid.Parse(webhookId)), out var webhook) || webhook is not null;
 
     /// <summary>Queues a delivery (counted: the endpoint's list, and while pending, the organization's quota).</summary>
     public void InsertDelivery(DeliveryDocument delivery)

@@ -34,11 +34,12 @@ public sealed class TempDatabase : IDisposable
 
     /// <summary>
     /// The storage backend itself on this database, without a server (the tests of the storage seam): LiteDB or
-    /// PostgreSQL as the assembly runs. Dispose it before the database.
+    /// PostgreSQL as the assembly runs, with what <paramref name="configure"/> sets (quotas). Dispose it before the database.
     /// </summary>
-    internal Missions.Grpc.Storage.IStorageBackend OpenBackend(TimeProvider? time = null)
+    internal Missions.Grpc.Storage.IStorageBackend OpenBackend(TimeProvider? time = null, Action<Missions.Grpc.Storage.StorageOptions>? configure = null)
     {
         var options = new Missions.Grpc.Storage.StorageOptions();
+        configure?.Invoke(options);
         if (TestBackend.IsPostgres)
         {
             options.Provider = "Postgres";

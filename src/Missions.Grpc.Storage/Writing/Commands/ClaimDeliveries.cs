@@ -22,10 +22,13 @@ internal sealed class ClaimDeliveries(DeliveryClaim claim, DateTime now) : Write
         var taken = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var key in batch.Due)
         {
-            if (batch.Delivery(key.Organization, key.Id) is not { Status: DeliveryStatus.Pending } stored
+            // Not due (any more) at this claim's time: claimed or ended by a command before this one in the batch (a claim
+            // leaves a delivery pending, its next attempt at the lease's end), due only at a later claim's time, or its
+            // endpoint deleted.
+            if (batch.Delivery(key.Organization, key.Id) is not { Status: DeliveryStatus.Pending, NextAttemptAt: { } due } stored || due > now
                 || batch.Webhook(key.Organization, Guid.Parse(stored.WebhookId)) is not { } webhook)
             {
-                continue; // claimed or ended by a command before this one in the batch, or its endpoint deleted
+                continue;
             }
             if (!webhook.Enabled && stored.EventType != WebhookEventTypes.Test)
             {

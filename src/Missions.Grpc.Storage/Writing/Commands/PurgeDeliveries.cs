@@ -16,7 +16,12 @@ internal sealed class PurgeDeliveries(DateTime before, int limit) : WriteCommand
         var purged = 0;
         foreach (var key in batch.Ended)
         {
-            if (batch.Delivery(key.Organization, key.Id) is { } stored && stored.Status != DeliveryStatus.Pending)
+            if (purged == limit)
+            {
+                break;
+            }
+            // The batch's load serves every purge in it (the latest time): this one takes what ended before its own.
+            if (batch.Delivery(key.Organization, key.Id) is { } stored && stored.Status != DeliveryStatus.Pending && stored.UpdatedAt < before)
             {
                 batch.DeleteDelivery(stored);
                 purged++;
