@@ -30,4 +30,9 @@ internal sealed class PostgresWebhookReads(PostgresReads reads) : IWebhookReads
                 return r.GetBoolean(0) ? await Paged.ReadCurrentAsync(r, at: 2, column: 3, Delivery, ct).ConfigureAwait(false) : throw NotFound.Webhook();
             },
             cancellationToken);
+
+    /// <summary>Every organization's pending deliveries: the due order's partial index holds exactly them.</summary>
+    public Task<long> CountPendingDeliveriesAsync(CancellationToken cancellationToken) =>
+        reads.ReadAsync("SELECT count(*) FROM webhook_deliveries WHERE status = 'pending'", [],
+            async (r, ct) => await r.ReadAsync(ct).ConfigureAwait(false) ? r.GetInt64(0) : 0, cancellationToken);
 }

@@ -68,9 +68,9 @@ public sealed class WebhookReplicaTests
         // A's insert stops before its commit; B, finding none yet, inserts too and waits for A's on the primary key.
         await using (var writes = await WritesHeldAsync(db))
         {
-            var first = a.Webhooks.KeepSettingAsync(WebhookRules.SigningKeySetting, "a's key");
+            var first = a.Webhooks.KeepSettingAsync(Missions.Grpc.Webhooks.WebhookKeys.SettingName, "a's key");
             await writes.WaitForWaitersAsync(1);
-            var second = b.Webhooks.KeepSettingAsync(WebhookRules.SigningKeySetting, "b's key");
+            var second = b.Webhooks.KeepSettingAsync(Missions.Grpc.Webhooks.WebhookKeys.SettingName, "b's key");
             await Task.Delay(500);
             await writes.ReleaseAsync();
             Assert.Equal(["a's key", "a's key"], await Task.WhenAll(first, second).WaitAsync(TimeSpan.FromSeconds(30)));

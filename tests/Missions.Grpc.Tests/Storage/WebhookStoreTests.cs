@@ -674,8 +674,8 @@ public sealed class WebhookStoreTests
         using var db = new TempDatabase();
         using (var backend = db.OpenBackend())
         {
-            Assert.Equal("alpha", await backend.Webhooks.KeepSettingAsync(WebhookRules.SigningKeySetting, "alpha"));
-            Assert.Equal("alpha", await backend.Webhooks.KeepSettingAsync(WebhookRules.SigningKeySetting, "beta"));
+            Assert.Equal("alpha", await backend.Webhooks.KeepSettingAsync(Missions.Grpc.Webhooks.WebhookKeys.SettingName, "alpha"));
+            Assert.Equal("alpha", await backend.Webhooks.KeepSettingAsync(Missions.Grpc.Webhooks.WebhookKeys.SettingName, "beta"));
             Assert.Equal("x\0\uffff", await backend.Webhooks.KeepSettingAsync("other", "x\0\uffff"));
 
             // Two in one batch: the second finds the first's.
@@ -684,7 +684,7 @@ public sealed class WebhookStoreTests
         }
         using (var reopened = db.OpenBackend())
         {
-            Assert.Equal("alpha", await reopened.Webhooks.KeepSettingAsync(WebhookRules.SigningKeySetting, "gamma"));
+            Assert.Equal("alpha", await reopened.Webhooks.KeepSettingAsync(Missions.Grpc.Webhooks.WebhookKeys.SettingName, "gamma"));
             Assert.Equal("x\0\uffff", await reopened.Webhooks.KeepSettingAsync("other", "y"));
             Assert.Equal("one", await reopened.Webhooks.KeepSettingAsync("third", "three"));
         }
