@@ -12,7 +12,7 @@ internal sealed class DeliveryRecord
     /// <summary>Organization, endpoint, id: the endpoint's deliveries in creation order (its list; its delete).</summary>
     public string WebhookKey { get; set; } = "";
 
-    /// <summary>While pending: next attempt time (fixed-width ticks), id — the due order. Null once it ended.</summary>
+    /// <summary>While pending: organization, endpoint, next attempt time (fixed-width ticks), id — each endpoint's due order. Null once it ended.</summary>
     public string? DueKey { get; set; }
 
     /// <summary>Once ended: when (fixed-width ticks), id — the purge's order. Null while pending.</summary>
@@ -47,7 +47,7 @@ internal sealed class DeliveryRecord
             Organization = d.Organization,
             WebhookId = d.WebhookId,
             WebhookKey = Keys.Of(d.Organization, d.WebhookId, d.Id),
-            DueKey = pending ? Keys.Of(TimeKey(d.NextAttemptAt ?? d.UpdatedAt), d.Id) : null,
+            DueKey = pending ? Keys.Of(d.Organization, d.WebhookId, TimeKey(d.NextAttemptAt ?? d.UpdatedAt), d.Id) : null,
             EndedKey = pending ? null : Keys.Of(TimeKey(d.UpdatedAt), d.Id),
             EventId = d.EventId,
             EventType = d.EventType,

@@ -198,19 +198,26 @@ internal sealed class LiteDbBatchTransaction : IBatchTransaction
         {
             state.Deliveries.Loaded((organization, id), deliveries.FindById(id.ToString()) is { } d && d.Organization == organization ? d.ToDocument() : null);
         }
-        if (needs.DueDeliveries is var (now, limit, excluded))
+        if (needs.DueDeliveries is var (now, limit, perEndpoint, excluded))
         {
-            // Walked in due order; endpoints with no free slot are skipped as the walk goes (bounded, so that one
-            // endpoint's backlog cannot make the walk long).
+            // Endpoint by endpoint — those with deliveries pending (their counters), but the ones with no free slot — each
+            // endpoint's due deliveries from its own index range, at most the slots one endpoint can take: one endpoint's
+            // backlog cannot hide another's deliveries (a walk in global due order meets the backlog first). Then in due
+            // order, the claim's limit.
             var skip = excluded.Select(e => e.ToString()).ToHashSet(StringComparer.Ordinal);
-            var due = deliveries.Query()
-                .Where(Range(nameof(DeliveryRecord.DueKey), "0", Keys.Of(DeliveryRecord.TimeKey(now), "\uffff")))
-                .OrderBy(nameof(DeliveryRecord.DueKey))
-                .Limit(limit * 8)
-                .ToEnumerable()
-                .Where(d => !skip.Contains(d.WebhookId))
-                .Take(limit);
-            foreach (var d in due)
+            var due = new List<DeliveryRecord>();
+            foreach (var (organization, webhookId) in LiteDbSchema.WebhooksWithPending(_db))
+            {
+                if (!skip.Contains(webhookId))
+                {
+                    due.AddRange(deliveries.Query()
+                        .Where(Range(nameof(DeliveryRecord.DueKey), Keys.Prefix(organization, webhookId), Keys.Of(organization, webhookId, DeliveryRecord.TimeKey(now), "\uffff")))
+                        .OrderBy(nameof(DeliveryRecord.DueKey))
+                        .Limit(perEndpoint)
+                        .ToList());
+                }
+            }
+            foreach (var d in due.OrderBy(d => d.NextAttemptAt).ThenBy(d => d.Id, StringComparer.Ordinal).Take(limit))
             {
                 if (webhooks.FindById(d.WebhookId) is { } webhook)
                 {

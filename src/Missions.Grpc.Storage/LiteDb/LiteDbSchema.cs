@@ -1,4 +1,5 @@
 using LiteDB;
+using Missions.Grpc.Storage.Core;
 
 namespace Missions.Grpc.Storage.LiteDb;
 
@@ -65,6 +66,23 @@ internal static class LiteDbSchema
         deliveries.EnsureIndex(x => x.WebhookKey, unique: true);
         deliveries.EnsureIndex(x => x.DueKey);
         deliveries.EnsureIndex(x => x.EndedKey);
+    }
+
+    /// <summary>
+    /// The endpoints with deliveries pending, as (organization, endpoint id): the pipeline keeps a counter per endpoint
+    /// while it has any (<see cref="CounterKeys.PendingDeliveriesOf"/>), so this reads one index range of the counters.
+    /// </summary>
+    public static IEnumerable<(string Organization, string WebhookId)> WebhooksWithPending(LiteDatabase db)
+    {
+        var prefix = CounterKeys.PendingDeliveriesOf("", "")[..^1]; // "webhook-pending-by-webhook" and its separator
+        foreach (var counter in db.GetCollection<CounterRecord>(Counters).Find(LiteDbQueries.StartingWith("_id", prefix)))
+        {
+            var parts = counter.Id.Split(Keys.Separator);
+            if (parts.Length == 3 && counter.Count > 0)
+            {
+                yield return (parts[1], parts[2]);
+            }
+        }
     }
 
     /// <summary>A setting kept with the data (null: none).</summary>

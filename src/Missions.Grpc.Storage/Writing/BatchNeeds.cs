@@ -62,10 +62,11 @@ internal sealed class BatchNeeds
     public HashSet<(string Organization, Guid Id)> Deliveries { get; } = [];
 
     /// <summary>
-    /// Pending deliveries due at this time, in due order, at most this many, none of these endpoints; each with its endpoint
+    /// Pending deliveries due at this time, in due order, at most <c>Limit</c> (and, where a backend reads endpoint by
+    /// endpoint, at most <c>PerEndpoint</c> of one endpoint), none of the <c>Excluded</c> endpoints; each with its endpoint
     /// (a claim). A backend shared by replicas locks them, skipping any another replica's claim holds.
     /// </summary>
-    public (DateTime Now, int Limit, IReadOnlyCollection<Guid> Excluded)? DueDeliveries { get; private set; }
+    public (DateTime Now, int Limit, int PerEndpoint, IReadOnlyCollection<Guid> Excluded)? DueDeliveries { get; private set; }
 
     /// <summary>Deliveries that ended (succeeded or failed) before this time, at most this many (a purge round).</summary>
     public (DateTime Before, int Limit)? EndedDeliveries { get; private set; }
@@ -94,10 +95,10 @@ internal sealed class BatchNeeds
     /// A claim's due deliveries. Several claims in one batch load for all of them: each takes its own from what the ones
     /// before it left (the latest time, the limits added up, only the endpoints none of them wants).
     /// </summary>
-    public void Due(DateTime now, int limit, IReadOnlyCollection<Guid> excluded) =>
-        DueDeliveries = DueDeliveries is var (before, most, skipped)
-            ? (now > before ? now : before, most + limit, skipped.Intersect(excluded).ToList())
-            : (now, limit, excluded);
+    public void Due(DateTime now, int limit, int perEndpoint, IReadOnlyCollection<Guid> excluded) =>
+        DueDeliveries = DueDeliveries is var (before, most, each, skipped)
+            ? (now > before ? now : before, most + limit, Math.Max(each, perEndpoint), skipped.Intersect(excluded).ToList())
+            : (now, limit, perEndpoint, excluded);
 
     /// <summary>A purge round's ended deliveries; several purges in one batch load for all of them (the latest time, the limits added up).</summary>
     public void Ended(DateTime before, int limit) =>

@@ -10,11 +10,11 @@ namespace Missions.Grpc.Tests.Postgres;
 [Collection(ServerProcessCollection.Name)]
 public sealed class WebhookReplicaProcessTests(ITestOutputHelper output)
 {
-    private static Dictionary<string, string> Settings(string timeout = "00:00:02") => new()
+    private static Dictionary<string, string> Settings(string timeout = "00:00:02", string poll = "00:00:00.05") => new()
     {
         ["Webhooks:AllowHttp"] = "true",
         ["Webhooks:AllowPrivateNetworks"] = "true",
-        ["Webhooks:PollInterval"] = "00:00:00.05",
+        ["Webhooks:PollInterval"] = poll,
         ["Webhooks:Timeout"] = timeout,
         ["Webhooks:RetrySchedule:0"] = "00:00:00.5",
     };
@@ -47,8 +47,10 @@ public sealed class WebhookReplicaProcessTests(ITestOutputHelper output)
     {
         using var db = new TempDatabase();
         await using var receiver = await WebhookReceiver.StartAsync();
-        receiver.Delay = TimeSpan.FromSeconds(1); // attempts stay in flight long enough to be killed with them
-        var doomed = await ServerProcess.StartAsync(db, settings: Settings());
+        receiver.Delay = TimeSpan.FromSeconds(3); // attempts stay in flight long enough to be killed with them
+        // The survivor runs from the start but looks for due deliveries only every 5 s: the doomed replica claims first.
+        await using var survivor = await ServerProcess.StartAsync(db, settings: Settings(timeout: "00:00:04", poll: "00:00:05"));
+        var doomed = await ServerProcess.StartAsync(db, settings: Settings(timeout: "00:00:04"));
         await doomed.Rest().CreateWebhookAsync(receiver.Url, ""","event_types":["mission_run.created"]""");
         var missionId = await doomed.Rest().NewMissionAsync("orphaned claims");
         var runs = new List<string>();
@@ -61,7 +63,6 @@ public sealed class WebhookReplicaProcessTests(ITestOutputHelper output)
         {
             await Task.Delay(10);
         }
-        await using var survivor = await ServerProcess.StartAsync(db, settings: Settings()); // delivers beside it from now on
         await doomed.KillAsync(); // with attempts in flight: claimed, never recorded
         var inFlight = receiver.Arrived - receiver.Requests.Count;
         await doomed.DisposeAsync();

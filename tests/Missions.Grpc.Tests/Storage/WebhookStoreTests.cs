@@ -336,6 +336,27 @@ public sealed class WebhookStoreTests
     }
 
     [Fact]
+    public async Task One_endpoints_backlog_does_not_hide_another_endpoints_due_deliveries_from_a_claim()
+    {
+        var clock = Clock();
+        using var db = new TempDatabase();
+        using var backend = db.OpenBackend(clock);
+        var busy = await backend.Webhooks.CreateWebhookAsync(Org, Endpoint("busy"));
+        var quiet = await backend.Webhooks.CreateWebhookAsync(OtherOrg, Endpoint("quiet"));
+        for (var i = 0; i < 60; i++)
+        {
+            await backend.Webhooks.TestWebhookAsync(Org, Guid.Parse(busy.Id));
+        }
+        clock.Now += TimeSpan.FromSeconds(1);
+        var late = await backend.Webhooks.TestWebhookAsync(OtherOrg, Guid.Parse(quiet.Id)); // due after all of the backlog
+
+        var claimed = await backend.Webhooks.ClaimDueAsync(Claim(limit: 4, perEndpoint: 2));
+
+        Assert.Equal(2, claimed.Count(c => c.Delivery.WebhookId == busy.Id)); // its slots, no more
+        Assert.Contains(late.Id, claimed.Select(c => c.Delivery.Id));
+    }
+
+    [Fact]
     public async Task Claims_in_one_batch_take_different_deliveries_each_within_its_own_limit_and_slots()
     {
         var clock = Clock();

@@ -40,9 +40,9 @@ CREATE TABLE webhook_deliveries (
     -- An endpoint's delete takes its deliveries along.
     FOREIGN KEY (organization, webhook_id) REFERENCES webhooks (organization, id) ON DELETE CASCADE
 );
--- The claims' walk, in due order, over pending deliveries only (statements name status = 'pending' as a literal, so
--- that a prepared statement's generic plan can use it).
-CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at, id) WHERE status = 'pending';
+-- The claims' walk over pending deliveries only, endpoint by endpoint in due order (statements name status = 'pending'
+-- as a literal, so that a prepared statement's generic plan can use it); also the endpoints that have any (a loose scan).
+CREATE INDEX webhook_deliveries_pending ON webhook_deliveries (organization, webhook_id, next_attempt_at, id) WHERE status = 'pending';
 -- An endpoint's deliveries, newest first (ids are UUIDv7).
 CREATE INDEX webhook_deliveries_by_webhook ON webhook_deliveries (organization, webhook_id, id);
 -- The purge's walk over the deliveries that ended (their updated_at is when).

@@ -14,7 +14,8 @@ internal sealed class ClaimDeliveries(DeliveryClaim claim, DateTime now) : Write
     public override string? Organization => null;
 
     public override void Declare(BatchNeeds needs) =>
-        needs.Due(now, claim.Limit, claim.FreeSlots.Where(s => s.Value <= 0).Select(s => s.Key).ToList());
+        needs.Due(now, claim.Limit, Math.Max(claim.PerEndpoint, claim.FreeSlots.Values.DefaultIfEmpty(0).Max()),
+            claim.FreeSlots.Where(s => s.Value <= 0).Select(s => s.Key).ToList());
 
     public override Outcome<IReadOnlyList<DueDelivery>> Execute(BatchState batch)
     {
