@@ -349,8 +349,9 @@ internal static partial class LoadTable
     }
 
     /// <summary>
-    /// Transitions at <paramref name="perSecond"/> from one caller for <paramref name="duration"/>, each run in turn paused
-    /// and resumed (a run the measurements left paused is only resumed); the sink's arrival count before.
+    /// Transitions at <paramref name="perSecond"/> from one caller for <paramref name="duration"/>, each run in turn resumed
+    /// and paused (a run the measurements left running is only paused: two deliveries or three per run, never none); the
+    /// sink's arrival count before.
     /// </summary>
     private static async Task<int> PacedTransitionsAsync(HttpClient http, string mission, IReadOnlyList<string> runs, int perSecond, TimeSpan duration, WebhookSink sink)
     {
@@ -359,7 +360,7 @@ internal static partial class LoadTable
         var count = (int)(duration.TotalSeconds * perSecond);
         for (var i = 0; i < count && await timer.WaitForNextTickAsync(); i++)
         {
-            var status = i % 2 == 0 ? "paused" : "running";
+            var status = i % 2 == 0 ? "running" : "paused";
             await SendAsync(http, HttpMethod.Patch, $"/v2/ai/missions/{mission}/runs/{runs[i / 2 % runs.Count]}", $$"""{"status":"{{status}}"}""", HttpStatusCode.OK);
         }
         return from;
