@@ -7,6 +7,7 @@ using LiteDB;
 //   bench/storage-table.sh [--seconds 8] [--warm-up 4] [--connections 32] [--missions 20000] [--server dll] (PostgreSQL's ceilings, a peer, the service on 1 and 2 replicas, LiteDB; bench/STORAGE.md)
 //   dotnet run -c Release --project bench/Missions.Grpc.Bench -- telemetry --results bench/TELEMETRY.md   (REST create, telemetry off vs on)
 //   dotnet run -c Release --project bench/Missions.Grpc.Bench -- idempotency --results bench/IDEMPOTENCY.md   (REST create, with and without a key; --backend litedb|postgres for one)
+//   dotnet run -c Release --project bench/Missions.Grpc.Bench -- webhooks --results bench/WEBHOOKS.md   (run transition without and with an endpoint; delivery rate; --backend litedb|postgres, --seconds, --rounds, --deliveries)
 //   bench/page-memory.sh [--clients 32] [--seconds 15]   (server memory while clients read the largest page; bench/PAGE-MEMORY.md)
 //   dotnet run -c Release --project bench/Missions.Grpc.Bench -- micro                       (validation per request type)
 //   dotnet run -c Release --project bench/Missions.Grpc.Bench -- disk-full [--server dll] [--size-mb 24] [--ballast-mb 4] [--after-free 300]
@@ -49,6 +50,14 @@ internal static class BenchMain
                 var backends = args.SkipWhile(a => a != "--backend").Skip(1).FirstOrDefault(); // litedb, postgres or both (the default)
                 Environment.ExitCode = await LoadTable.RunIdempotencyAsync(work, TimeSpan.FromSeconds(Option("--seconds", 10)), TimeSpan.FromSeconds(Option("--warm-up", 4)),
                     Option("--connections", 32), backends, results is null ? null : Path.GetFullPath(results));
+                return;
+            }
+            if (args.FirstOrDefault() == "webhooks")
+            {
+                var results = args.SkipWhile(a => a != "--results").Skip(1).FirstOrDefault();
+                var backends = args.SkipWhile(a => a != "--backend").Skip(1).FirstOrDefault(); // litedb, postgres or both (the default)
+                Environment.ExitCode = await LoadTable.RunWebhooksAsync(work, TimeSpan.FromSeconds(Option("--seconds", 10)), TimeSpan.FromSeconds(Option("--warm-up", 2)),
+                    Option("--connections", 32), Option("--rounds", 7), Option("--deliveries", 20_000), backends, results is null ? null : Path.GetFullPath(results));
                 return;
             }
             if (args.FirstOrDefault() == "storage")

@@ -66,6 +66,8 @@ public sealed class ServerProcess : IAsyncDisposable
         ["Quotas:MaxEventsPerRun"] = int.MaxValue.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["Quotas:MaxStoredBytesPerOrganization"] = ((long)int.MaxValue * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["Quotas:MaxIdempotencyKeysPerOrganization"] = int.MaxValue.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Quotas:MaxWebhooksPerOrganization"] = int.MaxValue.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Quotas:MaxPendingDeliveriesPerOrganization"] = int.MaxValue.ToString(System.Globalization.CultureInfo.InvariantCulture),
     };
 
     /// <summary>Starts the server on <paramref name="database"/> (the test assembly's backend), as <see cref="StartAsync(string, bool, bool, IReadOnlyDictionary{string, string}?, string?)"/>.</summary>
