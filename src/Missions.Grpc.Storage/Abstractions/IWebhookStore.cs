@@ -31,6 +31,12 @@ public interface IWebhookStore
     /// <summary>A <see cref="WebhookEventTypes.Test"/> delivery to the endpoint, due now.</summary>
     Task<DeliveryDocument> TestWebhookAsync(string organization, Guid webhookId, IdempotencyScope? idempotency = null, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Completes when a write of this process next queues a delivery, or makes one due again (a retry): a worker waits on it
+    /// beside its poll, which finds the deliveries other replicas queue.
+    /// </summary>
+    Task WhenDeliveriesQueuedAsync(CancellationToken cancellationToken = default);
+
     /// <summary>Claims due deliveries for one attempt each (a delivery of a disabled endpoint is failed instead, tests excepted).</summary>
     Task<IReadOnlyList<DueDelivery>> ClaimDueAsync(DeliveryClaim claim, CancellationToken cancellationToken = default);
 

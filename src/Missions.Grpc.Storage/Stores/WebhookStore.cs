@@ -5,6 +5,9 @@ namespace Missions.Grpc.Storage.Stores;
 
 internal sealed class WebhookStore(StorageBackend backend) : IWebhookStore
 {
+    private TaskCompletionSource _queued = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _listening;
+
     private IWebhookReads Reads => backend.Reads.Webhooks;
 
     private WritePipeline Writes => backend.Pipeline;
@@ -34,6 +37,16 @@ internal sealed class WebhookStore(StorageBackend backend) : IWebhookStore
 
     public Task<DeliveryDocument> TestWebhookAsync(string organization, Guid webhookId, IdempotencyScope? idempotency = null, CancellationToken cancellationToken = default) =>
         Writes.ExecuteAsync(new TestWebhook(organization, webhookId), idempotency, cancellationToken);
+
+    public Task WhenDeliveriesQueuedAsync(CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.Exchange(ref _listening, 1) == 0)
+        {
+            Writes.DeliveriesQueued += () =>
+                Interlocked.Exchange(ref _queued, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+        }
+        return Volatile.Read(ref _queued).Task.WaitAsync(cancellationToken);
+    }
 
     public Task<IReadOnlyList<DueDelivery>> ClaimDueAsync(DeliveryClaim claim, CancellationToken cancellationToken = default) =>
         Writes.ExecuteAsync(new ClaimDeliveries(claim, backend.Clock.Now()), null, cancellationToken);

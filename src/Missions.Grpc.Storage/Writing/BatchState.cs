@@ -541,9 +541,13 @@ internal sealed class BatchState
     public bool WebhookStays(string organization, string webhookId) =>
         !Webhooks.TryFind((organization, Guid.Parse(webhookId)), out var webhook) || webhook is not null;
 
+    /// <summary>Whether the batch queued a delivery or made one due again (a worker waiting for them is told after the commit).</summary>
+    public bool DeliveriesQueued { get; private set; }
+
     /// <summary>Queues a delivery (counted: the endpoint's list, and while pending, the organization's quota).</summary>
     public void InsertDelivery(DeliveryDocument delivery)
     {
+        Queued();
         Deliveries.Put((delivery.Organization, Guid.Parse(delivery.Id)), delivery);
         Count(+1, [CounterKeys.Deliveries(delivery.Organization, delivery.WebhookId)]);
         CountPending(delivery, +1);
@@ -551,6 +555,10 @@ internal sealed class BatchState
 
     public void UpdateDelivery(DeliveryDocument stored, DeliveryDocument updated)
     {
+        if (updated.Status == DeliveryStatus.Pending && updated.Attempts == stored.Attempts)
+        {
+            Queued(); // a retry: due now (a claim, which counts an attempt, is not)
+        }
         Deliveries.Put((updated.Organization, Guid.Parse(updated.Id)), updated);
         CountPending(stored, -1);
         CountPending(updated, +1);
@@ -561,6 +569,15 @@ internal sealed class BatchState
         Deliveries.Put((stored.Organization, Guid.Parse(stored.Id)), null);
         Count(-1, [CounterKeys.Deliveries(stored.Organization, stored.WebhookId)]);
         CountPending(stored, -1);
+    }
+
+    private void Queued()
+    {
+        if (!DeliveriesQueued)
+        {
+            DeliveriesQueued = true;
+            Undo.Record(() => DeliveriesQueued = false);
+        }
     }
 
     private void CountPending(DeliveryDocument delivery, int delta)
@@ -643,6 +660,7 @@ internal sealed class BatchState
         Deliveries.Clear();
         Settings.Clear();
         _webhookListsLoaded.Clear();
+        DeliveriesQueued = false;
         _due.Clear();
         _ended.Clear();
         Expired = null;

@@ -253,6 +253,10 @@ internal sealed class WritePipeline : IDisposable
                     _metrics.BatchSize.Record(batch.Count, _backend);
                     _metrics.CommitDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, _backend);
                     Committed(batch, _state.Published);
+                    if (_state.DeliveriesQueued)
+                    {
+                        DeliveriesQueued?.Invoke();
+                    }
                     return;
                 case AttemptResult.Settling:
                     Settle(batch, attempt);
@@ -378,6 +382,12 @@ internal sealed class WritePipeline : IDisposable
                 return;
         }
     }
+
+    /// <summary>
+    /// A committed batch queued webhook deliveries (or made one due again): this process's delivery workers need not wait
+    /// for their next poll. (A batch whose commit had to be settled is not told: the poll finds its deliveries.)
+    /// </summary>
+    public event Action? DeliveriesQueued;
 
     /// <summary>The batch is stored: its runs' watchers are told, in commit order, then its callers.</summary>
     private void Committed(List<IQueuedCommand> batch, IReadOnlyList<PublishedChange> published)

@@ -20,7 +20,7 @@ internal sealed class WebhookDispatcher(
     private static readonly TimeSpan PurgeInterval = TimeSpan.FromMinutes(10);
     private static readonly TimeSpan CountInterval = TimeSpan.FromSeconds(10);
     private readonly Dictionary<Guid, int> _perEndpoint = [];
-    private readonly SemaphoreSlim _wake = new(0);
+    private TaskCompletionSource _freed = NewSignal();
     private int _inFlight;
 
     private WebhookOptions Options => options.Value;
@@ -34,6 +34,9 @@ internal sealed class WebhookDispatcher(
         var nextCount = time.GetUtcNow();
         while (!stoppingToken.IsCancellationRequested)
         {
+            // Taken before the claim: a delivery queued, or a slot freed, meanwhile ends the wait below at once.
+            var queued = store.WhenDeliveriesQueuedAsync(stoppingToken);
+            var freed = Volatile.Read(ref _freed).Task;
             var full = false;
             try
             {
@@ -59,12 +62,10 @@ internal sealed class WebhookDispatcher(
             }
             if (!full)
             {
-                // Until the poll interval passes, or an attempt ends (a slot is free again).
-                try
-                {
-                    await _wake.WaitAsync(Options.PollInterval, stoppingToken);
-                }
-                catch (OperationCanceledException)
+                // Until the poll interval passes (other replicas' deliveries), an attempt ends (a slot is free again), or a
+                // write of this process queues deliveries.
+                await Task.WhenAny(freed, queued, Task.Delay(Options.PollInterval, time, stoppingToken));
+                if (stoppingToken.IsCancellationRequested)
                 {
                     break;
                 }
@@ -153,7 +154,7 @@ internal sealed class WebhookDispatcher(
                 }
             }
             metrics.InFlight(-1);
-            _wake.Release();
+            Interlocked.Exchange(ref _freed, NewSignal()).TrySetResult();
         }
     }
 
@@ -181,9 +182,5 @@ internal sealed class WebhookDispatcher(
         }
     }
 
-    public override void Dispose()
-    {
-        _wake.Dispose();
-        base.Dispose();
-    }
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 }
