@@ -15,9 +15,6 @@ internal sealed class DeliveryRecord
     /// <summary>While pending: organization, endpoint, next attempt time (fixed-width ticks), id — each endpoint's due order. Null once it ended.</summary>
     public string? DueKey { get; set; }
 
-    /// <summary>Once ended: when (fixed-width ticks), id — the purge's order. Null while pending.</summary>
-    public string? EndedKey { get; set; }
-
     public string EventId { get; set; } = "";
     public string EventType { get; set; } = "";
     public DateTime OccurredAt { get; set; }
@@ -48,7 +45,6 @@ internal sealed class DeliveryRecord
             WebhookId = d.WebhookId,
             WebhookKey = Keys.Of(d.Organization, d.WebhookId, d.Id),
             DueKey = pending ? Keys.Of(d.Organization, d.WebhookId, TimeKey(d.NextAttemptAt ?? d.UpdatedAt), d.Id) : null,
-            EndedKey = pending ? null : Keys.Of(TimeKey(d.UpdatedAt), d.Id),
             EventId = d.EventId,
             EventType = d.EventType,
             OccurredAt = d.OccurredAt,

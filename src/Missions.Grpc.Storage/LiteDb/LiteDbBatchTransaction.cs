@@ -227,8 +227,11 @@ internal sealed class LiteDbBatchTransaction : IBatchTransaction
         }
         if (needs.EndedDeliveries is var (before, max))
         {
-            // Strictly before: the keys of deliveries that ended at 'before' itself sort after its time alone.
-            foreach (var d in deliveries.Find(Range(nameof(DeliveryRecord.EndedKey), "0", DeliveryRecord.TimeKey(before)), limit: max))
+            // In creation order (ids are UUIDv7): none created at or after 'before' can have ended before it. No index of its
+            // own: one more index entry on every delivery written and moved cost every run change more than this walk,
+            // which runs every few minutes, costs a purge (the pending ones among the oldest are read again each round).
+            foreach (var d in deliveries.Query().OrderBy("_id").ToEnumerable().TakeWhile(d => d.CreatedAt < before)
+                .Where(d => d.Status != DeliveryStatus.Pending && d.UpdatedAt < before).Take(max))
             {
                 state.LoadedEnded(d.ToDocument());
             }

@@ -65,7 +65,6 @@ internal static class LiteDbSchema
         var deliveries = db.GetCollection<DeliveryRecord>(Deliveries);
         deliveries.EnsureIndex(x => x.WebhookKey, unique: true);
         deliveries.EnsureIndex(x => x.DueKey);
-        deliveries.EnsureIndex(x => x.EndedKey);
     }
 
     /// <summary>
