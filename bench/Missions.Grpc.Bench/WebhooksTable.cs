@@ -100,7 +100,7 @@ internal static partial class LoadTable
 
                 Written by `bench/Missions.Grpc.Bench webhooks` ({DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, commit {Commit()}): Release service
                 processes started by the bench (quotas at their maximum, rate limits off), wrk `-t1 -c{connections}`, the receiver a minimal Kestrel app in the
-                bench process that answers 200 with no body at once. Webhook settings are the defaults (poll every 1 s, 32 attempts in flight,
+                bench process that answers 200 with no body at once. Webhook settings are the defaults (poll every 1 s, 128 attempts in flight,
                 4 per endpoint, 10 s timeout) except `Webhooks:AllowHttp` and `Webhooks:AllowPrivateNetworks`, which a loopback receiver needs; the
                 delivery rate's servers also retry every second (below). Service, receiver and load generator share the machine's cores.
 
@@ -255,13 +255,13 @@ internal static partial class LoadTable
             .AppendLine();
 
         // The delivery rate: with one endpoint at most MaxConcurrentPerEndpoint (4) attempts are in flight; with eight,
-        // MaxConcurrentDeliveries (32), the process's limit.
+        // 8 × 4 = 32 (MaxConcurrentDeliveries, the process's limit, is 128).
         var one = await MeasureDrainAsync(backend, start, deliveries, endpoints: 1, failures);
         var eight = await MeasureDrainAsync(backend, start, deliveries, endpoints: 8, failures);
         report
             .AppendLine(Invariant, $"### {backend}: delivery rate")
             .AppendLine()
-            .AppendLine("Deliveries queued (run transitions) while the receiver is down, then timed from the receiver listening again until every one arrived: what the dispatcher sends when it has a backlog and nothing else runs. The server's CPU over that time is divided by the deliveries (the receiver's, in the bench process, is not counted). While the receiver is down every attempt fails at connect and is retried; so that no delivery waits long once it is up, these servers retry every second (`Webhooks:RetrySchedule` of fifty 1 s waits instead of the default 5 s, 5 min, 30 min, …): a delivery whose attempt failed just before the receiver came back waits up to a second, included in the time. With one endpoint at most `MaxConcurrentPerEndpoint` (4) attempts are in flight; with eight, `MaxConcurrentDeliveries` (32), the process's limit.")
+            .AppendLine("Deliveries queued (run transitions) while the receiver is down, then timed from the receiver listening again until every one arrived: what the dispatcher sends when it has a backlog and nothing else runs. The server's CPU over that time is divided by the deliveries (the receiver's, in the bench process, is not counted). While the receiver is down every attempt fails at connect and is retried; so that no delivery waits long once it is up, these servers retry every second (`Webhooks:RetrySchedule` of fifty 1 s waits instead of the default 5 s, 5 min, 30 min, …): a delivery whose attempt failed just before the receiver came back waits up to a second, included in the time. With one endpoint at most `MaxConcurrentPerEndpoint` (4) attempts are in flight; with eight, 8 × 4 = 32 (the process's own limit, `MaxConcurrentDeliveries`, is 128).")
             .AppendLine()
             .AppendLine("| endpoints | deliveries queued | attempts failed while the receiver was down | all arrived in | deliveries/s | server CPU µs per delivery | writer thread | GC threads |")
             .AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|")
