@@ -60,6 +60,11 @@ internal sealed class WebhookDispatcher(
             {
                 WebhookLog.StorageFailed(logger, error.Message, Options.PollInterval);
             }
+            catch (Exception error) when (error is not OutOfMemoryException and not OperationCanceledException)
+            {
+                // A defect must not stop the host (a background service's exception would): logged, tried again after the poll.
+                WebhookLog.DispatchFailed(logger, error, Options.PollInterval);
+            }
             if (!full)
             {
                 // Until the poll interval passes (other replicas' deliveries), an attempt ends (a slot is free again), or a
@@ -107,14 +112,25 @@ internal sealed class WebhookDispatcher(
         try
         {
             var delivery = due.Delivery;
-            var body = WebhookEnvelope.Body(delivery, due.Url);
-            var timestamp = WebhookSigner.Timestamp(time.GetUtcNow());
-            var headers = new Dictionary<string, string>
+            WebhookResponse response;
+            try
             {
-                [WebhookSigner.TimestampHeader] = timestamp,
-                [WebhookSigner.SignatureHeader] = keys.Signer.Sign(timestamp, body),
-            };
-            var response = await http.PostAsync(new Uri(due.Url), body, headers, stoppingToken);
+                var body = WebhookEnvelope.Body(delivery, due.Url);
+                var timestamp = WebhookSigner.Timestamp(time.GetUtcNow());
+                var headers = new Dictionary<string, string>
+                {
+                    [WebhookSigner.TimestampHeader] = timestamp,
+                    [WebhookSigner.SignatureHeader] = keys.Signer.Sign(timestamp, body),
+                };
+                response = await http.PostAsync(new Uri(due.Url), body, headers, stoppingToken);
+            }
+            catch (Exception defect) when (defect is not OutOfMemoryException and not OperationCanceledException)
+            {
+                // Not sent (a defect, or a stored subject that cannot be read back): a failed attempt like any other, so
+                // the schedule ends it instead of a lease bringing it back for ever.
+                WebhookLog.SendFailed(logger, delivery.Id, defect);
+                response = new WebhookResponse(null, "The delivery could not be built or sent (a server error, logged).", null, TimeSpan.Zero);
+            }
             var succeeded = response.StatusCode is >= 200 and < 300;
             metrics.Attempted(succeeded ? "success" : response.StatusCode is null ? "no_response" : "http_error", response.Elapsed);
             var error = succeeded ? null : response.StatusCode is { } status ? $"The endpoint answered HTTP {status}." : response.Error;

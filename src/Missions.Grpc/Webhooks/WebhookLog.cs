@@ -16,4 +16,10 @@ internal static partial class WebhookLog
 
     [LoggerMessage(EventId = 1004, Level = LogLevel.Information, Message = "Webhook deliveries purged: {Count} ended before {Before:o}")]
     public static partial void Purged(ILogger logger, int count, DateTime before);
+
+    [LoggerMessage(EventId = 1005, Level = LogLevel.Error, Message = "Webhook delivery {DeliveryId} could not be built or sent; recorded as a failed attempt")]
+    public static partial void SendFailed(ILogger logger, string deliveryId, Exception error);
+
+    [LoggerMessage(EventId = 1006, Level = LogLevel.Error, Message = "Webhook deliveries could not be claimed; tried again in {Wait}")]
+    public static partial void DispatchFailed(ILogger logger, Exception error, TimeSpan wait);
 }
