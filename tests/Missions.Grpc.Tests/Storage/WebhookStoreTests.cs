@@ -336,6 +336,26 @@ public sealed class WebhookStoreTests
     }
 
     [Fact]
+    public async Task Pending_deliveries_are_counted_over_every_organization_claimed_ones_included()
+    {
+        using var db = new TempDatabase();
+        using var backend = db.OpenBackend();
+        var a = await backend.Webhooks.CreateWebhookAsync(Org, Endpoint("a"));
+        var b = await backend.Webhooks.CreateWebhookAsync(OtherOrg, Endpoint("b"));
+        Assert.Equal(0, await backend.Webhooks.CountPendingDeliveriesAsync());
+
+        var first = await backend.Webhooks.TestWebhookAsync(Org, Guid.Parse(a.Id));
+        await backend.Webhooks.TestWebhookAsync(OtherOrg, Guid.Parse(b.Id));
+        await backend.Webhooks.TestWebhookAsync(OtherOrg, Guid.Parse(b.Id));
+        Assert.Equal(3, await backend.Webhooks.CountPendingDeliveriesAsync());
+
+        Assert.Equal(3, (await backend.Webhooks.ClaimDueAsync(Claim())).Count);
+        Assert.Equal(3, await backend.Webhooks.CountPendingDeliveriesAsync()); // in flight: still to be delivered
+        await backend.Webhooks.RecordAttemptAsync(new DeliveryAttempt(Org, Guid.Parse(first.Id), 1, true, 200, null, "ok", null));
+        Assert.Equal(2, await backend.Webhooks.CountPendingDeliveriesAsync());
+    }
+
+    [Fact]
     public async Task One_endpoints_backlog_does_not_hide_another_endpoints_due_deliveries_from_a_claim()
     {
         var clock = Clock();

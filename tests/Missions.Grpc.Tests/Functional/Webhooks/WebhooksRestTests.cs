@@ -178,6 +178,9 @@ public sealed class WebhooksRestTests() : WebhookAppTest()
         var meters = App.Services.GetRequiredService<IMeterFactory>();
         using var attempts = new MetricCollector<long>(meters, ApiTelemetry.Name, "missions.webhook.attempts");
         using var ended = new MetricCollector<long>(meters, ApiTelemetry.Name, "missions.webhook.deliveries");
+        using var durations = new MetricCollector<double>(meters, ApiTelemetry.Name, "missions.webhook.attempt.duration");
+        using var lag = new MetricCollector<double>(meters, ApiTelemetry.Name, "missions.webhook.delivery.lag");
+        using var inFlight = new MetricCollector<long>(meters, ApiTelemetry.Name, "missions.webhook.in_flight");
         Receiver.Answer(500, 503);
         var webhookId = await Client.CreateWebhookAsync(Receiver.Url, ""","event_types":["mission_run.created"]""");
         await Client.StartRunAsync(await Client.NewMissionAsync("flaky"));
@@ -191,6 +194,16 @@ public sealed class WebhooksRestTests() : WebhookAppTest()
         Assert.Equal(200, (int)delivery["last_status_code"]!);
         Assert.Equal(["http_error", "http_error", "success"], attempts.GetMeasurementSnapshot().Select(m => (string)m.Tags["result"]!));
         Assert.Equal(["succeeded"], ended.GetMeasurementSnapshot().Select(m => (string)m.Tags["outcome"]!));
+        Assert.Equal(3, durations.GetMeasurementSnapshot().Count);
+        var delivered = Assert.Single(lag.GetMeasurementSnapshot()).Value; // from the change to the 2xx, the retries' waits included
+        Assert.InRange(delivered, 0.6, 30); // the schedule waited 0.2 s and 0.4 s
+        inFlight.RecordObservableInstruments();
+        for (var waited = 0; inFlight.LastMeasurement!.Value != 0 && waited < 250; waited++) // its slot is given back just after its record
+        {
+            await Task.Delay(20);
+            inFlight.RecordObservableInstruments();
+        }
+        Assert.Equal(0, inFlight.LastMeasurement!.Value);
     }
 
     [Fact]
