@@ -255,13 +255,13 @@ internal static partial class LoadTable
             .AppendLine();
 
         // The delivery rate: with one endpoint at most MaxConcurrentPerEndpoint (4) attempts are in flight; with eight,
-        // 8 × 4 = 32 (MaxConcurrentDeliveries, the process's limit, is 128).
+        // MaxConcurrentPerOrganization (16): the eight are one organization's.
         var one = await MeasureDrainAsync(backend, start, deliveries, endpoints: 1, failures);
         var eight = await MeasureDrainAsync(backend, start, deliveries, endpoints: 8, failures);
         report
             .AppendLine(Invariant, $"### {backend}: delivery rate")
             .AppendLine()
-            .AppendLine("Deliveries queued (run transitions) while the receiver is down, then timed from the receiver listening again until every one arrived: what the dispatcher sends when it has a backlog and nothing else runs. The server's CPU over that time is divided by the deliveries (the receiver's, in the bench process, is not counted). While the receiver is down every attempt fails at connect and is retried; so that no delivery waits long once it is up, these servers retry every second (`Webhooks:RetrySchedule` of fifty 1 s waits instead of the default 5 s, 5 min, 30 min, …): a delivery whose attempt failed just before the receiver came back waits up to a second, included in the time. With one endpoint at most `MaxConcurrentPerEndpoint` (4) attempts are in flight; with eight, 8 × 4 = 32 (the process's own limit, `MaxConcurrentDeliveries`, is 128).")
+            .AppendLine("Deliveries queued (run transitions) while the receiver is down, then timed from the receiver listening again until every one arrived: what the dispatcher sends when it has a backlog and nothing else runs. The server's CPU over that time is divided by the deliveries (the receiver's, in the bench process, is not counted). While the receiver is down every attempt fails at connect and is retried; so that no delivery waits long once it is up, these servers retry every second (`Webhooks:RetrySchedule` of fifty 1 s waits instead of the default 5 s, 5 min, 30 min, …): a delivery whose attempt failed just before the receiver came back waits up to a second, included in the time. With one endpoint at most `MaxConcurrentPerEndpoint` (4) attempts are in flight; with eight, all the bench's organization's, `MaxConcurrentPerOrganization` (16; 8 × 4 = 32 before that limit).")
             .AppendLine()
             .AppendLine("| endpoints | deliveries queued | attempts failed while the receiver was down | all arrived in | deliveries/s | server CPU µs per delivery | writer thread | GC threads |")
             .AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|")

@@ -6,8 +6,9 @@ namespace Missions.Grpc.Webhooks;
 /// <summary>
 /// Sends the webhook deliveries the write pipeline queued (the outbox), at least once. Each round claims what is due
 /// (<see cref="IWebhookStore.ClaimDueAsync"/>: on PostgreSQL every replica claims, each delivery by one at a time) within
-/// <c>Webhooks:MaxConcurrentDeliveries</c> attempts in flight and <c>MaxConcurrentPerEndpoint</c> per endpoint, so one slow
-/// endpoint holds only its own slots, never another's deliveries. Each attempt is signed, sent, and recorded: 2xx within
+/// <c>Webhooks:MaxConcurrentDeliveries</c> attempts in flight, <c>MaxConcurrentPerEndpoint</c> per endpoint and
+/// <c>MaxConcurrentPerOrganization</c> per organization, so slow endpoints hold only their own slots — and one
+/// organization's, however many, never every slot. Each attempt is signed, sent, and recorded: 2xx within
 /// <c>Webhooks:Timeout</c> ends it; anything else is tried again after the schedule's next wait, or fails when the
 /// schedule is over. A claim is a lease: an attempt that is never recorded (the process killed, storage failing) makes
 /// the delivery due again when the lease ends, for this replica or another.
@@ -20,6 +21,7 @@ internal sealed class WebhookDispatcher(
     private static readonly TimeSpan PurgeInterval = TimeSpan.FromMinutes(10);
     private static readonly TimeSpan CountInterval = TimeSpan.FromSeconds(10);
     private readonly Dictionary<Guid, int> _perEndpoint = [];
+    private readonly Dictionary<string, int> _perOrganization = new(StringComparer.Ordinal);
     private TaskCompletionSource _freed = NewSignal();
     private int _inFlight;
 
@@ -82,17 +84,20 @@ internal sealed class WebhookDispatcher(
     private async Task<bool> ClaimAndSendAsync(CancellationToken stoppingToken)
     {
         Dictionary<Guid, int> free;
+        Dictionary<string, int> freeByOrganization;
         int slots;
         lock (_perEndpoint)
         {
             slots = Options.MaxConcurrentDeliveries - _inFlight;
             free = _perEndpoint.ToDictionary(e => e.Key, e => Options.MaxConcurrentPerEndpoint - e.Value);
+            freeByOrganization = _perOrganization.ToDictionary(o => o.Key, o => Options.MaxConcurrentPerOrganization - o.Value, StringComparer.Ordinal);
         }
         if (slots <= 0)
         {
             return false;
         }
-        var claimed = await store.ClaimDueAsync(new DeliveryClaim(slots, Options.MaxConcurrentPerEndpoint, free, Lease), stoppingToken);
+        var claimed = await store.ClaimDueAsync(
+            new DeliveryClaim(slots, Options.MaxConcurrentPerEndpoint, free, Lease, Options.MaxConcurrentPerOrganization, freeByOrganization), stoppingToken);
         foreach (var due in claimed)
         {
             var endpoint = Guid.Parse(due.Delivery.WebhookId);
@@ -100,6 +105,7 @@ internal sealed class WebhookDispatcher(
             {
                 _inFlight++;
                 _perEndpoint[endpoint] = _perEndpoint.GetValueOrDefault(endpoint) + 1;
+                _perOrganization[due.Delivery.Organization] = _perOrganization.GetValueOrDefault(due.Delivery.Organization) + 1;
             }
             metrics.InFlight(+1);
             _ = Task.Run(() => AttemptAsync(due, endpoint, stoppingToken), CancellationToken.None);
@@ -167,6 +173,10 @@ internal sealed class WebhookDispatcher(
                 if (--_perEndpoint[endpoint] == 0)
                 {
                     _perEndpoint.Remove(endpoint);
+                }
+                if (--_perOrganization[due.Delivery.Organization] == 0)
+                {
+                    _perOrganization.Remove(due.Delivery.Organization);
                 }
             }
             metrics.InFlight(-1);

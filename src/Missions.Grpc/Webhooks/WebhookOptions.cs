@@ -40,6 +40,12 @@ public sealed class WebhookOptions
     /// <summary>Attempts in flight at once to one endpoint: a slow receiver holds at most this many of the slots.</summary>
     public int MaxConcurrentPerEndpoint { get; set; } = 4;
 
+    /// <summary>
+    /// Attempts in flight at once to one organization's endpoints, however many it has: one organization's slow
+    /// endpoints hold at most this many of the slots, the rest stay free for the others.
+    /// </summary>
+    public int MaxConcurrentPerOrganization { get; set; } = 16;
+
     /// <summary>How often due deliveries are looked for.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
 

@@ -48,6 +48,10 @@ internal sealed class WebhookOptionsValidator : IValidateOptions<WebhookOptions>
         {
             errors.Add("Webhooks:MaxConcurrentPerEndpoint must be at least 1 and at most Webhooks:MaxConcurrentDeliveries.");
         }
+        if (options.MaxConcurrentPerOrganization < options.MaxConcurrentPerEndpoint || options.MaxConcurrentPerOrganization > options.MaxConcurrentDeliveries)
+        {
+            errors.Add("Webhooks:MaxConcurrentPerOrganization must be at least Webhooks:MaxConcurrentPerEndpoint and at most Webhooks:MaxConcurrentDeliveries.");
+        }
         if (options.PollInterval < MinPollInterval || options.PollInterval > MaxPollInterval)
         {
             errors.Add($"Webhooks:PollInterval must be between {MinPollInterval:c} and {MaxPollInterval:c}.");

@@ -336,6 +336,30 @@ public sealed class WebhookStoreTests
     }
 
     [Fact]
+    public async Task A_claim_takes_at_most_an_organizations_free_slots_however_many_endpoints_it_has()
+    {
+        using var db = new TempDatabase();
+        using var backend = db.OpenBackend();
+        var many = new List<WebhookDocument>();
+        for (var i = 0; i < 3; i++)
+        {
+            many.Add(await backend.Webhooks.CreateWebhookAsync(Org, Endpoint($"many{i}")));
+            await backend.Webhooks.TestWebhookAsync(Org, Guid.Parse(many[i].Id));
+            await backend.Webhooks.TestWebhookAsync(Org, Guid.Parse(many[i].Id));
+        }
+        var other = await backend.Webhooks.CreateWebhookAsync(OtherOrg, Endpoint("other"));
+        var theirs = await backend.Webhooks.TestWebhookAsync(OtherOrg, Guid.Parse(other.Id));
+
+        // Three slots for the organization (one already in flight: two left), two per endpoint.
+        var claimed = await backend.Webhooks.ClaimDueAsync(
+            new DeliveryClaim(100, 2, new Dictionary<Guid, int>(), Lease, PerOrganization: 3, FreeByOrganization: new Dictionary<string, int> { [Org] = 2 }));
+
+        Assert.Equal(2, claimed.Count(c => c.Delivery.Organization == Org));
+        Assert.Contains(theirs.Id, claimed.Select(c => c.Delivery.Id));
+        Assert.Equal(4, (await backend.Webhooks.ClaimDueAsync(Claim())).Count); // the rest stayed due
+    }
+
+    [Fact]
     public async Task Pending_deliveries_are_counted_over_every_organization_claimed_ones_included()
     {
         using var db = new TempDatabase();

@@ -3,7 +3,7 @@ using Missions.Grpc.Storage.Core;
 namespace Missions.Grpc.Storage.Writing.Commands;
 
 /// <summary>
-/// Due deliveries for one attempt each, in due order, within the claim's limits per endpoint; a delivery of a disabled
+/// Due deliveries for one attempt each, in due order, within the claim's limits per endpoint and per organization; a delivery of a disabled
 /// endpoint fails instead (a test is sent anyway). The claim is the delivery's lease: its next attempt time moves to the
 /// lease's end, so a claimant that dies leaves it due again for another.
 /// </summary>
@@ -21,6 +21,7 @@ internal sealed class ClaimDeliveries(DeliveryClaim claim, DateTime now) : Write
     {
         var claimed = new List<DueDelivery>();
         var taken = new Dictionary<string, int>(StringComparer.Ordinal);
+        var takenByOrganization = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var key in batch.Due)
         {
             // Not due (any more) at this claim's time: claimed or ended by a command before this one in the batch (a claim
@@ -37,11 +38,14 @@ internal sealed class ClaimDeliveries(DeliveryClaim claim, DateTime now) : Write
                 continue;
             }
             var free = claim.FreeSlots.TryGetValue(Guid.Parse(webhook.Id), out var slots) ? slots : claim.PerEndpoint;
-            if (taken.GetValueOrDefault(webhook.Id) >= free || claimed.Count >= claim.Limit)
+            var freeForOrganization = claim.FreeByOrganization?.TryGetValue(webhook.Organization, out var left) == true ? left : claim.PerOrganization;
+            if (taken.GetValueOrDefault(webhook.Id) >= free || takenByOrganization.GetValueOrDefault(webhook.Organization) >= freeForOrganization
+                || claimed.Count >= claim.Limit)
             {
                 continue;
             }
             taken[webhook.Id] = taken.GetValueOrDefault(webhook.Id) + 1;
+            takenByOrganization[webhook.Organization] = takenByOrganization.GetValueOrDefault(webhook.Organization) + 1;
             var attempt = WebhookRules.Claim(stored, now, claim.Lease);
             batch.UpdateDelivery(stored, attempt);
             claimed.Add(new DueDelivery(attempt, webhook.Url));

@@ -63,6 +63,9 @@ public sealed class WebhookOptionsValidatorTests
         Assert.Contains("Webhooks:MaxConcurrentDeliveries", Validate(new WebhookOptions { MaxConcurrentDeliveries = 0 }).FailureMessage);
         Assert.Contains("Webhooks:MaxConcurrentPerEndpoint", Validate(new WebhookOptions { MaxConcurrentPerEndpoint = 0 }).FailureMessage);
         Assert.Contains("Webhooks:MaxConcurrentPerEndpoint", Validate(new WebhookOptions { MaxConcurrentDeliveries = 2, MaxConcurrentPerEndpoint = 3 }).FailureMessage);
+        Assert.Contains("Webhooks:MaxConcurrentPerOrganization", Validate(new WebhookOptions { MaxConcurrentPerOrganization = 3 }).FailureMessage); // under an endpoint's 4
+        Assert.Contains("Webhooks:MaxConcurrentPerOrganization", Validate(new WebhookOptions { MaxConcurrentPerOrganization = 129 }).FailureMessage);
+        Assert.True(Validate(new WebhookOptions { MaxConcurrentPerOrganization = 4 }).Succeeded);
     }
 
     [Fact]
