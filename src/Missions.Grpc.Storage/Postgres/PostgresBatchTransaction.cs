@@ -291,20 +291,24 @@ internal sealed class PostgresBatchTransaction : IBatchTransaction
         {
             // Endpoint by endpoint: the endpoints with deliveries pending (a loose index scan of the pending index, one
             // probe per endpoint), but the ones with no free slot; each one's due deliveries, at most the slots one endpoint
-            // can take, locked or skipped if another replica's claim holds them; then in due order, the claim's limit. One
-            // endpoint's backlog cannot hide another's deliveries, as a walk in global due order would. status = 'pending'
-            // as a literal: a prepared statement's generic plan can then use the partial index.
+            // can take (the candidates, read without locks); then in due order, each locked or skipped if another
+            // replica's claim holds it, until the claim's limit: a claim locks no more than it can take. One endpoint's
+            // backlog cannot hide another's deliveries, as a walk in global due order would. status = 'pending' as a
+            // literal: a prepared statement's generic plan can then use the partial index.
             reads.Add(
                 "WITH RECURSIVE pending (organization, webhook_id) AS (" +
                 "(SELECT organization, webhook_id FROM webhook_deliveries WHERE status = 'pending' ORDER BY organization, webhook_id LIMIT 1) " +
                 "UNION ALL SELECT n.organization, n.webhook_id FROM pending p CROSS JOIN LATERAL (SELECT organization, webhook_id " +
                 "FROM webhook_deliveries WHERE status = 'pending' AND (organization, webhook_id) > (p.organization, p.webhook_id) " +
-                "ORDER BY organization, webhook_id LIMIT 1) n) " +
-                $"SELECT {Of("d", DeliveryColumns)}, {Of("w", WebhookColumns)} FROM (SELECT * FROM pending WHERE NOT (webhook_id = ANY($3))) p " +
-                "CROSS JOIN LATERAL (SELECT * FROM webhook_deliveries x WHERE x.status = 'pending' AND x.organization = p.organization " +
-                "AND x.webhook_id = p.webhook_id AND x.next_attempt_at <= $1 ORDER BY x.next_attempt_at, x.id LIMIT $4 FOR UPDATE SKIP LOCKED) d " +
+                "ORDER BY organization, webhook_id LIMIT 1) n), " +
+                "candidates AS (SELECT x.organization, x.id FROM (SELECT * FROM pending WHERE NOT (webhook_id = ANY($3))) p " +
+                "CROSS JOIN LATERAL (SELECT organization, id FROM webhook_deliveries x WHERE x.status = 'pending' AND x.organization = p.organization " +
+                "AND x.webhook_id = p.webhook_id AND x.next_attempt_at <= $1 ORDER BY x.next_attempt_at, x.id LIMIT least($4, $2)) x) " +
+                $"SELECT {Of("d", DeliveryColumns)}, {Of("w", WebhookColumns)} FROM webhook_deliveries d " +
+                "JOIN candidates c ON c.organization = d.organization AND c.id = d.id " +
                 "JOIN webhooks w ON w.organization = d.organization AND w.id = d.webhook_id " +
-                "ORDER BY d.next_attempt_at, d.id LIMIT $2 FOR KEY SHARE OF w SKIP LOCKED",
+                "WHERE d.status = 'pending' AND d.next_attempt_at <= $1 " +
+                "ORDER BY d.next_attempt_at, d.id LIMIT $2 FOR UPDATE OF d SKIP LOCKED FOR KEY SHARE OF w SKIP LOCKED",
                 r => state.LoadedDue(Delivery(r), Webhook(r, DeliveryColumnCount)),
                 null, Pg.Time(now), limit, Pg.Uuids(excluded), perEndpoint);
         }
