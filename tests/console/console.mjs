@@ -159,6 +159,18 @@ try {
       throw new Error(`no ${selector} holds "${text}" (they hold ${JSON.stringify(shown)}): ${failure.message}`);
     }
   };
+  // A click on what the live page may render again between finding the element and clicking it (the run view redraws
+  // its buttons as the watch stream updates the run): a detached node was not clicked, so it is found and clicked again.
+  const click = async selector => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await page.click(selector);
+      } catch (failure) {
+        if (attempt === 20 || !/detached/i.test(failure.message)) throw failure;
+        await new Promise(resolve => setTimeout(resolve, 50));
+      }
+    }
+  };
   // Serious and critical violations fail every view; with `strict`, any violation does.
   const axe = async (view, { strict = false } = {}) => {
     await page.evaluate(axeSource); // evaluated by the test, not injected as a script: the page's CSP stays in force
@@ -268,22 +280,21 @@ try {
   await byText('#plan li[data-step="lookup"] .badge', 'in_progress');
   summary.latenciesMs.push(Math.round(performance.now() - started));
   expect(summary.latenciesMs.every(ms => ms <= LIVE_MS), `an update took more than a second: ${summary.latenciesMs}`);
-  const payloadButton = await page.$(`#timeline li[data-event="${logged[1]}"] button`);
-  await payloadButton.click();
+  await click(`#timeline li[data-event="${logged[1]}"] button`);
   await byText(`#timeline li[data-event="${logged[1]}"] pre`, '+13125550100');
   await axe('run');
   await noStrayWords('run');
   step('three events and a step change appear without a reload, each within a second; payload on demand');
 
   // Actions: pause from the button; a refused transition is explained in the page.
-  await page.click('button[data-action="pause"]');
+  await click('button[data-action="pause"]');
   await byText('#run-status', 'paused');
   expect((await api('GET', `/${mission.mission_id}/runs/${run.run_id}`)).status === 'paused', 'the run is not paused');
   phase = 'refused transition';
-  await page.click('button[data-action="pause"]');
+  await click('button[data-action="pause"]');
   await byText('#action-message [role=alert]', '409');
   phase = 'run';
-  await page.click('button[data-action="resume"]');
+  await click('button[data-action="resume"]');
   await byText('#run-status', 'running');
   step('pause and resume from the buttons; a refused pause (409) is explained in the page');
 
