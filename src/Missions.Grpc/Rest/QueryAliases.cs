@@ -1,30 +1,14 @@
 using System.Text;
-using Microsoft.AspNetCore.WebUtilities;
 
 namespace Missions.Grpc.Rest;
 
 /// <summary>
 /// The spec's bracketed query names (<c>page[number]</c>, sent percent-encoded by the SDK as
-/// <c>page%5Bnumber%5D</c>) are the transcoder's dotted field paths (<c>page.number</c>). One rule,
-/// both ways, for every list endpoint: <c>a[b][c]</c> ⇄ <c>a.b.c</c>.
+/// <c>page%5Bnumber%5D</c>) name request fields by path (<c>page.number</c>). One rule, both ways, for every list
+/// endpoint: <c>a[b][c]</c> ⇄ <c>a.b.c</c>.
 /// </summary>
 internal static class QueryAliases
 {
-    /// <summary>The query string with bracketed names rewritten to dotted paths (the last value of a repeated name wins, as in FastAPI).</summary>
-    public static QueryString ToFieldPaths(QueryString query)
-    {
-        if (!query.HasValue || (!query.Value!.Contains('[') && !query.Value.Contains("%5B", StringComparison.OrdinalIgnoreCase)))
-        {
-            return query;
-        }
-        var values = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (name, value) in QueryHelpers.ParseQuery(query.Value))
-        {
-            values[ToFieldPath(name)] = value.Count > 0 ? value[^1] ?? "" : "";
-        }
-        return QueryString.Create(values!);
-    }
-
     /// <summary><c>page[number]</c> → <c>page.number</c>.</summary>
     public static string ToFieldPath(string name) =>
         name.Contains('[') ? name.Replace("][", ".").Replace('[', '.').TrimEnd(']') : name;

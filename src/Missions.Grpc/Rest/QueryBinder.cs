@@ -1,6 +1,7 @@
 using System.Globalization;
 using Google.Protobuf;
 using Google.Protobuf.Reflection;
+using Microsoft.AspNetCore.WebUtilities;
 using Missions.Grpc.Validation;
 
 namespace Missions.Grpc.Rest;
@@ -10,17 +11,34 @@ namespace Missions.Grpc.Rest;
 /// validated like any other field; values that are not of the field's type are reported as pydantic reports query
 /// values (<c>int_parsing</c>, …). Unknown names are ignored.
 /// </summary>
-internal static class QueryBinder
+internal static partial class QueryBinder
 {
-    /// <summary>Sets the fields named in <paramref name="query"/> (the last of a repeated name).</summary>
+    /// <summary>
+    /// The query as FastAPI (Starlette) reads it: names compared exactly (<c>PAGE[SIZE]</c> is not <c>page[size]</c>),
+    /// percent-decoded, <c>+</c> a space, the last value of a repeated name.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> Parse(QueryString query)
+    {
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var pair in new QueryStringEnumerable(query.Value))
+        {
+            values[pair.DecodeName().ToString()] = pair.DecodeValue().ToString();
+        }
+        return values;
+    }
+
+    /// <summary>Sets the fields the query names (the spec's names: <c>status</c>, <c>page[size]</c>); other names are ignored.</summary>
     /// <param name="routeFields">Proto names of the fields bound from the route: a query parameter of the same name is ignored (the path wins).</param>
-    public static List<Violation> Bind(IMessage message, IQueryCollection query, IReadOnlySet<string> routeFields)
+    public static List<Violation> Bind(IMessage message, IReadOnlyDictionary<string, string> query, IReadOnlySet<string> routeFields)
     {
         var violations = new List<Violation>();
-        foreach (var (name, values) in query)
+        foreach (var (name, raw) in query)
         {
-            var raw = values.Count > 0 ? values[^1] ?? "" : "";
-            var path = name.Split('.');
+            if (!QueryName().IsMatch(name))
+            {
+                continue; // not one of the API's names (a field path, an unclosed bracket, …)
+            }
+            var path = QueryAliases.ToFieldPath(name).Split('.');
             if (path.Length == 1 && MessageRules.For(message.Descriptor).ByJsonName.GetValueOrDefault(name) is { } routeRule
                 && routeFields.Contains(routeRule.Field.Name))
             {
@@ -73,7 +91,7 @@ internal static class QueryBinder
                 field.Accessor.SetValue(target, raw);
                 return null;
             case FieldType.Bool:
-                if (!bool.TryParse(raw, out var flag))
+                if (Json.PydanticLax.BoolFromString(raw) is not { } flag)
                 {
                     return new Violation(at, "bool_parsing", "Input should be a valid boolean, unable to interpret input");
                 }
@@ -90,16 +108,20 @@ internal static class QueryBinder
             case FieldType.Int32 or FieldType.SInt32 or FieldType.SFixed32 or FieldType.Int64 or FieldType.SInt64 or FieldType.SFixed64:
                 // pydantic reads any whole number; one beyond the field's range is clamped, so the
                 // field's bounds (e.g. page[size] <= 1000) report it as pydantic would.
-                if (!decimal.TryParse(raw.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var number))
+                if (Json.PydanticLax.IntFromString(raw, at, out var number) is { } error)
                 {
-                    return Pydantic.IntParsing(at);
+                    return error;
                 }
                 field.Accessor.SetValue(target, field.FieldType is FieldType.Int64 or FieldType.SInt64 or FieldType.SFixed64
-                    ? (object)(long)Math.Clamp(number, long.MinValue, long.MaxValue)
-                    : (int)Math.Clamp(number, int.MinValue, int.MaxValue));
+                    ? (object)(long)System.Numerics.BigInteger.Clamp(number, long.MinValue, long.MaxValue)
+                    : (int)System.Numerics.BigInteger.Clamp(number, int.MinValue, int.MaxValue));
                 return null;
             default:
                 return null; // no other query field types in the API
         }
     }
+
+    /// <summary>A name the API's query can have: <c>status</c>, <c>page[size]</c>.</summary>
+    [System.Text.RegularExpressions.GeneratedRegex(@"^[a-z_]+(\[[a-z_]+\])*$", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex QueryName();
 }

@@ -1,505 +1,349 @@
 using System.Globalization;
-using System.Text;
-using System.Text.Json;
+using System.Numerics;
 using Google.Protobuf;
 using Google.Protobuf.Reflection;
 using Google.Protobuf.WellKnownTypes;
+using Missions.Grpc.Rest.Json;
 using Missions.Grpc.Validation;
 
 namespace Missions.Grpc.Rest;
 
 /// <summary>
-/// Reads a REST request body into its request message in one pass over the JSON (a <see cref="Utf8JsonReader"/>, no
-/// document), the way FastAPI/pydantic reads it: JSON types checked against the field types as each value is read (a
-/// number where a string belongs, an enum that is not one of its names, pydantic's lax integers), unknown keys ignored,
-/// a key given twice keeping its last value, <c>null</c> meaning absent except for a required field. Every problem is
-/// reported at once, with its path in the message; a body that is not JSON at all is one <c>json_invalid</c>. Value
-/// rules (lengths, UUIDs, bounds) are the validator's, run once after this.
+/// Reads a REST request body into its request message as FastAPI reads one: the bytes are decoded as Python's JSON
+/// decoder does (<see cref="PythonJson"/>), then each value is converted to its field's protobuf type by pydantic's lax
+/// rules (<see cref="PydanticLax"/>). This class is the protobuf side: which field a key is, how a list, a nested
+/// message, an enum or a free-form value (<c>Struct</c>) is built. Unknown keys are ignored; <c>null</c> means absent
+/// except for a required field; every problem is reported at once, with its path, and what could be read is kept so
+/// that the validator (lengths, UUIDs, bounds: run once after this) reports the rest of the body too.
 /// </summary>
 internal static class RestBodyReader
 {
-    /// <summary>Largest integer a free-form number (a protobuf double) holds exactly: 2^53 (a decimal: a double converted to decimal keeps 15 digits).</summary>
-    private const decimal MaxExactInteger = 9_007_199_254_740_992m;
+    /// <summary>Largest integer a free-form number (a protobuf double) holds exactly: 2^53.</summary>
+    private static readonly BigInteger MaxExactInteger = BigInteger.Pow(2, 53);
 
-    private static readonly byte[] EmptyObject = "{}"u8.ToArray();
+    /// <summary>The problems found; why the body could not be read at all (FastAPI's 400), if so; the decoded body (to quote inputs).</summary>
+    public readonly record struct Outcome(List<Violation> Violations, string? Unreadable, PythonJson.Node? Document);
 
     /// <summary>
-    /// Reads <paramref name="body"/> (null when none was sent) into <paramref name="message"/>; returns the problems
-    /// found (none when the body is well formed for the message). <paramref name="bodyField"/> names the one field the
-    /// body is (an http rule <c>body: "field"</c>), else the body is the message; <paramref name="ignored"/> holds the
-    /// proto names of fields the body may not set (those bound from the route).
+    /// Reads <paramref name="body"/> (null when none was sent) into <paramref name="message"/>.
+    /// <paramref name="contentType"/> decides whether it is JSON (none, <c>application/json</c> or <c>application/*+json</c>,
+    /// as FastAPI decides); <paramref name="bodyField"/> names the one field the body is (an http rule <c>body: "field"</c>),
+    /// else the body is the message; <paramref name="ignored"/> holds the proto names of fields the body may not set
+    /// (those bound from the route).
     /// </summary>
-    public static List<Violation> Read(IMessage message, byte[]? body, bool bodyRequired, FieldDescriptor? bodyField, IReadOnlySet<string> ignored, int maxDepth)
+    public static Outcome Read(IMessage message, byte[]? body, string? contentType, bool bodyRequired, FieldDescriptor? bodyField,
+        IReadOnlySet<string> ignored, int maxDepth)
     {
         var violations = new List<Violation>();
-        ReadOnlySpan<byte> json = body;
-        if (json.StartsWith("\uFEFF"u8))
+        PythonJson.Node? document = null;
+        if (body is { Length: > 0 })
         {
-            json = json[3..]; // a UTF-8 byte order mark, which Python's json accepts
+            if (!IsJson(contentType))
+            {
+                // FastAPI validates the raw bytes, which no model accepts.
+                violations.Add(bodyField is null ? Pydantic.ModelAttributesType([]) : TypeError(MessageRules.For(message.Descriptor).ByProtoName[bodyField.Name], []));
+                return new Outcome(violations, null, document);
+            }
+            var parsed = PythonJson.Parse(body, maxDepth);
+            if (parsed.Undecodable)
+            {
+                return new Outcome(violations, "There was an error parsing the body", null);
+            }
+            if (parsed.TooDeep)
+            {
+                return new Outcome(violations, $"There was an error parsing the body: JSON nested deeper than {maxDepth} levels (Rest:MaxJsonDepth)", null);
+            }
+            if (parsed.Error is { } error)
+            {
+                violations.Add(Pydantic.JsonInvalid(parsed.Position, error));
+                return new Outcome(violations, null, document);
+            }
+            document = parsed.Value;
         }
-        if (json.Trim(" \t\r\n"u8).IsEmpty)
+        if (document is null or PythonJson.Null)
         {
             if (bodyRequired)
             {
-                violations.Add(Pydantic.Missing([]));
-                return violations;
+                violations.Add(Pydantic.Missing([])); // no body, or JSON null: FastAPI's "Field required" at ["body"]
             }
-            json = EmptyObject;
+            return new Outcome(violations, null, document);
         }
-        if (FirstInvalidUtf8(json) is { } badByte)
+        if (bodyField is not null)
         {
-            // Strings are checked lazily by the reader; the body is refused whole, as Python's decoder does.
-            violations.Add(Pydantic.JsonInvalid(badByte, $"'utf-8' codec can't decode byte 0x{json[badByte]:x2} in position {badByte}"));
-            return violations;
+            var rule = MessageRules.For(message.Descriptor).ByProtoName[bodyField.Name];
+            ReadField(message, rule, document, [rule.JsonName], violations);
         }
-        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = maxDepth });
-        try
+        else if (document is PythonJson.Object members)
         {
-            reader.Read();
-            if (reader.TokenType == JsonTokenType.Null)
-            {
-                if (bodyRequired)
-                {
-                    violations.Add(Pydantic.Missing([])); // JSON null for a required body: FastAPI's "Field required"
-                }
-            }
-            else if (bodyField is not null)
-            {
-                var rule = MessageRules.For(message.Descriptor).ByProtoName[bodyField.Name];
-                var path = new List<object> { rule.JsonName };
-                if (ReadValue(ref reader, rule, path, violations) is { } value)
-                {
-                    Set(message, rule.Field, value);
-                }
-            }
-            else if (reader.TokenType != JsonTokenType.StartObject)
-            {
-                reader.Skip();
-                violations.Add(Pydantic.ModelAttributesType([]));
-            }
-            else
-            {
-                ReadObject(ref reader, message, ignored, [], violations);
-            }
-            reader.Read(); // past the value: throws at anything but white space
+            ReadObject(members, message, ignored, [], violations);
         }
-        catch (JsonException error)
+        else
         {
-            violations.Clear(); // not JSON: FastAPI reports that alone
-            violations.Add(Pydantic.JsonInvalid(Offset(json, error), Describe(error)));
+            violations.Add(Pydantic.ModelAttributesType([]));
         }
-        catch (InvalidOperationException error) when (reader.TokenType == JsonTokenType.PropertyName)
-        {
-            violations.Clear(); // an object key that is not valid UTF-16
-            violations.Add(Pydantic.JsonInvalid(0, error.Message));
-        }
-        return violations;
+        return new Outcome(violations, null, document);
     }
 
-    /// <summary>An object's members into <paramref name="message"/>; the reader is on its <c>{</c> and ends on its <c>}</c>.</summary>
-    private static void ReadObject(ref Utf8JsonReader reader, IMessage message, IReadOnlySet<string> ignored, List<object> path, List<Violation> violations)
+    /// <summary>FastAPI's test: no content type, or <c>application/json</c>, or <c>application/…+json</c> (parameters ignored).</summary>
+    private static bool IsJson(string? contentType)
+    {
+        if (string.IsNullOrWhiteSpace(contentType))
+        {
+            return true;
+        }
+        var type = contentType.Split(';', 2)[0].Trim().ToLowerInvariant();
+        return type == "application/json" || (type.StartsWith("application/", StringComparison.Ordinal) && type.EndsWith("+json", StringComparison.Ordinal));
+    }
+
+    private static void ReadObject(PythonJson.Object members, IMessage message, IReadOnlySet<string> ignored, List<object> path, List<Violation> violations)
     {
         var rules = MessageRules.For(message.Descriptor);
-        var seen = 0UL;
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        foreach (var (key, value) in members.Members)
         {
-            var rule = Find(ref reader, rules);
-            reader.Read();
-            if (rule is null || ignored.Contains(rule.Field.Name))
+            if (!rules.ByJsonName.TryGetValue(key, out var rule) || ignored.Contains(rule.Field.Name))
             {
-                reader.Skip(); // ignored, as pydantic ignores extra keys (and a body field named like a path field)
-                continue;
+                continue; // ignored, as pydantic ignores extra keys (and a body field named like a path field)
             }
             path.Add(rule.JsonName);
-            var bit = 1UL << (rule.Field.Index & 63);
-            if ((seen & bit) != 0)
-            {
-                // A key given twice keeps its last value (Python's json): forget what the first one set or broke.
-                rule.Field.Accessor.Clear(message);
-                violations.RemoveAll(v => StartsWith(v.Path, path));
-            }
-            seen |= bit;
-            if (ReadValue(ref reader, rule, path, violations) is { } value)
-            {
-                Set(message, rule.Field, value);
-            }
+            ReadField(message, rule, value, path, violations);
             path.RemoveAt(path.Count - 1);
         }
     }
 
-    /// <summary>The field whose JSON name the current property name is; null for an unknown key.</summary>
-    private static FieldRule? Find(ref Utf8JsonReader reader, MessageRules rules)
-    {
-        foreach (var rule in rules.Fields)
-        {
-            if (reader.ValueTextEquals(rule.JsonNameUtf8))
-            {
-                return rule;
-            }
-        }
-        return null;
-    }
-
-    /// <summary>
-    /// The value of a field (a list for a repeated one), or null when it is absent (<c>null</c> for an optional field)
-    /// or broken (the problem is recorded). The reader is on the value's first token and ends on its last.
-    /// </summary>
-    private static object? ReadValue(ref Utf8JsonReader reader, FieldRule rule, List<object> path, List<Violation> violations)
+    /// <summary>Sets the field from <paramref name="node"/>, or records why it cannot be.</summary>
+    private static void ReadField(IMessage message, FieldRule rule, PythonJson.Node node, List<object> path, List<Violation> violations)
     {
         var field = rule.Field;
-        if (reader.TokenType == JsonTokenType.Null)
+        if (node is PythonJson.Null)
         {
             if (rule.Required)
             {
                 violations.Add(TypeError(rule, [.. path]));
             }
-            return null;
+            return; // null for an optional field: absent
         }
         if (field.IsMap)
         {
-            reader.Skip();
             violations.Add(Pydantic.ValueError([.. path], "maps are not read from JSON here"));
-            return null;
+            return;
         }
         if (!field.IsRepeated)
         {
-            return ReadSingle(ref reader, rule, path, violations);
+            if (ReadSingle(rule, node, path, violations) is { } value)
+            {
+                field.Accessor.SetValue(message, value);
+            }
+            return;
         }
-        if (reader.TokenType != JsonTokenType.StartArray)
+        if (node is not PythonJson.Array array)
         {
-            reader.Skip();
             violations.Add(Pydantic.ListType([.. path]));
-            return null;
+            return;
         }
-        var items = new List<object>();
-        var ok = true;
-        for (var index = 0; reader.Read() && reader.TokenType != JsonTokenType.EndArray; index++)
-        {
-            path.Add(index);
-            if (reader.TokenType == JsonTokenType.Null)
-            {
-                violations.Add(TypeError(rule, [.. path]));
-                ok = false;
-            }
-            else if (ReadSingle(ref reader, rule, path, violations) is { } item)
-            {
-                items.Add(item);
-            }
-            else
-            {
-                ok = false;
-            }
-            path.RemoveAt(path.Count - 1);
-        }
-        if (items.Count == 0 && ok && rule.Required)
+        if (array.Items.Count == 0 && rule.Required)
         {
             violations.Add(Pydantic.ListTooShort([.. path], 1, 0)); // a required list needs an item
-            return null;
+            return;
         }
-        return ok ? items : null;
+        var list = (System.Collections.IList)field.Accessor.GetValue(message);
+        for (var index = 0; index < array.Items.Count; index++)
+        {
+            path.Add(index);
+            var item = array.Items[index] is PythonJson.Null
+                ? Broken(TypeError(rule, [.. path]), violations)
+                : ReadSingle(rule, array.Items[index], path, violations);
+            list.Add(item ?? Placeholder(field)); // each item keeps its index, so the validator's paths are the caller's
+            path.RemoveAt(path.Count - 1);
+        }
     }
 
-    /// <summary>One value of a field's type, or null when it is broken (recorded).</summary>
-    private static object? ReadSingle(ref Utf8JsonReader reader, FieldRule rule, List<object> path, List<Violation> violations)
+    /// <summary>Records <paramref name="violation"/>; null, for the value that could not be read.</summary>
+    private static object? Broken(Violation violation, List<Violation> violations)
+    {
+        violations.Add(violation);
+        return null;
+    }
+
+    /// <summary>Records <paramref name="violation"/> when there is one; whether there was.</summary>
+    private static bool Failed(Violation? violation, List<Violation> violations)
+    {
+        if (violation is not null)
+        {
+            violations.Add(violation);
+        }
+        return violation is not null;
+    }
+
+    /// <summary>Stands for an item that could not be read (its problem is recorded; the validator's findings inside it are dropped).</summary>
+    private static object Placeholder(FieldDescriptor field) => field.FieldType switch
+    {
+        FieldType.Message => field.MessageType.Parser.ParseFrom(ByteString.Empty),
+        FieldType.String => "",
+        FieldType.Bytes => ByteString.Empty,
+        FieldType.Bool => false,
+        FieldType.Double => 0d,
+        FieldType.Float => 0f,
+        FieldType.Enum => 0,
+        FieldType.Int64 or FieldType.SInt64 or FieldType.SFixed64 => 0L,
+        FieldType.UInt64 or FieldType.Fixed64 => 0UL,
+        FieldType.UInt32 or FieldType.Fixed32 => 0U,
+        _ => 0,
+    };
+
+    /// <summary>One value of the field's type, or null when it cannot be read (recorded).</summary>
+    private static object? ReadSingle(FieldRule rule, PythonJson.Node node, List<object> path, List<Violation> violations)
     {
         var field = rule.Field;
-        var token = reader.TokenType;
-        Violation? error = null;
-        object? value = null;
+        IReadOnlyList<object> at = path.ToArray();
         switch (field.FieldType)
         {
             case FieldType.String:
-                if (token != JsonTokenType.String)
-                {
-                    error = Pydantic.StringType([.. path]);
-                }
-                else if (TryGetString(ref reader, out var text))
-                {
-                    value = text;
-                }
-                else
-                {
-                    error = Pydantic.StringUnicode([.. path]);
-                }
-                break;
+                return Failed(PydanticLax.Str(node, at, out var text), violations) ? null : text;
             case FieldType.Bool:
-                if (token is JsonTokenType.True or JsonTokenType.False)
-                {
-                    value = token == JsonTokenType.True;
-                }
-                else
-                {
-                    error = Pydantic.BoolType([.. path]);
-                }
-                break;
-            case FieldType.Double or FieldType.Float:
-                if (token == JsonTokenType.Number && reader.TryGetDouble(out var number))
-                {
-                    value = field.FieldType == FieldType.Float ? (object)(float)number : number;
-                }
-                else
-                {
-                    error = Pydantic.FloatType([.. path]);
-                }
-                break;
+                return Failed(PydanticLax.Bool(node, at, out var flag), violations) ? null : flag;
+            case FieldType.Double:
+                return Failed(PydanticLax.Float(node, at, out var real), violations) ? null : real;
+            case FieldType.Float:
+                return Failed(PydanticLax.Float(node, at, out var single), violations) ? null : (float)single;
             case FieldType.Enum:
-                var known = token == JsonTokenType.String && TryGetString(ref reader, out var name)
-                    ? field.EnumType.FindValueByName(name)
-                    : null;
-                if (known is { Number: not 0 } && rule.EnumNames.Contains(known.Name))
-                {
-                    value = known.Number;
-                }
-                else
-                {
-                    error = Pydantic.Enum([.. path], rule.EnumNames);
-                }
-                break;
+                return Failed(PydanticLax.Enum(node, rule.EnumNames, at, out var name), violations) ? null : field.EnumType.FindValueByName(name).Number;
             case FieldType.Bytes:
-                if (token == JsonTokenType.String && TryGetString(ref reader, out var encoded) && TryBase64(encoded, out var bytes))
-                {
-                    value = bytes;
-                }
-                else
-                {
-                    error = token == JsonTokenType.String ? Pydantic.ValueError([.. path], "bytes must be base64") : Pydantic.StringType([.. path]);
-                }
-                break;
+                return Failed(PydanticLax.Str(node, at, out var encoded), violations) ? null
+                    : TryBase64(encoded) ?? Broken(Pydantic.ValueError(at, "bytes must be base64"), violations);
             case FieldType.Message when rule.IsFreeForm:
-                return ReadFreeForm(ref reader, rule, path, violations);
+                return FreeForm(field.MessageType, node, at, violations);
             case FieldType.Message when MessageRules.IsTimestamp(field.MessageType):
-                if (token == JsonTokenType.String && TryGetString(ref reader, out var stamp)
-                    && DateTimeOffset.TryParse(stamp, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var moment))
-                {
-                    value = Timestamp.FromDateTimeOffset(moment);
-                }
-                else
-                {
-                    error = Pydantic.DatetimeType([.. path]);
-                }
-                break;
+                return node is PythonJson.String stamp
+                    && DateTimeOffset.TryParse(stamp.Value, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var moment)
+                    ? Timestamp.FromDateTimeOffset(moment)
+                    : Broken(Pydantic.DatetimeType(at), violations);
             case FieldType.Message:
-                if (token != JsonTokenType.StartObject)
+                if (node is not PythonJson.Object members)
                 {
-                    error = Pydantic.ModelAttributesType([.. path]);
-                    break;
+                    return Broken(Pydantic.ModelAttributesType(at), violations);
                 }
                 var nested = field.MessageType.Parser.ParseFrom(ByteString.Empty);
-                var before = violations.Count;
-                ReadObject(ref reader, nested, EmptySet, path, violations);
-                return violations.Count == before ? nested : null;
+                ReadObject(members, nested, EmptySet, path, violations); // kept with what it holds: its other problems are the validator's
+                return nested;
             default:
-                value = ReadInteger(ref reader, field, path, out error);
-                break;
+                var (min, max) = Range(field.FieldType);
+                if (Failed(PydanticLax.Int(node, at, out var whole), violations) || Failed(PydanticLax.InRange(whole, min, max, at), violations))
+                {
+                    return null;
+                }
+                return field.FieldType switch
+                {
+                    FieldType.Int32 or FieldType.SInt32 or FieldType.SFixed32 => (object)(int)whole,
+                    FieldType.UInt32 or FieldType.Fixed32 => (uint)whole,
+                    FieldType.UInt64 or FieldType.Fixed64 => (ulong)whole,
+                    _ => (long)whole,
+                };
         }
-        if (error is not null)
-        {
-            reader.Skip();
-            violations.Add(error);
-            return null;
-        }
-        return value;
     }
+
+    private static (BigInteger Min, BigInteger Max) Range(FieldType type) => type switch
+    {
+        FieldType.Int32 or FieldType.SInt32 or FieldType.SFixed32 => (int.MinValue, int.MaxValue),
+        FieldType.UInt32 or FieldType.Fixed32 => (0, uint.MaxValue),
+        FieldType.UInt64 or FieldType.Fixed64 => (0, ulong.MaxValue),
+        _ => (long.MinValue, long.MaxValue),
+    };
 
     private static readonly IReadOnlySet<string> EmptySet = new HashSet<string>();
 
-    /// <summary>pydantic's lax integers: whole numbers (also <c>1.0</c>, <c>1e2</c>) and strings holding one; in the field's range.</summary>
-    private static object? ReadInteger(ref Utf8JsonReader reader, FieldDescriptor field, List<object> path, out Violation? error)
-    {
-        var (min, max) = field.FieldType switch
-        {
-            FieldType.Int32 or FieldType.SInt32 or FieldType.SFixed32 => ((decimal)int.MinValue, (decimal)int.MaxValue),
-            FieldType.UInt32 or FieldType.Fixed32 => (0m, (decimal)uint.MaxValue),
-            FieldType.UInt64 or FieldType.Fixed64 => (0m, (decimal)ulong.MaxValue),
-            _ => ((decimal)long.MinValue, (decimal)long.MaxValue),
-        };
-        decimal number;
-        error = null;
-        if (reader.TokenType == JsonTokenType.Number)
-        {
-            if (!decimal.TryParse(Encoding.UTF8.GetString(reader.ValueSpan), NumberStyles.Float, CultureInfo.InvariantCulture, out number))
-            {
-                error = Pydantic.IntType([.. path]);
-                return null;
-            }
-            if (number != decimal.Truncate(number))
-            {
-                error = Pydantic.IntFromFloat([.. path]);
-                return null;
-            }
-        }
-        else if (reader.TokenType == JsonTokenType.String)
-        {
-            if (!TryGetString(ref reader, out var text)
-                || !decimal.TryParse(text.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out number))
-            {
-                error = Pydantic.IntParsing([.. path]);
-                return null;
-            }
-        }
-        else
-        {
-            error = Pydantic.IntType([.. path]);
-            return null;
-        }
-        if (number < min || number > max)
-        {
-            error = Pydantic.IntType([.. path]);
-            return null;
-        }
-        return field.FieldType switch
-        {
-            FieldType.Int32 or FieldType.SInt32 or FieldType.SFixed32 => (object)(int)number,
-            FieldType.UInt32 or FieldType.Fixed32 => (uint)number,
-            FieldType.UInt64 or FieldType.Fixed64 => (ulong)number,
-            _ => (long)number,
-        };
-    }
-
     /// <summary>
-    /// A free-form value (<c>Struct</c>, <c>ListValue</c>, <c>Value</c>) built as it is read: the right container, and
-    /// only what it can keep as sent — text that is Unicode, numbers within a double's range and, for integers, within
-    /// ±2^53 (beyond, a double would change them). Null when broken (one problem for the whole value, recorded).
+    /// A free-form value (<c>Struct</c>, <c>ListValue</c>, <c>Value</c>): anything pydantic's <c>dict[str, Any]</c> takes,
+    /// as long as protobuf can keep it as sent — text without lone surrogates, finite numbers, integers within ±2^53.
+    /// One problem for the whole value.
     /// </summary>
-    private static IMessage? ReadFreeForm(ref Utf8JsonReader reader, FieldRule rule, List<object> path, List<Violation> violations)
+    private static IMessage? FreeForm(MessageDescriptor type, PythonJson.Node node, IReadOnlyList<object> path, List<Violation> violations)
     {
-        var type = rule.Field.MessageType.FullName;
-        if (type == Struct.Descriptor.FullName && reader.TokenType != JsonTokenType.StartObject)
+        if (type.FullName == Struct.Descriptor.FullName && node is not PythonJson.Object)
         {
-            reader.Skip();
-            violations.Add(Pydantic.DictType([.. path]));
+            violations.Add(Pydantic.DictType(path));
             return null;
         }
-        if (type == ListValue.Descriptor.FullName && reader.TokenType != JsonTokenType.StartArray)
+        if (type.FullName == ListValue.Descriptor.FullName && node is not PythonJson.Array)
         {
-            reader.Skip();
-            violations.Add(Pydantic.ListType([.. path]));
+            violations.Add(Pydantic.ListType(path));
             return null;
         }
-        var problems = new FreeFormProblems();
-        var value = ReadJsonValue(ref reader, ref problems);
-        if (problems.BrokenText)
+        string? problem = null;
+        var value = ToValue(node, ref problem);
+        if (problem is not null)
         {
-            violations.Add(Pydantic.StringUnicode([.. path]));
+            violations.Add(problem == "unicode" ? Pydantic.StringUnicode(path) : Pydantic.ValueError(path, problem));
             return null;
         }
-        if (problems.Number is { } number)
-        {
-            violations.Add(Pydantic.ValueError([.. path], number));
-            return null;
-        }
-        return type == Struct.Descriptor.FullName ? value.StructValue
-            : type == ListValue.Descriptor.FullName ? value.ListValue
+        return type.FullName == Struct.Descriptor.FullName ? value.StructValue
+            : type.FullName == ListValue.Descriptor.FullName ? value.ListValue
             : value;
     }
 
-    private struct FreeFormProblems
+    private static Value ToValue(PythonJson.Node node, ref string? problem)
     {
-        public bool BrokenText;
-        public string? Number;
-    }
-
-    private static Value ReadJsonValue(ref Utf8JsonReader reader, ref FreeFormProblems problems)
-    {
-        switch (reader.TokenType)
+        switch (node)
         {
-            case JsonTokenType.StartObject:
+            case PythonJson.Object members:
                 var fields = new Struct();
-                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                foreach (var (key, member) in members.Members)
                 {
-                    var key = reader.GetString()!; // a key that is not valid UTF-16 throws: the body is not JSON (json_invalid)
-                    reader.Read();
-                    fields.Fields[key] = ReadJsonValue(ref reader, ref problems); // a key given twice: the last wins
+                    if (!PydanticLax.IsStorable(key))
+                    {
+                        problem ??= "unicode";
+                    }
+                    fields.Fields[key] = ToValue(member, ref problem);
                 }
                 return Value.ForStruct(fields);
-            case JsonTokenType.StartArray:
-                var list = new ListValue();
-                while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+            case PythonJson.Array array:
+                var list = new Value[array.Items.Count];
+                for (var i = 0; i < list.Length; i++)
                 {
-                    list.Values.Add(ReadJsonValue(ref reader, ref problems));
+                    list[i] = ToValue(array.Items[i], ref problem);
                 }
-                return Value.ForList(list.Values.ToArray());
-            case JsonTokenType.String:
-                if (!TryGetString(ref reader, out var text))
+                return Value.ForList(list);
+            case PythonJson.String text:
+                if (!PydanticLax.IsStorable(text.Value))
                 {
-                    problems.BrokenText = true;
-                    text = "";
+                    problem ??= "unicode";
                 }
-                return Value.ForString(text);
-            case JsonTokenType.Number:
-                var number = reader.TryGetDouble(out var d) ? d
-                    : double.Parse(Encoding.UTF8.GetString(reader.ValueSpan), NumberStyles.Float, CultureInfo.InvariantCulture); // ±∞ beyond range, 0 below
-                if (!double.IsFinite(number))
+                return Value.ForString(text.Value);
+            case PythonJson.Number { IsFloat: false } integer:
+                var exact = BigInteger.Parse(integer.Text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
+                if (BigInteger.Abs(exact) > MaxExactInteger)
                 {
-                    problems.Number ??= "numbers must be finite";
+                    problem ??= "integers beyond ±9007199254740992 (2^53) cannot be stored exactly; send them as strings";
                 }
-                else if (Math.Abs(number) >= (double)MaxExactInteger && IsIntegerToken(reader.ValueSpan) && !ExactlyRepresentable(reader.ValueSpan))
+                return Value.ForNumber((double)exact);
+            case PythonJson.Number number:
+                var real = number.AsDouble();
+                if (!double.IsFinite(real))
                 {
-                    problems.Number ??= "integers beyond ±9007199254740992 (2^53) cannot be stored exactly; send them as strings";
+                    problem ??= "numbers must be finite";
                 }
-                return Value.ForNumber(number);
-            case JsonTokenType.True:
-                return Value.ForBool(true);
-            case JsonTokenType.False:
-                return Value.ForBool(false);
+                return Value.ForNumber(real);
+            case PythonJson.Bool flag:
+                return Value.ForBool(flag.Value);
             default:
                 return Value.ForNull();
         }
     }
 
-    private static bool IsIntegerToken(ReadOnlySpan<byte> token) => token.IndexOfAny("eE."u8) < 0;
-
-    /// <summary>An integer token within ±2^53.</summary>
-    private static bool ExactlyRepresentable(ReadOnlySpan<byte> token) =>
-        decimal.TryParse(Encoding.UTF8.GetString(token), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var exact)
-        && Math.Abs(exact) <= MaxExactInteger;
-
-    private static bool TryGetString(ref Utf8JsonReader reader, out string text)
+    private static ByteString? TryBase64(string text)
     {
         try
         {
-            text = reader.GetString()!;
-            return true;
-        }
-        catch (InvalidOperationException)
-        {
-            text = ""; // escapes that do not decode to valid UTF-16 (a lone surrogate)
-            return false;
-        }
-    }
-
-    private static bool TryBase64(string text, out ByteString bytes)
-    {
-        try
-        {
-            bytes = ByteString.FromBase64(text);
-            return true;
+            return ByteString.FromBase64(text);
         }
         catch (FormatException)
         {
-            bytes = ByteString.Empty;
-            return false;
-        }
-    }
-
-    private static void Set(IMessage message, FieldDescriptor field, object value)
-    {
-        if (field.IsRepeated)
-        {
-            var list = (System.Collections.IList)field.Accessor.GetValue(message);
-            foreach (var item in (List<object>)value)
-            {
-                list.Add(item);
-            }
-        }
-        else
-        {
-            field.Accessor.SetValue(message, value);
+            return null;
         }
     }
 
     private static Violation TypeError(FieldRule rule, IReadOnlyList<object> path) => rule.Field.FieldType switch
     {
+        _ when rule.Field.IsRepeated && (path.Count == 0 || path[^1] is not int) => Pydantic.ListType(path),
         FieldType.String or FieldType.Bytes => Pydantic.StringType(path),
         FieldType.Bool => Pydantic.BoolType(path),
         FieldType.Double or FieldType.Float => Pydantic.FloatType(path),
@@ -510,89 +354,4 @@ internal static class RestBodyReader
         FieldType.Message => Pydantic.ModelAttributesType(path),
         _ => Pydantic.IntType(path),
     };
-
-    private static bool StartsWith(IReadOnlyList<object> path, List<object> prefix)
-    {
-        if (path.Count < prefix.Count)
-        {
-            return false;
-        }
-        for (var i = 0; i < prefix.Count; i++)
-        {
-            if (!Equals(path[i], prefix[i]))
-            {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /// <summary>Offset of the first byte that is not part of valid UTF-8, or null when all of it is.</summary>
-    private static int? FirstInvalidUtf8(ReadOnlySpan<byte> bytes)
-    {
-        if (System.Text.Unicode.Utf8.IsValid(bytes))
-        {
-            return null;
-        }
-        var offset = 0;
-        while (offset < bytes.Length)
-        {
-            if (Rune.DecodeFromUtf8(bytes[offset..], out _, out var consumed) != System.Buffers.OperationStatus.Done)
-            {
-                return offset;
-            }
-            offset += consumed;
-        }
-        return null;
-    }
-
-    /// <summary>Where the JSON went wrong, in characters, as Python's json module reports it (FastAPI's parser).</summary>
-    private static int Offset(ReadOnlySpan<byte> body, JsonException error)
-    {
-        if (IsTruncated(body))
-        {
-            return Encoding.UTF8.GetCharCount(body); // cut short: the error is at the end of the input
-        }
-        var line = error.LineNumber ?? 0;
-        var offset = 0;
-        for (var i = 0; i < body.Length && line > 0; i++)
-        {
-            if (body[i] == (byte)'\n')
-            {
-                line--;
-                offset = i + 1;
-            }
-        }
-        var position = offset + (int)(error.BytePositionInLine ?? 0);
-        // pydantic counts characters, not bytes.
-        return Encoding.UTF8.GetCharCount(body[..Math.Min(position, body.Length)]);
-    }
-
-    /// <summary>The body is valid JSON so far but ends before the value does.</summary>
-    private static bool IsTruncated(ReadOnlySpan<byte> body)
-    {
-        var reader = new Utf8JsonReader(body, isFinalBlock: false, state: default);
-        try
-        {
-            while (reader.Read())
-            {
-            }
-            return true; // ran out of input without a syntax error: the body was cut short
-        }
-        catch (JsonException)
-        {
-            return false;
-        }
-    }
-
-    private static string Describe(JsonException error)
-    {
-        var message = error.Message;
-        var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
-        if (cut < 0)
-        {
-            cut = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
-        }
-        return (cut > 0 ? message[..cut] : message).Trim();
-    }
 }

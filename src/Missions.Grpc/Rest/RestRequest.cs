@@ -1,16 +1,17 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Google.Protobuf.Reflection;
+using Missions.Grpc.Rest.Json;
 using Missions.Grpc.Validation;
 
 namespace Missions.Grpc.Rest;
 
 /// <summary>
 /// What a REST request sent — route values, query, body bytes — kept so that an error answer can say where each problem
-/// is (<c>loc</c>: body, path or query) and quote the caller's <c>input</c>. The body is parsed into a document only
-/// then, on the error path: a valid request is read once, by <see cref="RestBodyReader"/>.
+/// is (<c>loc</c>: body, path or query) and quote the caller's <c>input</c>, from the body as it was decoded (a document
+/// is built only then, on the error path).
 /// </summary>
-internal sealed class RestRequest(RestMethod method, IReadOnlyDictionary<string, string> routeValues, IQueryCollection query, IHeaderDictionary headers, byte[]? body)
+internal sealed class RestRequest(RestMethod method, IReadOnlyDictionary<string, string> routeValues, IReadOnlyDictionary<string, string> query, IHeaderDictionary headers, PythonJson.Node? body)
 {
     private JsonNode? _document;
     private bool _parsed;
@@ -45,8 +46,8 @@ internal sealed class RestRequest(RestMethod method, IReadOnlyDictionary<string,
         }
         if (location == "query")
         {
-            var raw = query[Violation.FormatPath(violation.Path)];
-            return (["query", QueryAliases.ToQueryName(violation.Path)], raw.Count > 0 ? JsonValue.Create(raw[^1]) : null);
+            var name = QueryAliases.ToQueryName(violation.Path);
+            return (["query", name], query.TryGetValue(name, out var raw) ? JsonValue.Create(raw) : null);
         }
         var target = violation.Type == "missing" ? violation.Path.Take(violation.Path.Count - 1) : violation.Path;
         return ([location, .. violation.Path], Navigate(Document, target)?.DeepClone());
@@ -56,12 +57,19 @@ internal sealed class RestRequest(RestMethod method, IReadOnlyDictionary<string,
     /// The 422's problems in pydantic's order: what the body reader found, then what the validator found in what was
     /// read — except where the reader already reported that value (or one inside it) — by field declaration order.
     /// </summary>
-    public static List<Violation> Merge(IReadOnlyList<Violation> read, IReadOnlyList<Violation> validated, MessageDescriptor input)
+    /// A problem with the body as a whole (not an object, missing) leaves only the path's and query's findings.
+    public static List<Violation> Merge(IReadOnlyList<Violation> read, IReadOnlyList<Violation> validated, MessageDescriptor input, RestMethod method)
     {
         var violations = read.ToList();
+        var wholeBody = read.Any(v => v.Path.Count == 0);
         foreach (var violation in validated)
         {
-            if (!read.Any(v => Overlaps(v.Path, violation.Path)))
+            var inBody = violation.Path.Count == 0 || (violation.Path[0] is string name && method.LocationOf(name) == "body");
+            if (wholeBody && inBody)
+            {
+                continue;
+            }
+            if (!read.Any(v => v.Path.Count > 0 && Overlaps(v.Path, violation.Path)))
             {
                 violations.Add(violation);
             }
@@ -73,7 +81,7 @@ internal sealed class RestRequest(RestMethod method, IReadOnlyDictionary<string,
         return violations.Select((v, i) => (v, i)).OrderBy(p => Rank(p.v)).ThenBy(p => p.i).Select(p => p.v).ToList();
     }
 
-    /// <summary>The body as a document (a key given twice keeps its last value), for quoting inputs; null when it is not JSON.</summary>
+    /// <summary>The body as a document, for quoting inputs (built on the error path only); null when it is not JSON.</summary>
     private JsonNode? Document
     {
         get
@@ -81,58 +89,51 @@ internal sealed class RestRequest(RestMethod method, IReadOnlyDictionary<string,
             if (!_parsed)
             {
                 _parsed = true;
-                _document = ParseLastWins(body);
+                _document = body is null ? null : ToNode(body);
             }
             return _document;
         }
     }
 
-    private static JsonNode? ParseLastWins(byte[]? body)
+    /// <summary>
+    /// The decoded value as JSON to quote: text with a lone surrogate (which JSON output cannot carry) has it replaced by
+    /// U+FFFD; NaN and ±Infinity, which JSON has no number for, are quoted as text; integers as written.
+    /// </summary>
+    private static JsonNode? ToNode(PythonJson.Node node)
     {
-        if (body is null)
+        switch (node)
         {
-            return null;
-        }
-        ReadOnlyMemory<byte> json = body;
-        if (json.Span.StartsWith("\uFEFF"u8))
-        {
-            json = json[3..];
-        }
-        try
-        {
-            // Not disposed: the values below keep referring to the document (its memory is the body array).
-            return ToNode(JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 256 }).RootElement);
-        }
-        catch (Exception error) when (error is JsonException or InvalidOperationException or ArgumentException)
-        {
-            return null;
-        }
-
-        static JsonNode? ToNode(JsonElement element)
-        {
-            switch (element.ValueKind)
-            {
-                case JsonValueKind.Object:
-                    var obj = new JsonObject();
-                    foreach (var property in element.EnumerateObject())
-                    {
-                        obj[property.Name] = ToNode(property.Value);
-                    }
-                    return obj;
-                case JsonValueKind.Array:
-                    var array = new JsonArray();
-                    foreach (var item in element.EnumerateArray())
-                    {
-                        array.Add(ToNode(item));
-                    }
-                    return array;
-                case JsonValueKind.Null:
-                    return null;
-                default:
-                    return JsonValue.Create(element);
-            }
+            case PythonJson.Object members:
+                var obj = new JsonObject();
+                foreach (var (key, value) in members.Members)
+                {
+                    obj[Printable(key)] = ToNode(value);
+                }
+                return obj;
+            case PythonJson.Array array:
+                var list = new JsonArray();
+                foreach (var item in array.Items)
+                {
+                    list.Add(ToNode(item));
+                }
+                return list;
+            case PythonJson.String text:
+                return JsonValue.Create(Printable(text.Value));
+            case PythonJson.Number number when number.IsFloat && !double.IsFinite(number.AsDouble()):
+                return JsonValue.Create(number.Text);
+            case PythonJson.Number number:
+                return JsonValue.Create(JsonDocument.Parse(number.Text).RootElement.Clone());
+            case PythonJson.Bool flag:
+                return JsonValue.Create(flag.Value);
+            default:
+                return null;
         }
     }
+
+    /// <summary>The text, with a lone surrogate as U+FFFD (as <see cref="string.EnumerateRunes"/> gives it).</summary>
+    private static string Printable(string text) => PydanticLax.IsStorable(text)
+        ? text
+        : string.Concat(text.EnumerateRunes().Select(rune => rune.ToString()));
 
     private static JsonNode? Navigate(JsonNode? node, IEnumerable<object> path)
     {

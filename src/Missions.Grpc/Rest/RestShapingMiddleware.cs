@@ -72,8 +72,7 @@ internal sealed class RestShapingMiddleware(
         var routeValues = context.Request.RouteValues
             .Where(kv => kv.Value is not null)
             .ToDictionary(kv => kv.Key, kv => kv.Value!.ToString()!, StringComparer.Ordinal);
-        context.Request.QueryString = QueryAliases.ToFieldPaths(context.Request.QueryString);
-        var query = context.Request.Query;
+        var query = QueryBinder.Parse(context.Request.QueryString);
 
         byte[]? body = null;
         if (method.HasBody)
@@ -101,16 +100,23 @@ internal sealed class RestShapingMiddleware(
                 return;
             }
         }
-        var request = new RestRequest(method, routeValues, query, context.Request.Headers, body);
         var input = method.Method.InputType;
         var message = input.Parser.ParseFrom(ByteString.Empty);
-        var violations = method.HasBody
-            ? RestBodyReader.Read(message, body, method.BodyRequired, method.BodyField, method.RouteFields, limits.MaxJsonDepth)
-            : [];
-        if (violations.Any(v => v.Path.Count == 0 || v.Type == "json_invalid"))
+        var reading = method.HasBody
+            ? RestBodyReader.Read(message, body, context.Request.ContentType, method.BodyRequired, method.BodyField, method.RouteFields, limits.MaxJsonDepth)
+            : new RestBodyReader.Outcome([], null, null);
+        var request = new RestRequest(method, routeValues, query, context.Request.Headers, reading.Document);
+        if (reading.Unreadable is { } unreadable)
         {
             metrics.Invalid(input.Name);
-            await RestErrors.WriteValidationAsync(context.Response, violations, request.Locate); // the body as a whole: nothing else to say
+            await RestErrors.WriteDetailAsync(context.Response, StatusCodes.Status400BadRequest, unreadable); // FastAPI's answer to a body Python cannot decode
+            return;
+        }
+        var violations = reading.Violations;
+        if (violations.Any(v => v.Type == "json_invalid"))
+        {
+            metrics.Invalid(input.Name);
+            await RestErrors.WriteValidationAsync(context.Response, violations, request.Locate); // not JSON: FastAPI says that alone
             return;
         }
         SetRouteFields(message, method, routeValues);
@@ -121,7 +127,7 @@ internal sealed class RestShapingMiddleware(
         if (violations.Count > 0)
         {
             metrics.Invalid(input.Name);
-            await RestErrors.WriteValidationAsync(context.Response, RestRequest.Merge(violations, validator.Validate(message), input), request.Locate);
+            await RestErrors.WriteValidationAsync(context.Response, RestRequest.Merge(violations, validator.Validate(message), input, method), request.Locate);
             return;
         }
 

@@ -98,20 +98,21 @@ internal static class Pydantic
             offset = 1;
         }
         var groups = new List<int> { 0 };
-        for (var i = 0; i < body.Length; i++)
+        var position = offset;
+        foreach (var rune in body.EnumerateRunes())
         {
-            var c = body[i];
-            if (c == '-')
+            position++;
+            if (rune.Value == '-')
             {
                 groups.Add(0);
             }
-            else if (Uri.IsHexDigit(c))
+            else if (rune.IsAscii && Uri.IsHexDigit((char)rune.Value))
             {
                 groups[^1]++;
             }
             else
             {
-                return $"invalid character: expected an optional prefix of `urn:uuid:` followed by [0-9a-fA-F-], found `{c}` at {offset + i + 1}";
+                return $"invalid character: found `{rune}` at {position}"; // the uuid crate counts characters, from 1
             }
         }
         if (groups.Count == 1)
