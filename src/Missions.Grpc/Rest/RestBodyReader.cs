@@ -26,24 +26,19 @@ internal static class RestBodyReader
 
     /// <summary>
     /// Reads <paramref name="body"/> (null when none was sent) into <paramref name="message"/>.
-    /// <paramref name="contentType"/> decides whether it is JSON (none, <c>application/json</c> or <c>application/*+json</c>,
-    /// as FastAPI decides); <paramref name="bodyField"/> names the one field the body is (an http rule <c>body: "field"</c>),
+    /// Whatever its content type says, the body is read as JSON (FastAPI validates the raw bytes of a body sent as, say,
+    /// <c>application/x-www-form-urlencoded</c> — curl's default for <c>-d</c> — and refuses them: a departure, docs/api.md).
+    /// <paramref name="bodyField"/> names the one field the body is (an http rule <c>body: "field"</c>),
     /// else the body is the message; <paramref name="ignored"/> holds the proto names of fields the body may not set
     /// (those bound from the route).
     /// </summary>
-    public static Outcome Read(IMessage message, byte[]? body, string? contentType, bool bodyRequired, FieldDescriptor? bodyField,
+    public static Outcome Read(IMessage message, byte[]? body, bool bodyRequired, FieldDescriptor? bodyField,
         IReadOnlySet<string> ignored, int maxDepth)
     {
         var violations = new List<Violation>();
         PythonJson.Node? document = null;
         if (body is { Length: > 0 })
         {
-            if (!IsJson(contentType))
-            {
-                // FastAPI validates the raw bytes, which no model accepts.
-                violations.Add(bodyField is null ? Pydantic.ModelAttributesType([]) : TypeError(MessageRules.For(message.Descriptor).ByProtoName[bodyField.Name], []));
-                return new Outcome(violations, null, document);
-            }
             var parsed = PythonJson.Parse(body, maxDepth);
             if (parsed.Undecodable)
             {
@@ -82,17 +77,6 @@ internal static class RestBodyReader
             violations.Add(Pydantic.ModelAttributesType([]));
         }
         return new Outcome(violations, null, document);
-    }
-
-    /// <summary>FastAPI's test: no content type, or <c>application/json</c>, or <c>application/…+json</c> (parameters ignored).</summary>
-    private static bool IsJson(string? contentType)
-    {
-        if (string.IsNullOrWhiteSpace(contentType))
-        {
-            return true;
-        }
-        var type = contentType.Split(';', 2)[0].Trim().ToLowerInvariant();
-        return type == "application/json" || (type.StartsWith("application/", StringComparison.Ordinal) && type.EndsWith("+json", StringComparison.Ordinal));
     }
 
     private static void ReadObject(PythonJson.Object members, IMessage message, IReadOnlySet<string> ignored, List<object> path, List<Violation> violations)

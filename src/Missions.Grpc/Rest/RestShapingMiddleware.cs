@@ -103,7 +103,7 @@ internal sealed class RestShapingMiddleware(
         var input = method.Method.InputType;
         var message = input.Parser.ParseFrom(ByteString.Empty);
         var reading = method.HasBody
-            ? RestBodyReader.Read(message, body, context.Request.ContentType, method.BodyRequired, method.BodyField, method.RouteFields, limits.MaxJsonDepth)
+            ? RestBodyReader.Read(message, body, method.BodyRequired, method.BodyField, method.RouteFields, limits.MaxJsonDepth)
             : new RestBodyReader.Outcome([], null, null);
         var request = new RestRequest(method, routeValues, query, context.Request.Headers, reading.Document);
         if (reading.Unreadable is { } unreadable)

@@ -29,7 +29,7 @@ internal sealed class MessageValidator
         if (maxFreeFormDepth is < 1 or > MaxConfigurableDepth)
         {
             throw new Microsoft.Extensions.Options.OptionsValidationException("Validation", typeof(MessageValidator),
-                [$"Validation:MaxFreeFormDepth must be between 1 and {MaxConfigurableDepth} (protobuf's parser stops at 100 nested messages; each JSON level is two)."]);
+                [$"Validation:MaxFreeFormDepth must be between 1 and {MaxConfigurableDepth} (protobuf's parser stops at 100 nested messages; each JSON level is three: Struct, its map entry, Value)."]);
         }
         MaxFreeFormDepth = maxFreeFormDepth;
         MaxFreeFormBytes = maxFreeFormBytes;
@@ -66,8 +66,12 @@ internal sealed class MessageValidator
     /// <summary>Largest free-form value, as JSON.</summary>
     public int MaxFreeFormBytes { get; }
 
-    /// <summary>Highest configurable depth.</summary>
-    public const int MaxConfigurableDepth = 48;
+    /// <summary>
+    /// Highest configurable depth: what stays readable. A stored object is read back by protobuf's parser, which stops at
+    /// 100 nested messages (<c>CodedInputStream.DefaultRecursionLimit</c>); each JSON level of a free-form value costs three
+    /// (a Struct, its map entry, a Value), and the document holding it one: 1 + 3 × 33 = 100.
+    /// </summary>
+    public const int MaxConfigurableDepth = 33;
 
     /// <summary>Deepest nesting accepted inside a free-form object.</summary>
     public int MaxFreeFormDepth { get; }

@@ -8,7 +8,7 @@ public sealed class StartupSettingsTests
     [Theory]
     [InlineData("Rest:MaxJsonDepth", "0", "MaxJsonDepth")]
     [InlineData("Rest:MaxRequestBodyBytes", "10", "MaxRequestBodyBytes")]
-    [InlineData("Validation:MaxFreeFormDepth", "49", "MaxFreeFormDepth")]
+    [InlineData("Validation:MaxFreeFormDepth", "34", "MaxFreeFormDepth")]
     [InlineData("Watch:BufferSize", "0", "BufferSize")]
     [InlineData("RateLimiting:TokenLimit", "0", "RateLimiting:TokenLimit")]
     public async Task An_invalid_setting_stops_the_start_in_one_line_naming_it(string setting, string value, string named)

@@ -51,7 +51,7 @@ internal static class PydanticCases
                 new PydanticRequest(p.Kind ?? q.Kind ?? "query", operation.Verb, p.Path, q.Query, null, null));
         }
         return path.Select(BodyFor(method.InputType, variables), Gen.Frequency((30, Gen.Const("")), (1, Gen.OneOf("page[size]=0", "name=x"))),
-            (p, b, q) => new PydanticRequest(p.Kind ?? b.Kind ?? "body", operation.Verb, p.Path, q, b.ContentType, b.Body));
+            (p, b, q) => new PydanticRequest(b.Kind == "content-type" ? b.Kind : p.Kind ?? b.Kind ?? "body", operation.Verb, p.Path, q, b.ContentType, b.Body));
     }
 
     private static (MethodDescriptor Method, HttpRule Rule) Find(string verb, string template)

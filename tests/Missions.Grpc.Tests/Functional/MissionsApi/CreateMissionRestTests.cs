@@ -111,12 +111,14 @@ public sealed partial class CreateMissionRestTests : AppTest
     }
 
     [Fact]
-    public async Task An_object_key_that_is_not_unicode_answers_422_json_invalid()
+    public async Task An_object_key_that_is_not_unicode_answers_422_string_unicode_at_its_field()
     {
         var (status, json, _) = await Client.PostAsync(Path, """{"name":"x","metadata":{"\ud800":1}}""");
 
+        // Python reads the key (a lone surrogate), pydantic accepts it; protobuf cannot store it (docs/api.md, departures).
         Assert.Equal(HttpStatusCode.UnprocessableEntity, status);
-        Assert.Equal("json_invalid", (string?)json.SingleDetail()["type"]);
+        Assert.Equal("string_unicode", (string?)json.SingleDetail()["type"]);
+        Assert.Equal(["body", "metadata"], json.SingleDetail().Loc());
     }
 
     [Fact]
@@ -184,7 +186,6 @@ public sealed partial class CreateMissionRestTests : AppTest
 
     [Theory]
     [InlineData("", "missing", "Field required")]
-    [InlineData("   ", "missing", "Field required")]
     [InlineData("[1,2]", "model_attributes_type", "Input should be a valid dictionary or object to extract fields from")]
     [InlineData("\"name\"", "model_attributes_type", "Input should be a valid dictionary or object to extract fields from")]
     [InlineData("null", "missing", "Field required")] // FastAPI takes a JSON null body for an absent one
@@ -266,8 +267,8 @@ public sealed partial class CreateMissionRestTests : AppTest
 
         var tooDeepToParse = string.Concat(Enumerable.Repeat("[", 200)) + new string(']', 200);
         var (status2, json2, _) = await Client.PostAsync(Path, "{\"name\":\"x\",\"metadata\":{\"a\":" + tooDeepToParse + "}}");
-        Assert.Equal(HttpStatusCode.UnprocessableEntity, status2);
-        Assert.Equal("json_invalid", (string?)json2.SingleDetail()["type"]);
+        Assert.Equal(HttpStatusCode.BadRequest, status2); // beyond Rest:MaxJsonDepth: answered as FastAPI answers a body beyond Python's recursion limit
+        Assert.Equal("There was an error parsing the body: JSON nested deeper than 64 levels (Rest:MaxJsonDepth)", (string?)json2!["detail"]);
     }
 
     [Fact]
