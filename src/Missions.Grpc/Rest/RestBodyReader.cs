@@ -178,7 +178,7 @@ internal static class RestBodyReader
     private static object? ReadSingle(FieldRule rule, PythonJson.Node node, List<object> path, List<Violation> violations)
     {
         var field = rule.Field;
-        IReadOnlyList<object> at = path.ToArray();
+        IReadOnlyList<object> at = path; // PydanticLax copies it when it reports a problem
         switch (field.FieldType)
         {
             case FieldType.String:
@@ -193,18 +193,18 @@ internal static class RestBodyReader
                 return Failed(PydanticLax.Enum(node, rule.EnumNames, at, out var name), violations) ? null : field.EnumType.FindValueByName(name).Number;
             case FieldType.Bytes:
                 return Failed(PydanticLax.Str(node, at, out var encoded), violations) ? null
-                    : TryBase64(encoded) ?? Broken(Pydantic.ValueError(at, "bytes must be base64"), violations);
+                    : TryBase64(encoded) ?? Broken(Pydantic.ValueError([.. path], "bytes must be base64"), violations);
             case FieldType.Message when rule.IsFreeForm:
-                return FreeForm(field.MessageType, node, at, violations);
+                return FreeForm(field.MessageType, node, [.. path], violations);
             case FieldType.Message when MessageRules.IsTimestamp(field.MessageType):
                 return node is PythonJson.String stamp
                     && DateTimeOffset.TryParse(stamp.Value, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var moment)
                     ? Timestamp.FromDateTimeOffset(moment)
-                    : Broken(Pydantic.DatetimeType(at), violations);
+                    : Broken(Pydantic.DatetimeType([.. path]), violations);
             case FieldType.Message:
                 if (node is not PythonJson.Object members)
                 {
-                    return Broken(Pydantic.ModelAttributesType(at), violations);
+                    return Broken(Pydantic.ModelAttributesType([.. path]), violations);
                 }
                 var nested = field.MessageType.Parser.ParseFrom(ByteString.Empty);
                 ReadObject(members, nested, EmptySet, path, violations); // kept with what it holds: its other problems are the validator's
@@ -293,7 +293,7 @@ internal static class RestBodyReader
                 }
                 return Value.ForString(text.Value);
             case PythonJson.Number { IsFloat: false } integer:
-                var exact = BigInteger.Parse(integer.Text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
+                var exact = integer.AsInteger();
                 if (BigInteger.Abs(exact) > MaxExactInteger)
                 {
                     problem ??= "integers beyond ±9007199254740992 (2^53) cannot be stored exactly; send them as strings";

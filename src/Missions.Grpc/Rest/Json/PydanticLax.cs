@@ -25,24 +25,24 @@ internal static partial class PydanticLax
                 value = flag.Value ? BigInteger.One : BigInteger.Zero;
                 return null;
             case PythonJson.Number { IsFloat: false } number:
-                value = BigInteger.Parse(number.Text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
+                value = number.AsInteger();
                 return null;
             case PythonJson.Number number:
                 var real = number.AsDouble();
                 if (!double.IsFinite(real))
                 {
-                    return new Violation(path, "finite_number", "Input should be a finite number");
+                    return new Violation(At(path), "finite_number", "Input should be a finite number");
                 }
                 if (real != Math.Floor(real))
                 {
-                    return Pydantic.IntFromFloat(path);
+                    return Pydantic.IntFromFloat(At(path));
                 }
                 value = new BigInteger(real);
                 return null;
             case PythonJson.String text:
                 return IntFromString(text.Value, path, out value);
             default:
-                return Pydantic.IntType(path);
+                return Pydantic.IntType(At(path));
         }
     }
 
@@ -53,7 +53,7 @@ internal static partial class PydanticLax
         var match = WholeNumber().Match(text.Trim());
         if (!match.Success)
         {
-            return Pydantic.IntParsing(path);
+            return Pydantic.IntParsing(At(path));
         }
         value = BigInteger.Parse(match.Groups[1].Value.Replace("_", "", StringComparison.Ordinal), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
         return null;
@@ -61,8 +61,8 @@ internal static partial class PydanticLax
 
     /// <summary>The int within [<paramref name="min"/>, <paramref name="max"/>] (the protobuf field's range: the API's own bound, reported as pydantic reports one).</summary>
     public static Violation? InRange(BigInteger value, BigInteger min, BigInteger max, IReadOnlyList<object> path) =>
-        value > max ? Pydantic.LessThanEqual(path, max.ToString(CultureInfo.InvariantCulture))
-        : value < min ? Pydantic.GreaterThanEqual(path, min.ToString(CultureInfo.InvariantCulture))
+        value > max ? Pydantic.LessThanEqual(At(path), max.ToString(CultureInfo.InvariantCulture))
+        : value < min ? Pydantic.GreaterThanEqual(At(path), min.ToString(CultureInfo.InvariantCulture))
         : null;
 
     /// <summary>A str: only a str (a number is not one). A str holding a lone surrogate is valid to pydantic but cannot be stored (protobuf strings are UTF-8): <c>string_unicode</c>.</summary>
@@ -71,11 +71,11 @@ internal static partial class PydanticLax
         value = "";
         if (node is not PythonJson.String text)
         {
-            return Pydantic.StringType(path);
+            return Pydantic.StringType(At(path));
         }
         if (!IsStorable(text.Value))
         {
-            return Pydantic.StringUnicode(path);
+            return Pydantic.StringUnicode(At(path));
         }
         value = text.Value;
         return null;
@@ -85,7 +85,7 @@ internal static partial class PydanticLax
     public static Violation? Enum(PythonJson.Node node, IReadOnlyList<string> names, IReadOnlyList<object> path, out string value)
     {
         value = node is PythonJson.String text ? text.Value : "";
-        return node is PythonJson.String && names.Contains(value) ? null : Pydantic.Enum(path, names);
+        return node is PythonJson.String && names.Contains(value) ? null : Pydantic.Enum(At(path), names);
     }
 
     /// <summary>A bool: a bool; the ints 0 and 1; the strs pydantic reads as one (<c>yes</c>, <c>off</c>, …).</summary>
@@ -104,9 +104,9 @@ internal static partial class PydanticLax
                 value = parsed;
                 return null;
             case PythonJson.Number or PythonJson.String:
-                return new Violation(path, "bool_parsing", "Input should be a valid boolean, unable to interpret input");
+                return new Violation(At(path), "bool_parsing", "Input should be a valid boolean, unable to interpret input");
             default:
-                return Pydantic.BoolType(path);
+                return Pydantic.BoolType(At(path));
         }
     }
 
@@ -133,11 +133,14 @@ internal static partial class PydanticLax
             case PythonJson.String text when double.TryParse(text.Value.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out value):
                 return null;
             case PythonJson.String:
-                return new Violation(path, "float_parsing", "Input should be a valid number, unable to parse string as a number");
+                return new Violation(At(path), "float_parsing", "Input should be a valid number, unable to parse string as a number");
             default:
-                return Pydantic.FloatType(path);
+                return Pydantic.FloatType(At(path));
         }
     }
+
+    /// <summary>The path as it is now (the caller's list changes as it walks on): copied only when a problem is reported.</summary>
+    private static object[] At(IReadOnlyList<object> path) => [.. path];
 
     /// <summary>Text protobuf can hold: no lone surrogate.</summary>
     public static bool IsStorable(string text)

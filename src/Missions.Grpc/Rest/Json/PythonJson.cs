@@ -28,21 +28,47 @@ internal static class PythonJson
     /// <summary>A dict: keys in first-seen order, each with its last value.</summary>
     public sealed class Object : Node
     {
-        private readonly Dictionary<string, int> _index = new(StringComparer.Ordinal);
+        /// <summary>Beyond this many keys, a key given twice is found through an index rather than by a scan.</summary>
+        private const int ScanLimit = 16;
+
+        private Dictionary<string, int>? _index;
 
         public List<KeyValuePair<string, Node>> Members { get; } = [];
 
         public void Set(string key, Node value)
         {
-            if (_index.TryGetValue(key, out var at))
+            var at = Find(key);
+            if (at >= 0)
             {
                 Members[at] = new(key, value);
+                return;
             }
-            else
+            _index?.Add(key, Members.Count);
+            Members.Add(new(key, value));
+            if (_index is null && Members.Count > ScanLimit)
             {
-                _index[key] = Members.Count;
-                Members.Add(new(key, value));
+                _index = new Dictionary<string, int>(StringComparer.Ordinal);
+                for (var i = 0; i < Members.Count; i++)
+                {
+                    _index[Members[i].Key] = i;
+                }
             }
+        }
+
+        private int Find(string key)
+        {
+            if (_index is not null)
+            {
+                return _index.TryGetValue(key, out var at) ? at : -1;
+            }
+            for (var i = 0; i < Members.Count; i++)
+            {
+                if (string.Equals(Members[i].Key, key, StringComparison.Ordinal))
+                {
+                    return i;
+                }
+            }
+            return -1;
         }
     }
 
@@ -64,6 +90,11 @@ internal static class PythonJson
 
         /// <summary>Python reads it as a float (fraction, exponent, NaN, Infinity); else as an int.</summary>
         public bool IsFloat { get; } = isFloat;
+
+        /// <summary>The int Python reads (any size); only for a number that is not <see cref="IsFloat"/>.</summary>
+        public System.Numerics.BigInteger AsInteger() => Text.Length < 18
+            ? long.Parse(Text, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture)
+            : System.Numerics.BigInteger.Parse(Text, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture);
 
         /// <summary>The float Python reads (±∞ beyond the double range, as Python's <c>float()</c>).</summary>
         public double AsDouble() => Text switch
@@ -355,6 +386,12 @@ internal static class PythonJson
         private string ScanString(int end, out int after)
         {
             var begin = end - 1;
+            var plain = _s.AsSpan(end).IndexOfAny('"', '\\');
+            if (plain >= 0 && _s[end + plain] == '"' && !_s.AsSpan(end, plain).ContainsAnyInRange('\0', '\u001f'))
+            {
+                after = end + plain + 1; // the common case: no escape, no control character
+                return _s.Substring(end, plain);
+            }
             var chunks = new StringBuilder();
             while (true)
             {
