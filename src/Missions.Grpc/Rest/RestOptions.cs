@@ -11,7 +11,7 @@ public sealed class RestOptions
     [Range(1024, 64 * 1024 * 1024)]
     public int MaxRequestBodyBytes { get; set; } = 1024 * 1024;
 
-    /// <summary>Deepest JSON nesting the body parser accepts; deeper bodies answer 422 json_invalid.</summary>
+    /// <summary>Deepest JSON nesting the body parser accepts; deeper bodies answer 400, as FastAPI answers one beyond Python's recursion limit.</summary>
     [Range(1, 1000)]
     public int MaxJsonDepth { get; set; } = 64;
 }

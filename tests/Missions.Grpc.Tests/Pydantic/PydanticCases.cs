@@ -169,7 +169,8 @@ internal static class PydanticCases
     private static readonly Gen<string> FreeValue = Gen.Recursive<string>((depth, self) => depth > 3
         ? Gen.Frequency((4, Scalar), (1, Gen.OneOf("9007199254740993", "9007199254740992", "-9007199254740993", "1" + new string('7', 400),
             "1e308", "1e309", "-1e400", "1.5e-400", "NaN", "Infinity", "-Infinity", "0.1", "\"\\ud800\"")))
-        : Gen.Frequency((6, Scalar), (1, Gen.OneOf("9007199254740993", "1" + new string('7', 400), "1e400", "NaN", "Infinity", "\"\\udc00\"")),
+        : Gen.Frequency((6, Scalar), (1, Gen.OneOf("9007199254740993", "1" + new string('7', 400), "1e400", "NaN", "Infinity", "\"\\udc00\"",
+                "-" + new string('9', 4300), new string('9', 4301))),
             (1, ArrayOf(self, 3)), (2, ObjectOf(self, 3))));
 
     private static readonly Gen<string> FreeObject = Gen.Frequency(

@@ -10,7 +10,8 @@ namespace Missions.Grpc.Rest.Json;
 /// <item>the encoding is detected as <c>json.detect_encoding</c> does (UTF-8, with or without a byte order mark; UTF-16
 /// and UTF-32 by their byte order mark or their zero bytes) and decoded with <c>surrogatepass</c> (an encoded lone
 /// surrogate reads as one); bytes that do not decode are not a JSON error but an unreadable body
-/// (<see cref="Result.Undecodable"/>: FastAPI's 400);</item>
+/// (<see cref="Result.Undecodable"/>: FastAPI's 400), as is an integer of more than 4,300 digits (Python's int limit
+/// raises a ValueError, which FastAPI answers the same way);</item>
 /// <item>syntax follows CPython's scanner (<c>Modules/_json.c</c>): white space is space, tab, CR and LF; <c>NaN</c>,
 /// <c>Infinity</c> and <c>-Infinity</c> are numbers; control characters in strings are refused; a <c>\u</c> escape may
 /// stand for a lone surrogate; a key given twice keeps its first place and its last value;</item>
@@ -146,6 +147,10 @@ internal static class PythonJson
         {
             return new Result(null, null, 0, false, TooDeep: true);
         }
+        catch (IntegerTooLong)
+        {
+            return new Result(null, null, 0, Undecodable: true, TooDeep: false);
+        }
     }
 
     /// <summary>Python's index (code points) of UTF-16 index <paramref name="index"/>.</summary>
@@ -262,6 +267,12 @@ internal static class PythonJson
     }
 
     private sealed class DepthError : Exception;
+
+    /// <summary>An int literal longer than Python converts (<c>sys.int_info.default_max_str_digits</c>): a ValueError, not a JSON error.</summary>
+    private sealed class IntegerTooLong : Exception;
+
+    /// <summary>Python's default limit on the digits of an int it reads from text.</summary>
+    private const int MaxIntegerDigits = 4300;
 
     /// <summary>CPython's <c>scan_once_unicode</c> and its helpers, over a decoded string.</summary>
     private readonly ref struct Parser(string s, int maxDepth)
@@ -380,6 +391,10 @@ internal static class PythonJson
                 }
             }
             end = i;
+            if (!isFloat && i - start - (_s[start] == '-' ? 1 : 0) > MaxIntegerDigits)
+            {
+                throw new IntegerTooLong();
+            }
             return new Number(_s[start..i], isFloat);
         }
 

@@ -119,6 +119,17 @@ public sealed class PydanticParityRestTests : AppTest
     }
 
     [Fact]
+    public async Task An_integer_longer_than_Python_reads_answers_400_as_FastAPI_does()
+    {
+        var (tooLong, json, _) = await Client.PostAsync(RestCalls.Missions, "{\"name\":\"x\",\"metadata\":{\"n\":-" + new string('9', 4301) + "}}");
+        var (longest, _, _) = await Client.PostAsync(RestCalls.Missions, "{\"name\":\"x\",\"metadata\":{\"n\":-" + new string('9', 4300) + "}}");
+
+        Assert.Equal(HttpStatusCode.BadRequest, tooLong);
+        Assert.Equal("There was an error parsing the body", (string?)json!["detail"]);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, longest); // read, then refused: beyond 2^53
+    }
+
+    [Fact]
     public async Task A_body_that_is_not_UTF_8_answers_400_as_FastAPI_does()
     {
         using var content = new ByteArrayContent([.. "{\"name\":\""u8, 0xFF, .. "\"}"u8]);
