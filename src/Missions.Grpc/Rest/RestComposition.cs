@@ -8,7 +8,8 @@ namespace Missions.Grpc.Rest;
 
 /// <summary>
 /// The REST face: ASP.NET Core's JSON transcoding of the gRPC services, shaped into the spec's answers (status codes,
-/// FastAPI's error bodies, query aliases: <see cref="RestShapingMiddleware"/> and <see cref="RestMessageInterceptor"/>).
+/// FastAPI's error bodies, query aliases: <see cref="RestShapingMiddleware"/>, over the transcoder through
+/// <see cref="TranscoderBridge"/>, whose assumptions are checked as the host starts).
 /// </summary>
 public static class RestComposition
 {
@@ -16,7 +17,7 @@ public static class RestComposition
     {
         var services = builder.Services;
         services.AddOptions<RestOptions>().BindAtStart(RestOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        services.AddGrpc().AddJsonTranscoding(options => options.TypeRegistry = RestShapingMiddleware.ErrorTypes);
+        TranscoderBridge.AddTo(services);
         services.AddSingleton<RestMessageInterceptor>();
         // One request size limit for both faces.
         services.AddOptions<GrpcServiceOptions>().Configure<IOptions<RestOptions>>((grpc, rest) =>

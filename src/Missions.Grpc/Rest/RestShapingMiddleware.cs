@@ -18,34 +18,22 @@ namespace Missions.Grpc.Rest;
 /// <list type="bullet">
 /// <item>the request is read once: the body (bounded: 413) straight into the request message by
 /// <see cref="RestBodyReader"/>, route values and query into the same message; the message is handed to the handler
-/// (<see cref="RestMessageInterceptor"/>) and validated there once, like a gRPC request. The transcoder still routes
-/// and answers, but its copy of the body is <c>{}</c>: it has nothing left to read.</item>
+/// through <see cref="TranscoderBridge"/> and validated there once, like a gRPC request. The transcoder still routes
+/// and answers, with nothing left to read.</item>
 /// <item>a body that does not read as the message (JSON types, enum names, …) gets the whole pydantic 422 at once,
 /// with what the validator finds in the rest of it;</item>
-/// <item>the answer is written once, streamed: the declared success status (201, or 204 with no body) is set when the
-/// transcoder starts writing, before the response starts; only error answers are held and rewritten per
-/// <see cref="RestErrors"/>.</item>
+/// <item>the answer is written once, streamed under the declared success status (201, or 204 with no body); an error
+/// comes back from the bridge as a google.rpc.Status, rewritten per <see cref="RestErrors"/>.</item>
 /// </list>
 /// </summary>
 internal sealed class RestShapingMiddleware(
     RequestDelegate next,
     MessageValidator validator,
+    TranscoderBridge bridge,
     IOptions<RestOptions> options,
     ApiMetrics metrics,
     ILogger<RestShapingMiddleware> logger)
 {
-    /// <summary>Reads the google.rpc.Status the transcoder writes on errors, details included.</summary>
-    internal static readonly TypeRegistry ErrorTypes = TypeRegistry.FromFiles(ErrorDetailsReflection.Descriptor, ErrorsReflection.Descriptor);
-
-    /// <summary>The content type of a streamed REST response.</summary>
-    public const string NdjsonContentType = "application/x-ndjson; charset=utf-8";
-
-    /// <summary>What the transcoder is given to read: the message was read already.</summary>
-    private static readonly byte[] EmptyObject = "{}"u8.ToArray();
-
-    private static readonly JsonParser StatusParser =
-        new(JsonParser.Settings.Default.WithTypeRegistry(ErrorTypes).WithIgnoreUnknownFields(true));
-
     public async Task InvokeAsync(HttpContext context)
     {
         var metadata = context.GetEndpoint()?.Metadata.GetMetadata<GrpcJsonTranscodingMetadata>();
@@ -131,61 +119,9 @@ internal sealed class RestShapingMiddleware(
             return;
         }
 
-        context.Features.Set(new RestRequestMessage(message));
-        context.Request.QueryString = QueryString.Empty;
-        if (method.HasBody)
+        if (await bridge.CallAsync(context, method, message, next) is { } failure)
         {
-            context.Request.Body = new MemoryStream(EmptyObject, writable: false);
-            context.Request.ContentLength = EmptyObject.Length;
-            context.Request.ContentType = "application/json";
-        }
-        else
-        {
-            // No content type: the transcoder reads the charset of one even where no body is read, and an unknown
-            // charset made it throw (a 500).
-            context.Request.ContentType = null;
-        }
-        await RespondAsync(context, method, request);
-    }
-
-    /// <summary>
-    /// Runs the call with the answer passing through from its first write when that write comes with a success status
-    /// (set to the declared one then); an error answer is held and rewritten.
-    /// </summary>
-    private async Task RespondAsync(HttpContext context, RestMethod method, RestRequest request)
-    {
-        var response = context.Response;
-        var original = response.Body;
-        await using var probe = new ResponseProbe(original, () =>
-        {
-            if (response.StatusCode != StatusCodes.Status200OK)
-            {
-                return ResponseProbe.Decision.Hold;
-            }
-            response.StatusCode = method.SuccessStatus;
-            if (method.SuccessStatus == StatusCodes.Status204NoContent)
-            {
-                response.Headers.ContentType = default;
-                return ResponseProbe.Decision.Drop;
-            }
-            if (method.IsStreaming)
-            {
-                response.ContentType = NdjsonContentType; // one JSON object per line, not one JSON document
-            }
-            return ResponseProbe.Decision.PassThrough;
-        });
-        response.Body = probe;
-        try
-        {
-            await next(context);
-        }
-        finally
-        {
-            response.Body = original;
-        }
-        if (probe.Held is { } held)
-        {
-            await WriteErrorAsync(context, held, request);
+            await WriteErrorAsync(context, failure, request);
         }
     }
 
@@ -201,13 +137,10 @@ internal sealed class RestShapingMiddleware(
         }
     }
 
-    /// <summary>Rewrites the transcoder's error body (a google.rpc.Status) as this API's REST error.</summary>
-    private async Task WriteErrorAsync(HttpContext context, MemoryStream buffer, RestRequest request)
+    /// <summary>Writes the transcoder's error (a google.rpc.Status) as this API's REST error.</summary>
+    private static async Task WriteErrorAsync(HttpContext context, Google.Rpc.Status status, RestRequest request)
     {
         var response = context.Response;
-        response.Headers.ContentType = default;
-        response.ContentLength = null;
-        var status = ReadStatus(buffer, response.StatusCode);
         var code = (StatusCode)status.Code;
         if (code == StatusCode.InvalidArgument && status.GetDetail<ErrorInfo>()?.Reason == Errors.ErrorInterceptor.IdempotencyKeyReusedReason)
         {
@@ -235,31 +168,6 @@ internal sealed class RestShapingMiddleware(
             response.Headers.RetryAfter = ((long)Math.Ceiling(retryDelay.ToTimeSpan().TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
         await RestErrors.WriteDetailAsync(response, RestErrors.HttpStatusFor(code), status.Message);
-    }
-
-    private Google.Rpc.Status ReadStatus(MemoryStream buffer, int httpStatus)
-    {
-        try
-        {
-            buffer.Position = 0;
-            using var reader = new StreamReader(buffer);
-            return StatusParser.Parse<Google.Rpc.Status>(reader);
-        }
-        catch (Exception error) when (error is InvalidProtocolBufferException or InvalidJsonException or FormatException)
-        {
-            RestLog.NoStatusBody(logger, httpStatus);
-            return new Google.Rpc.Status
-            {
-                Code = (int)(httpStatus switch
-                {
-                    StatusCodes.Status404NotFound => StatusCode.NotFound,
-                    StatusCodes.Status400BadRequest => StatusCode.InvalidArgument,
-                    StatusCodes.Status415UnsupportedMediaType => StatusCode.InvalidArgument,
-                    _ => StatusCode.Internal,
-                }),
-                Message = httpStatus == StatusCodes.Status404NotFound ? "Not found" : "Invalid request",
-            };
-        }
     }
 
     /// <summary>The whole body, or null when it exceeds <paramref name="limit"/> bytes.</summary>

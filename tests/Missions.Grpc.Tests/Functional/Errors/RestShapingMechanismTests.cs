@@ -30,11 +30,11 @@ public sealed class RestShapingMechanismTests : IAsyncLifetime
         builder.Services.AddSingleton(new MessageValidator(ShapingTestReflection.Descriptor.Services));
         builder.Services.AddSingleton<Missions.Grpc.Telemetry.ApiMetrics>();
         builder.Services.AddGrpc(o =>
-            {
-                o.Interceptors.Add<ErrorInterceptor>();
-                o.Interceptors.Add<RestMessageInterceptor>();
-            })
-            .AddJsonTranscoding(o => o.TypeRegistry = RestShapingMiddleware.ErrorTypes);
+        {
+            o.Interceptors.Add<ErrorInterceptor>();
+            o.Interceptors.Add<RestMessageInterceptor>();
+        });
+        TranscoderBridge.AddTo(builder.Services);
         _app = builder.Build();
         _app.UseRouting();
         _app.UseMiddleware<RestShapingMiddleware>();
