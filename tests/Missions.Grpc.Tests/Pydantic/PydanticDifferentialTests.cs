@@ -40,7 +40,11 @@ public sealed class PydanticDifferentialTests(ITestOutputHelper output)
             output.WriteLine($"pydantic 2 is not installed here ({why}): only the committed corpus is compared");
             return;
         }
-        var requests = Generate(LiveSeed, LiveSize);
+        // scripts/pydantic-live.sh runs a longer batch: PYDANTIC_LIVE_CASES and PYDANTIC_LIVE_SEED.
+        var size = int.TryParse(Environment.GetEnvironmentVariable("PYDANTIC_LIVE_CASES"), out var cases) ? cases : LiveSize;
+        var seed = Environment.GetEnvironmentVariable("PYDANTIC_LIVE_SEED") is { Length: > 0 } chosen ? chosen : LiveSeed;
+        output.WriteLine($"live batch: {size} cases, seed {seed}");
+        var requests = Generate(seed, size);
         var answers = PydanticOracle.Ask(requests);
         await CompareAsync(requests.Zip(answers).ToList(), "live");
     }
