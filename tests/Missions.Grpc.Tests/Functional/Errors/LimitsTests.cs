@@ -33,8 +33,8 @@ public sealed class LimitsTests
 
     /// <summary>
     /// D1: the deepest configurable nesting (33) is stored and read back on every path that keeps a free-form value —
-    /// before, a server started with 48 accepted metadata 34 deep and then answered its GET with a 500 (protobuf's parser
-    /// stopped at 100 nested messages re-reading it). 34 is refused at start (StartupSettingsTests).
+    /// before, a server could be started with up to 48, accepted metadata 35 deep and then answered its GET with a 500
+    /// (protobuf's parser stopped at 100 nested messages re-reading it). 34 is refused at start (StartupSettingsTests).
     /// </summary>
     [Fact]
     public async Task The_deepest_configurable_nesting_stays_readable()
