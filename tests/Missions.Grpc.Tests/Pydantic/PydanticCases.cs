@@ -85,7 +85,7 @@ internal static class PydanticCases
         Gen.OneOf("abc", "0", "not-a-uuid", "0193a5a0-0000-7000-8000-00000000000g", "0193a5a0-0000-7000-8000-0000000000011",
             "0193a5a0-0000-7000-8000", "%20", "0193a5a0_0000_7000_8000_000000000001", "{0193a5a0-0000-7000-8000-000000000001",
             "0193a5a0-0000-7000-8000-00000000000%C3%A9", "%F0%9F%98%80"),
-        UuidMalformed.Select(Uri.EscapeDataString));
+        UuidMalformed.Where(s => s.Length > 0).Select(Uri.EscapeDataString)); // an empty segment is routing (a redirect in Starlette), not validation
 
     /// <summary>Other spellings pydantic reads as a UUID (no hyphens, upper case, braces, a urn prefix).</summary>
     private static readonly Gen<string> OtherUuidSpelling = Gen.Guid.Select(Gen.OneOf("N", "U", "B", "urn"), (g, f) => f switch

@@ -104,7 +104,7 @@ internal sealed class PydanticDepartures
     }
 
     private static bool Same(PydanticAnswer a, PydanticAnswer b) =>
-        a.Status == b.Status && a.Problems.Select(p => p.Key).ToHashSet().SetEquals(b.Problems.Select(p => p.Key));
+        a.Status == b.Status && a.Detail == b.Detail && a.Problems.Select(p => p.Key).ToHashSet().SetEquals(b.Problems.Select(p => p.Key));
 
     private void Use(string id) => Used[id] = Used.GetValueOrDefault(id) + 1;
 

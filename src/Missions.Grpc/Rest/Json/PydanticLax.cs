@@ -81,10 +81,14 @@ internal static partial class PydanticLax
         return null;
     }
 
-    /// <summary>A member of a str enum: exactly one of its values.</summary>
+    /// <summary>A member of a str enum: exactly one of its values (a str that is not text, first, as pydantic reads it as a str).</summary>
     public static Violation? Enum(PythonJson.Node node, IReadOnlyList<string> names, IReadOnlyList<object> path, out string value)
     {
         value = node is PythonJson.String text ? text.Value : "";
+        if (node is PythonJson.String && !IsStorable(value))
+        {
+            return Pydantic.StringUnicode(At(path));
+        }
         return node is PythonJson.String && names.Contains(value) ? null : Pydantic.Enum(At(path), names);
     }
 

@@ -58,6 +58,17 @@ public sealed class PydanticParityRestTests : AppTest
     }
 
     [Fact]
+    public async Task An_enum_value_that_is_not_text_is_string_unicode_as_pydantic_reads_it_as_a_str_first()
+    {
+        var (path, _, _) = await Client.NewRunAsync();
+        var (status, json, _) = await Client.SendAsync(HttpMethod.Patch, path, """{"status":"\ud800"}""");
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, status);
+        Assert.Equal("string_unicode", (string?)json.SingleDetail()["type"]);
+        Assert.Equal(["body", "status"], json.SingleDetail().Loc());
+    }
+
+    [Fact]
     public async Task D5_null_for_a_required_list_is_list_type()
     {
         var (status, json, _) = await Client.PostAsync(await PlanPathAsync(), """{"steps":null}""");
