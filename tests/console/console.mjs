@@ -198,7 +198,7 @@ try {
   expect(csp.includes("frame-ancestors 'none'") && !csp.includes('unsafe-inline'), `CSP: ${csp}`);
   expect(response.headers()['x-content-type-options'] === 'nosniff', 'nosniff missing');
   await page.waitForSelector('#api-key');
-  await axe('sign-in');
+  await axe('sign-in', { strict: true });
   step('the console loads with its CSP; sign-in form');
 
   // A wrong key says so; the right one signs in. The key is in sessionStorage, never in the URL.
@@ -249,7 +249,7 @@ try {
   await page.waitForSelector(`a[href="#/missions/${mission.mission_id}/runs/${run.run_id}"]`);
   await webhooksShown();
   await byText('#webhooks #no-webhooks', 'No webhooks send this mission\'s runs');
-  await axe('mission');
+  await axe('mission', { strict: true });
   await noStrayWords('mission');
   await page.select('#status-filter', 'succeeded');
   await byText('main p', 'No succeeded runs');
@@ -282,7 +282,69 @@ try {
   expect(summary.latenciesMs.every(ms => ms <= LIVE_MS), `an update took more than a second: ${summary.latenciesMs}`);
   await click(`#timeline li[data-event="${logged[1]}"] button`);
   await byText(`#timeline li[data-event="${logged[1]}"] pre`, '+13125550100');
-  await axe('run');
+
+  // The timeline: one bar row per step with its status, ordered by start, a child under its parent; event marks are the
+  // run's events; a step started through the API appears and grows without a reload.
+  const runPath = `/${mission.mission_id}/runs/${run.run_id}`;
+  const timelineRows = () => page.$$eval('#run-chart .tl-row[data-step]', rows => rows.map(row => ({
+    step: row.dataset.step, status: row.dataset.status, depth: Number(row.dataset.depth),
+    bar: row.querySelector('rect.tl-bar') ? Number(row.querySelector('rect.tl-bar').getAttribute('width')) : null,
+  })));
+  const planNow = async () => (await api('GET', `${runPath}/plan`));
+  const expectRowsMatchPlan = async () => {
+    const plan = await planNow();
+    const rows = await timelineRows();
+    const byId = new Map(plan.map(s => [s.step_id, s]));
+    return (rows.length === plan.length && rows.every(r => byId.get(r.step)?.status === r.status)) || { rows, plan: plan.map(s => [s.step_id, s.status]) };
+  };
+  await eventually('the timeline has a row per step with its status', expectRowsMatchPlan, 5_000);
+  let rows = await timelineRows();
+  expect(JSON.stringify(rows.map(r => [r.step, r.depth])) === JSON.stringify([['lookup', 0], ['lookup-crm', 1], ['route', 0]]),
+    `timeline rows (started first, a child under its parent): ${JSON.stringify(rows)}`);
+  expect(rows.find(r => r.step === 'lookup').bar > 0 && rows.find(r => r.step === 'route').bar === null,
+    `a started step has a bar, one not started has none: ${JSON.stringify(rows)}`);
+  await api('PATCH', `${runPath}/plan/steps/route`, { status: 'in_progress' });
+  await eventually('the step started through the API has a bar', async () => {
+    const row = (await timelineRows()).find(r => r.step === 'route');
+    return (row?.status === 'in_progress' && row.bar > 0) || row;
+  }, 5_000);
+  const before = (await timelineRows()).find(r => r.step === 'route').bar;
+  await eventually('the in-progress bar grows with the clock', async () => {
+    const row = (await timelineRows()).find(r => r.step === 'route');
+    return row.bar > before || row;
+  }, 5_000);
+  await api('PATCH', `${runPath}/plan/steps/route`, { status: 'completed' });
+  await eventually('the timeline follows the plan', expectRowsMatchPlan, 5_000);
+  rows = await timelineRows();
+  expect(JSON.stringify(rows.map(r => r.step)) === JSON.stringify(['lookup', 'lookup-crm', 'route']), `rows after route started: ${JSON.stringify(rows)}`);
+  const apiEvents = await api('GET', `${runPath}/events?page[size]=100`);
+  const marks = await page.$$eval('#run-chart rect.tl-mark', nodes => nodes.map(n => ({ id: n.dataset.event, type: n.dataset.type })));
+  expect(JSON.stringify(marks.map(m => m.id).sort()) === JSON.stringify(apiEvents.map(e => e.event_id).sort())
+    && marks.every(m => apiEvents.find(e => e.event_id === m.id).type === m.type), `event marks ${JSON.stringify(marks)} are not the run's events`);
+  await page.$eval(`#run-chart rect.tl-mark[data-event="${logged[1]}"]`, mark => mark.focus()); // an SVG element: focused in the page
+  expect(await page.evaluate(() => document.activeElement?.getAttribute('data-event')) === logged[1], 'the event mark did not take the focus');
+  await byText('#timeline-detail', 'tool_call: CRM lookup');
+  step('the timeline: a bar per step with its status, ordered by start, a child under its parent; a step started through the API grows without a reload; a mark per event, its type and summary on focus');
+
+  // The event filter narrows the list (and the marks) by type and by text in the summary.
+  const visibleEvents = () => page.$$eval('#timeline li[data-event]:not([hidden])', items => items.map(item => item.dataset.event));
+  const visibleMarks = () => page.$$eval('#run-chart rect.tl-mark:not([hidden])', items => items.map(item => item.dataset.event));
+  await page.select('#event-type-filter', 'tool_call');
+  const toolCalls = apiEvents.filter(e => e.type === 'tool_call').map(e => e.event_id);
+  expect(JSON.stringify(await visibleEvents()) === JSON.stringify(toolCalls) && JSON.stringify((await visibleMarks()).sort()) === JSON.stringify([...toolCalls].sort()),
+    `type filter: shows ${await visibleEvents()}, the API's tool calls are ${toolCalls}`);
+  await byText('#event-count', `${toolCalls.length} of ${apiEvents.length} events match`);
+  await page.select('#event-type-filter', '');
+  await page.type('#event-text-filter', 'CUSTOMER');
+  const customer = apiEvents.filter(e => e.summary.toLowerCase().includes('customer')).map(e => e.event_id);
+  expect(customer.length > 0 && JSON.stringify(await visibleEvents()) === JSON.stringify(customer), `text filter: shows ${await visibleEvents()}, expected ${customer}`);
+  await axe('run-timeline', { strict: true });
+  await screenshot('run-timeline');
+  await page.click('#event-text-filter', { count: 3 });
+  await page.keyboard.press('Backspace');
+  await eventually('the filter cleared shows every event', async () => (await visibleEvents()).length === apiEvents.length || await visibleEvents(), 5_000);
+  step('the event filter narrows the list and the marks by type and by summary text');
+  await axe('run', { strict: true });
   await noStrayWords('run');
   step('three events and a step change appear without a reload, each within a second; payload on demand');
 
@@ -418,11 +480,51 @@ try {
   step('the mission\'s page lists the webhooks that send its runs (not another mission\'s), each with its latest deliveries: succeeded, failed, pending with its next attempt');
   phase = 'run';
 
+  // The mission's overview: runs in several statuses; the page's figures are the stats operation's.
+  phase = 'overview';
+  const newRun = async () => (await api('POST', `/${mission.mission_id}/runs`, {})).run_id;
+  const failedRun = await newRun();
+  await api('PATCH', `/${mission.mission_id}/runs/${failedRun}`, { status: 'running' });
+  await api('PATCH', `/${mission.mission_id}/runs/${failedRun}`, { status: 'failed', error: 'caller hung up' });
+  await api('PATCH', `/${mission.mission_id}/runs/${await newRun()}`, { status: 'cancelled' });
+  await newRun(); // pending
+  const stats = await api('GET', `/${mission.mission_id}/stats?window=200`);
+  expect(Number(stats.total_runs) === 5 && stats.window_runs === 5, `stats: ${JSON.stringify(stats)}`);
+  await page.goto(`${proxy.origin}/console#/missions/${mission.mission_id}`, { waitUntil: 'networkidle0' });
+  await page.waitForSelector('#overview[aria-busy="false"]', { timeout: 10_000 });
+  const shownStats = await page.evaluate(() => {
+    const value = id => document.getElementById(id)?.dataset.value ?? null;
+    return {
+      total: value('stat-total'), success: value('stat-success'), p50: value('stat-p50'), p95: value('stat-p95'),
+      counts: Object.fromEntries([...document.querySelectorAll('#stat-counts li')].map(li => [li.dataset.status, Number(li.querySelector('.count').textContent)])),
+      bars: document.querySelectorAll('#stat-chart rect').length,
+      rows: document.querySelectorAll('.stats-table tbody tr').length,
+      text: document.getElementById('stat-success')?.textContent,
+    };
+  });
+  const number = value => (value === null || value === '' ? null : Number(value));
+  const apiCounts = Object.fromEntries(stats.status_counts.map(c => [c.status, Number(c.count)]));
+  expect(number(shownStats.total) === Number(stats.total_runs)
+    && number(shownStats.success) === (stats.success_rate ?? null)
+    && number(shownStats.p50) === (stats.duration_p50_seconds ?? null)
+    && number(shownStats.p95) === (stats.duration_p95_seconds ?? null)
+    && JSON.stringify(shownStats.counts) === JSON.stringify(apiCounts)
+    && shownStats.rows === stats.buckets.length
+    && shownStats.bars === stats.buckets.reduce((n, b) => n + b.status_counts.filter(c => Number(c.count) > 0).length, 0)
+    && shownStats.text === `${(stats.success_rate * 100).toFixed(1)}%`,
+  `the overview shows ${JSON.stringify(shownStats)}, the API says ${JSON.stringify(stats)}`);
+  expect(JSON.stringify(apiCounts) === JSON.stringify({ pending: 1, succeeded: 2, failed: 1, cancelled: 1 }), `status counts ${JSON.stringify(apiCounts)}`);
+  await axe('mission-overview', { strict: true });
+  await noStrayWords('mission-overview');
+  await screenshot('mission-overview');
+  step('the mission overview: runs, success rate, duration p50/p95, runs per status and per hour are what the stats operation returns');
+  phase = 'run';
+
   // Home again: recent runs and events; screenshots of the list.
   await page.goto(`${proxy.origin}/console#/`, { waitUntil: 'networkidle0' });
   await page.waitForSelector('#runs-title');
   await byText('.timeline .summary', 'webhook event 12');
-  await axe('missions');
+  await axe('missions', { strict: true });
   await noStrayWords('missions');
   await screenshot('missions');
   step('the organization\'s recent runs and events');

@@ -8,6 +8,9 @@ const DELIVERIES_SHOWN = 10; // per endpoint, newest first
 const WEBHOOK_PAGES = 10; // of 100 endpoints: far past the default quota (Quotas:MaxWebhooksPerOrganization, 100)
 const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
 const RUN_STATUSES = ['pending', 'running', 'paused', 'succeeded', 'failed', 'cancelled'];
+const EVENT_TYPES = ['status_change', 'step_started', 'step_completed', 'step_failed', 'tool_call', 'tool_result', 'message', 'error', 'custom'];
+const STATS_WINDOW = 200; // the newest runs the mission overview covers
+const SVG = 'http://www.w3.org/2000/svg';
 const main = document.getElementById('main');
 const announce = document.getElementById('announce');
 let view = { stop() {} }; // the current view's clean-up (closes a watch stream)
@@ -28,6 +31,18 @@ function el(tag, attributes = {}, ...children) {
     if (name === 'class') node.className = value;
     else if (name.startsWith('on')) node.addEventListener(name.slice(2), value);
     else node.setAttribute(name, value === true ? '' : String(value));
+  }
+  append(node, children);
+  return node;
+}
+
+function svg(tag, attributes = {}, ...children) {
+  const node = document.createElementNS(SVG, tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (name === 'class') node.setAttribute('class', value);
+    else if (name.startsWith('on')) node.addEventListener(name.slice(2), value);
+    else node.setAttribute(name, String(value));
   }
   append(node, children);
   return node;
@@ -69,6 +84,20 @@ function duration(from, to) {
   const m = Math.floor(s / 60);
   if (m < 60) return `${m}m ${s % 60}s`;
   return `${Math.floor(m / 60)}h ${m % 60}m`;
+}
+
+function seconds(value) {
+  if (value === undefined || value === null) return '—';
+  if (value < 1) return `${Math.round(value * 1000)} ms`;
+  const s = Math.round(value);
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m ${s % 60}s`;
+  return `${Math.floor(m / 60)}h ${m % 60}m`;
+}
+
+function percent(value) {
+  return value === undefined || value === null ? '—' : `${(value * 100).toFixed(1)}%`;
 }
 
 function json(value) {
@@ -280,6 +309,10 @@ async function renderMission(missionId, parameters) {
         el('td', {}, time(r.started_at)),
         el('td', { class: 'wide' }, time(r.finished_at))))));
 
+  const overview = el('section', { id: 'overview', 'aria-labelledby': 'overview-title', 'aria-busy': 'true' },
+    el('h2', { id: 'overview-title' }, 'Overview'),
+    el('div', { class: 'overview-body' }, el('p', { class: 'muted' }, 'Loading the runs\' outcomes…')));
+
   const webhooks = el('section', { id: 'webhooks', 'aria-labelledby': 'webhooks-title', 'aria-busy': 'true' },
     el('h2', { id: 'webhooks-title' }, 'Webhooks'),
     el('div', { class: 'webhooks-body' }, el('p', { class: 'muted' }, 'Loading webhooks…')));
@@ -287,6 +320,7 @@ async function renderMission(missionId, parameters) {
   show(el('p', {}, link('#/', '← Missions')),
     el('h1', {}, m.name),
     el('p', { class: 'muted mono' }, m.mission_id),
+    overview,
     el('div', { class: 'grid two' },
       el('section', { 'aria-labelledby': 'definition-title' },
         el('h2', { id: 'definition-title' }, 'Definition'),
@@ -313,11 +347,70 @@ async function renderMission(missionId, parameters) {
   // here is said in their section and leaves the page usable. Leaving the page cancels what is still being read.
   const abort = new AbortController();
   view = { stop: () => abort.abort() };
+  call(`${base}/stats${query({ window: STATS_WINDOW })}`, { signal: abort.signal }).then(stats => {
+    if (abort.signal.aborted) return;
+    overview.querySelector('.overview-body').replaceChildren(...renderOverview(stats.data));
+    overview.setAttribute('aria-busy', 'false');
+  }, failure => {
+    if (abort.signal.aborted || failure.status === 401) return;
+    overview.querySelector('.overview-body').replaceChildren(notice(`The runs' outcomes could not be read: ${failure.message}`, true));
+    overview.setAttribute('aria-busy', 'false');
+  });
   loadWebhooks(webhooks, missionId, new Set(runs.data.map(r => r.run_id)), abort.signal).catch(failure => {
     if (abort.signal.aborted) return;
     webhooks.querySelector('.webhooks-body').replaceChildren(notice(`The webhooks could not be shown: ${failure.message}`, true));
     webhooks.setAttribute('aria-busy', 'false');
   });
+}
+
+// --- A mission's overview: outcomes and durations of its newest runs, runs per status over time ---------------------
+
+function renderOverview(stats) {
+  const counts = new Map((stats.status_counts ?? []).map(c => [c.status, Number(c.count)]));
+  const facts = el('dl', { class: 'facts stats' },
+    el('dt', {}, 'Runs'), el('dd', { id: 'stat-total', 'data-value': stats.total_runs ?? 0 }, String(stats.total_runs ?? 0)),
+    el('dt', {}, 'Success rate'), el('dd', { id: 'stat-success', 'data-value': stats.success_rate ?? '' }, percent(stats.success_rate)),
+    el('dt', {}, 'Duration p50'), el('dd', { id: 'stat-p50', 'data-value': stats.duration_p50_seconds ?? '' }, seconds(stats.duration_p50_seconds)),
+    el('dt', {}, 'Duration p95'), el('dd', { id: 'stat-p95', 'data-value': stats.duration_p95_seconds ?? '' }, seconds(stats.duration_p95_seconds)));
+  const scope = stats.window_runs === 0 ? 'No runs yet.'
+    : `Rate and durations over the ${stats.window_runs} newest ${stats.window_runs === 1 ? 'run' : 'runs'}` +
+      (Number(stats.total_runs) > stats.window_runs ? ` of ${stats.total_runs}` : '') + ' (finished ones).';
+  const legend = el('ul', { class: 'legend', id: 'stat-counts', 'aria-label': 'Runs per status, newest runs' },
+    RUN_STATUSES.filter(status => counts.has(status)).map(status =>
+      el('li', { 'data-status': status }, badge(status), ' ', el('span', { class: 'count' }, String(counts.get(status))))));
+  const buckets = stats.buckets ?? [];
+  if (buckets.length === 0) return [facts, el('p', { class: 'muted', id: 'stat-scope' }, scope)];
+  const per = stats.bucket === 'day' ? 'day' : 'hour';
+  const totals = buckets.map(b => (b.status_counts ?? []).reduce((sum, c) => sum + Number(c.count), 0));
+  const highest = Math.max(1, ...totals);
+  const width = 20;
+  const chart = svg('svg', {
+    class: 'stats-chart', id: 'stat-chart', viewBox: `0 0 ${buckets.length * width} 100`, preserveAspectRatio: 'none',
+    role: 'img', 'aria-label': `Runs per ${per} by status, from ${new Date(buckets[0].start).toLocaleString()} to ` +
+      `${new Date(buckets.at(-1).start).toLocaleString()}; the table below holds the numbers`,
+  }, buckets.map((b, i) => {
+    let y = 100;
+    const byStatus = new Map((b.status_counts ?? []).map(c => [c.status, Number(c.count)]));
+    return RUN_STATUSES.filter(status => byStatus.has(status)).map(status => {
+      const h = (byStatus.get(status) / highest) * 96;
+      y -= h;
+      return svg('rect', { class: `s-${status}`, x: i * width + 2, y, width: width - 4, height: h, 'data-status': status });
+    });
+  }));
+  const table = el('details', { class: 'stats-table' }, el('summary', {}, `Runs per ${per}, as a table`),
+    el('table', {}, el('caption', { class: 'visually-hidden' }, `Runs per ${per} by status`),
+      el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, per === 'day' ? 'Day' : 'Hour'),
+        RUN_STATUSES.map(status => el('th', { scope: 'col' }, status)))),
+      el('tbody', {}, buckets.map(b => {
+        const byStatus = new Map((b.status_counts ?? []).map(c => [c.status, Number(c.count)]));
+        return el('tr', { 'data-bucket': b.start }, el('th', { scope: 'row' }, time(b.start)),
+          RUN_STATUSES.map(status => el('td', {}, String(byStatus.get(status) ?? 0))));
+      }))));
+  return [facts, el('p', { class: 'muted', id: 'stat-scope' }, scope), legend,
+    el('figure', { class: 'chart' }, chart,
+      el('div', { class: 'axis' }, time(buckets[0].start), time(buckets.at(-1).start)),
+      el('figcaption', { class: 'muted' }, `Runs started per ${per}, by status.`)),
+    table];
 }
 
 // --- A mission's webhooks: the endpoints that send its runs' changes, each with its latest deliveries ---------------
@@ -425,7 +518,7 @@ function attachments(title, items, idField) {
 async function renderRun(missionId, runId) {
   const runPath = `${API}/${encodeURIComponent(missionId)}/runs/${encodeURIComponent(runId)}`;
   const [run, plan, agents] = await Promise.all([call(runPath), call(`${runPath}/plan`), call(`${runPath}/telnyx-agents`)]);
-  const state = { run: run.data, steps: new Map(plan.data.map(s => [s.step_id, s])), seen: new Set(), events: 0 };
+  const state = { run: run.data, steps: new Map(plan.data.map(s => [s.step_id, s])), seen: new Set(), events: [] };
 
   const live = el('span', { class: 'live off', id: 'live-state' }, 'Connecting…');
   const header = el('div', { id: 'run-header' });
@@ -434,6 +527,13 @@ async function renderRun(missionId, runId) {
   const timeline = el('ol', { class: 'timeline', id: 'timeline', 'aria-label': 'Events, oldest first' });
   const noEvents = el('p', { class: 'muted', id: 'no-events' }, 'No events yet.');
   const agentList = el('div', { id: 'agents' });
+  const chart = el('div', { class: 'tl', id: 'run-chart' });
+  const axis = el('div', { class: 'axis', id: 'run-axis' });
+  const detail = el('p', { class: 'muted', id: 'timeline-detail', 'aria-live': 'polite' }, 'Hover or focus an event mark to see its type and summary.');
+  const typeFilter = el('select', { id: 'event-type-filter', onchange: () => applyFilter() },
+    el('option', { value: '' }, 'All types'), EVENT_TYPES.map(type => el('option', { value: type }, type)));
+  const textFilter = el('input', { id: 'event-text-filter', type: 'search', autocomplete: 'off', oninput: () => applyFilter() });
+  const shownCount = el('p', { class: 'muted', id: 'event-count', 'aria-live': 'polite' });
 
   const act = action => el('button', {
     type: 'button',
@@ -480,6 +580,7 @@ async function renderRun(missionId, runId) {
     const changed = next.status !== state.run.status;
     state.run = next;
     renderHeader();
+    drawTimeline();
     if (changed) say(`Run ${next.status}`);
   }
 
@@ -487,6 +588,7 @@ async function renderRun(missionId, runId) {
     const steps = [...state.steps.values()].sort((a, b) => a.sequence - b.sequence);
     if (steps.length === 0) {
       tree.replaceChildren(el('p', { class: 'muted' }, 'No plan yet.'));
+      drawTimeline();
       return;
     }
     const children = new Map();
@@ -506,12 +608,73 @@ async function renderRun(missionId, runId) {
         children.has(step.step_id) ? branch(step.step_id, seen) : null);
     }));
     tree.replaceChildren(branch('', new Set()));
+    drawTimeline();
+  }
+
+  // The event filter: by type and by text in the summary, on the list and on the timeline's marks alike.
+  function matches(e) {
+    const text = textFilter.value.trim().toLowerCase();
+    return (!typeFilter.value || e.type === typeFilter.value) && (!text || e.summary.toLowerCase().includes(text));
+  }
+
+  function applyFilter() {
+    let shown = 0;
+    for (const e of state.events) {
+      const visible = matches(e);
+      if (visible) shown++;
+      for (const node of main.querySelectorAll(`[data-event="${CSS.escape(e.event_id)}"]`)) node.toggleAttribute('hidden', !visible);
+    }
+    shownCount.textContent = state.events.length === 0 ? ''
+      : shown === state.events.length ? `${shown} ${shown === 1 ? 'event' : 'events'}` : `${shown} of ${state.events.length} events match`;
+  }
+
+  // The timeline: the plan's steps as bars from start to completion (growing while in progress), children under their
+  // parent, ordered by start; the run's events as marks on the same axis.
+  function drawTimeline() {
+    const focused = chart.contains(document.activeElement) ? document.activeElement.getAttribute('data-event') : null;
+    const now = Date.now();
+    const at = value => (value ? Date.parse(value) : NaN);
+    const steps = [...state.steps.values()];
+    const moments = [at(state.run.started_at), ...steps.map(x => at(x.started_at)), ...state.events.map(e => at(e.timestamp))].filter(Number.isFinite);
+    const from = moments.length ? Math.min(...moments) : now;
+    const ends = [state.run.finished_at ? at(state.run.finished_at) : now, ...steps.map(x => at(x.completed_at)), ...state.events.map(e => at(e.timestamp))]
+      .filter(Number.isFinite);
+    const to = Math.max(from + 1000, ...ends);
+    const x = moment => ((moment - from) / (to - from)) * 1000;
+    const rows = [];
+    for (const { step, depth } of stepOrder(steps)) {
+      const start = at(step.started_at);
+      const end = Number.isFinite(at(step.completed_at)) ? at(step.completed_at) : step.status === 'in_progress' ? now : start;
+      const label = Number.isFinite(start)
+        ? `${step.status}, ${duration(step.started_at, step.completed_at ?? (step.status === 'in_progress' ? null : step.started_at)) || '0s'}`
+        : `${step.status}, not started`;
+      rows.push(el('div', { class: `tl-row depth-${Math.min(depth, 4)}`, role: 'listitem', 'data-step': step.step_id, 'data-status': step.status, 'data-depth': depth },
+        el('span', { class: 'tl-label' }, el('span', { class: 'desc' }, step.description), ' ', el('span', { class: `tl-state s-${step.status}` }, label)),
+        svg('svg', { class: 'tl-track', viewBox: '0 0 1000 20', preserveAspectRatio: 'none', 'aria-hidden': 'true' },
+          Number.isFinite(start) ? svg('rect', { class: `tl-bar s-${step.status}`, x: x(start), y: 3, width: Math.max(x(end) - x(start), 3), height: 14 }) : null)));
+    }
+    const marks = svg('svg', { class: 'tl-track', viewBox: '0 0 1000 20', preserveAspectRatio: 'none', role: 'group', 'aria-label': 'Events on the timeline' },
+      state.events.map(e => {
+        const text = `${e.type}: ${e.summary}`;
+        const show = () => { detail.textContent = `${text} · ${new Date(e.timestamp).toLocaleString()}`; };
+        return svg('rect', {
+          class: 'tl-mark', 'data-event': e.event_id, 'data-type': e.type, tabindex: 0, role: 'img', 'aria-label': `${text}, at ${new Date(e.timestamp).toLocaleTimeString()}`,
+          x: Math.min(x(at(e.timestamp)), 996), y: 1, width: 4, height: 18, onfocus: show, onmouseenter: show,
+        }, svg('title', {}, text));
+      }));
+    chart.replaceChildren(el('div', { class: 'tl-rows', role: 'list', 'aria-label': 'Plan steps over time, ordered by start' },
+      rows.length ? rows : el('p', { class: 'muted', role: 'listitem' }, 'No plan yet.')),
+    el('div', { class: 'tl-row tl-events' }, el('span', { class: 'tl-label' }, 'Events'), marks));
+    axis.replaceChildren(el('span', {}, time(new Date(from).toISOString())),
+      el('span', {}, state.run.finished_at ? time(state.run.finished_at) : 'now'));
+    applyFilter();
+    if (focused) chart.querySelector(`[data-event="${CSS.escape(focused)}"]`)?.focus(); // a redraw keeps the keyboard's place
   }
 
   function addEvent(e) {
     if (state.seen.has(e.event_id)) return; // a resumed stream never shows an event twice
     state.seen.add(e.event_id);
-    state.events++;
+    state.events.push(e);
     noEvents.hidden = true;
     const payload = e.payload === undefined ? null : el('pre', { hidden: true }, json(e.payload));
     timeline.append(el('li', { 'data-event': e.event_id },
@@ -527,6 +690,7 @@ async function renderRun(missionId, runId) {
         },
       }, 'Show payload') : null,
       payload));
+    drawTimeline();
   }
 
   function renderAgents(list) {
@@ -546,8 +710,14 @@ async function renderRun(missionId, runId) {
   show(el('p', {}, link(missionHref(missionId), '← Mission')),
     el('h1', {}, 'Run ', el('span', { class: 'mono' }, runId)),
     header, actionMessage,
+    el('section', { id: 'run-timeline', 'aria-labelledby': 'run-timeline-title' },
+      el('h2', { id: 'run-timeline-title' }, 'Timeline'), chart, axis, detail),
     el('div', { class: 'grid two' },
-      el('section', { 'aria-labelledby': 'events-title' }, el('h2', { id: 'events-title' }, 'Events'), noEvents, timeline),
+      el('section', { 'aria-labelledby': 'events-title' }, el('h2', { id: 'events-title' }, 'Events'),
+        el('div', { class: 'toolbar', role: 'search', 'aria-label': 'Filter events' },
+          el('label', { for: 'event-type-filter' }, 'Type'), typeFilter,
+          el('label', { for: 'event-text-filter' }, 'Summary'), textFilter),
+        shownCount, noEvents, timeline),
       el('div', {},
         el('section', { 'aria-labelledby': 'plan-title' }, el('h2', { id: 'plan-title' }, 'Plan'), tree),
         el('section', { 'aria-labelledby': 'agents-title' }, el('h2', { id: 'agents-title' }, 'Telnyx agents'), agentList))));
@@ -555,7 +725,11 @@ async function renderRun(missionId, runId) {
   // The watch stream: stored events after the cursor, the run as it is, then every change as it commits. A dropped
   // connection or a `resume` line continues from the last event seen; steps are not replayed, so the plan is read again.
   const abort = new AbortController();
-  view = { stop: () => abort.abort() };
+  // In-progress bars grow with the clock (not while a mark is being hovered: the redraw would move it under the pointer).
+  const clock = setInterval(() => {
+    if (!TERMINAL.has(state.run.status) && [...state.steps.values()].some(step => step.status === 'in_progress') && !chart.matches(':hover')) drawTimeline();
+  }, 1000);
+  view = { stop: () => { abort.abort(); clearInterval(clock); } };
   (async () => {
     let cursor = null;
     let delay = 250;
@@ -620,6 +794,32 @@ async function renderRun(missionId, runId) {
       delay = Math.min(delay * 2, 5000);
     }
   })();
+}
+
+/** The plan's steps in timeline order: each parent's children under it, siblings by start (not started last, by sequence). */
+function stepOrder(steps) {
+  const known = new Set(steps.map(step => step.step_id));
+  const children = new Map();
+  for (const step of steps) {
+    const parent = step.parent_step_id && known.has(step.parent_step_id) && step.parent_step_id !== step.step_id ? step.parent_step_id : '';
+    if (!children.has(parent)) children.set(parent, []);
+    children.get(parent).push(step);
+  }
+  const start = step => (step.started_at ? Date.parse(step.started_at) : Infinity);
+  for (const list of children.values()) list.sort((a, b) => (start(a) - start(b)) || (a.sequence - b.sequence));
+  const order = [];
+  const seen = new Set();
+  const visit = (parent, depth) => {
+    for (const step of children.get(parent) ?? []) {
+      if (seen.has(step.step_id)) continue;
+      seen.add(step.step_id);
+      order.push({ step, depth });
+      visit(step.step_id, depth + 1);
+    }
+  };
+  visit('', 0);
+  for (const step of steps) if (!seen.has(step.step_id)) order.push({ step, depth: 0 }); // a cycle of parents
+  return order;
 }
 
 // --- Start ---------------------------------------------------------------------------------------------------------
