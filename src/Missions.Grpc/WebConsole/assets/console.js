@@ -372,9 +372,10 @@ function renderOverview(stats) {
     el('dt', {}, 'Success rate'), el('dd', { id: 'stat-success', 'data-value': stats.success_rate ?? '' }, percent(stats.success_rate)),
     el('dt', {}, 'Duration p50'), el('dd', { id: 'stat-p50', 'data-value': stats.duration_p50_seconds ?? '' }, seconds(stats.duration_p50_seconds)),
     el('dt', {}, 'Duration p95'), el('dd', { id: 'stat-p95', 'data-value': stats.duration_p95_seconds ?? '' }, seconds(stats.duration_p95_seconds)));
-  const scope = stats.window_runs === 0 ? 'No runs yet.'
-    : `Rate and durations over the ${stats.window_runs} newest ${stats.window_runs === 1 ? 'run' : 'runs'}` +
-      (Number(stats.total_runs) > stats.window_runs ? ` of ${stats.total_runs}` : '') + ' (finished ones).';
+  const inWindow = Number(stats.window_runs ?? 0);
+  const scope = inWindow === 0 ? 'No runs yet.'
+    : `Rate and durations over the ${inWindow} newest ${inWindow === 1 ? 'run' : 'runs'}` +
+      (Number(stats.total_runs ?? 0) > inWindow ? ` of ${stats.total_runs}` : '') + ' (finished ones).';
   const legend = el('ul', { class: 'legend', id: 'stat-counts', 'aria-label': 'Runs per status, newest runs' },
     RUN_STATUSES.filter(status => counts.has(status)).map(status =>
       el('li', { 'data-status': status }, badge(status), ' ', el('span', { class: 'count' }, String(counts.get(status))))));
