@@ -56,11 +56,6 @@ internal sealed class LiteDbRunReads(LiteDbConnection connection) : IRunReads
         connection.ReadAsync(c =>
         {
             RequireMission(c, organization, missionId);
-            var total = c.Count(CounterKeys.RunsByMission(organization, missionId.ToString()));
-            if (total == 0)
-            {
-                return new RunStatsWindow(0, []);
-            }
             var runs = c.Runs.Query()
                 .Where(StartingWith(nameof(RunRecord.MissionKey), Keys.Prefix(organization, missionId.ToString())))
                 .OrderByDescending(nameof(RunRecord.MissionKey))
@@ -69,6 +64,8 @@ internal sealed class LiteDbRunReads(LiteDbConnection connection) : IRunReads
                 .ToDocuments()
                 .Select(d => new RunSample(d["s"].AsString, Times.Utc(d["a"].AsDateTime), d["f"].IsNull ? null : Times.Utc(d["f"].AsDateTime)))
                 .ToList();
-            return new RunStatsWindow(total, runs);
+            // The counter after the runs (two reads, no snapshot around them): a batch commits runs and counters together, so
+            // the total read second counts at least the runs read first.
+            return new RunStatsWindow(c.Count(CounterKeys.RunsByMission(organization, missionId.ToString())), runs);
         });
 }
