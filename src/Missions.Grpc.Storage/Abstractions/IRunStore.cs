@@ -21,6 +21,12 @@ public interface IRunStore
     Task<Page<RunDocument>> ListRunsAsync(string organization, RunFilter filter, int offset, int limit, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Statistics of the mission's newest <paramref name="window"/> runs (the runs list's order) and its run total. Reads the
+    /// window and a counter, never every run: costs what a page of <paramref name="window"/> runs costs.
+    /// </summary>
+    Task<RunStats> GetRunStatsAsync(string organization, Guid missionId, int window, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Applies <paramref name="change"/> atomically: its transition is decided against the stored status in
     /// the same write that applies it, so of two conflicting transitions exactly one wins; the loser gets
     /// <see cref="ConflictException"/>. <c>updated_at</c> advances only when a stored value changes;

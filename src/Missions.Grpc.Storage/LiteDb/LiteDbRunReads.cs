@@ -1,3 +1,4 @@
+using LiteDB;
 using Missions.Grpc.Storage.Core;
 using Missions.Grpc.Storage.Stores;
 using static Missions.Grpc.Storage.LiteDb.LiteDbQueries;
@@ -11,6 +12,10 @@ namespace Missions.Grpc.Storage.LiteDb;
 /// </summary>
 internal sealed class LiteDbRunReads(LiteDbConnection connection) : IRunReads
 {
+    /// <summary>The fields statistics map (one text: LiteDB compiles it once).</summary>
+    private const string StatsFields =
+        "{ s: $." + nameof(RunRecord.Status) + ", a: $." + nameof(RunRecord.StartedAt) + ", f: $." + nameof(RunRecord.FinishedAt) + " }";
+
     public Task<RunDocument> GetRunAsync(string organization, Guid missionId, Guid runId, CancellationToken cancellationToken) =>
         connection.ReadAsync(c => RequireRun(c, organization, missionId, runId).ToDocument());
 
@@ -41,5 +46,26 @@ internal sealed class LiteDbRunReads(LiteDbConnection connection) : IRunReads
                 .Select(r => r.ToDocument())
                 .ToList();
             return new Page<RunDocument>(items, total);
+        });
+
+    /// <summary>
+    /// The mission's newest runs along its list index (organization, mission, id), newest first, as the runs list walks it,
+    /// stopping after <paramref name="window"/>; only status and times are mapped. The total is the mission's run counter.
+    /// </summary>
+    public Task<RunStatsWindow> ReadStatsWindowAsync(string organization, Guid missionId, int window, CancellationToken cancellationToken) =>
+        connection.ReadAsync(c =>
+        {
+            RequireMission(c, organization, missionId);
+            var runs = c.Runs.Query()
+                .Where(StartingWith(nameof(RunRecord.MissionKey), Keys.Prefix(organization, missionId.ToString())))
+                .OrderByDescending(nameof(RunRecord.MissionKey))
+                .Select(BsonExpression.Create(StatsFields))
+                .Limit(window)
+                .ToDocuments()
+                .Select(d => new RunSample(d["s"].AsString, Times.Utc(d["a"].AsDateTime), d["f"].IsNull ? null : Times.Utc(d["f"].AsDateTime)))
+                .ToList();
+            // The counter after the runs (two reads, no snapshot around them): a batch commits runs and counters together, so
+            // the total read second counts at least the runs read first.
+            return new RunStatsWindow(c.Count(CounterKeys.RunsByMission(organization, missionId.ToString())), runs);
         });
 }

@@ -34,4 +34,28 @@ internal sealed class PostgresRunReads(PostgresReads reads) : IRunReads
             },
             cancellationToken);
     }
+
+    /// <summary>
+    /// One statement: whether the mission is the organization's, its run counter, and its newest runs' status and times
+    /// along <c>runs_by_mission</c> (organization, mission_id, id) backwards, stopping after <paramref name="window"/>.
+    /// </summary>
+    public Task<RunStatsWindow> ReadStatsWindowAsync(string organization, Guid missionId, int window, CancellationToken cancellationToken) =>
+        reads.ReadAsync(
+            "SELECT c.found, c.total, r.status, r.started_at, r.finished_at FROM (SELECT EXISTS (SELECT 1 FROM missions WHERE organization = $2 AND id = $3) AS found, " +
+            "(SELECT sum(count)::bigint FROM counters WHERE key = $1) AS total) c " +
+            "LEFT JOIN LATERAL (SELECT status, started_at, finished_at FROM runs WHERE organization = $2 AND mission_id = $3 ORDER BY id DESC LIMIT $4) r ON c.found",
+            [CounterKeys.RunsByMission(organization, missionId.ToString()), organization, missionId, window],
+            async (r, ct) =>
+            {
+                await r.ReadAsync(ct).ConfigureAwait(false);
+                if (!r.GetBoolean(0))
+                {
+                    throw NotFound.Mission();
+                }
+                var total = r.IsDBNull(1) ? 0 : r.GetInt64(1);
+                var runs = await Paged.ItemsAsync(r, at: 2, column: 2, (row, at) => new RunSample(row.Text(at), row.Utc(at + 1), row.NullableUtc(at + 2)), ct)
+                    .ConfigureAwait(false);
+                return new RunStatsWindow(total, runs);
+            },
+            cancellationToken);
 }

@@ -18,6 +18,9 @@ internal sealed class MissionRunsServiceImpl(IRunStore store, CallerContext call
     /// <summary>Default page size of both run lists (spec).</summary>
     public const int DefaultPageSize = 20;
 
+    /// <summary>How many of the mission's newest runs its statistics cover when the request names no window.</summary>
+    public const int DefaultStatsWindow = 200;
+
     public override async Task<RunResponse> CreateRun(CreateRunRequest request, ServerCallContext context) =>
         (await store.CreateRunAsync(caller.Organization, UuidText.Parse(request.MissionId), request.ToNewRun(), context.Idempotency(), context.CancellationToken))
         .ToResponse();
@@ -43,6 +46,11 @@ internal sealed class MissionRunsServiceImpl(IRunStore store, CallerContext call
 
     public override Task<RunResponse> ResumeRun(ResumeRunRequest request, ServerCallContext context) =>
         ChangeAsync(request.MissionId, request.RunId, RunChange.Resume, context);
+
+    public override async Task<MissionStatsResponse> GetMissionStats(GetMissionStatsRequest request, ServerCallContext context) =>
+        (await store.GetRunStatsAsync(caller.Organization, UuidText.Parse(request.MissionId),
+            request.HasWindow ? request.Window : DefaultStatsWindow, context.CancellationToken))
+        .ToResponse();
 
     private async Task<RunResponse> ChangeAsync(string missionId, string runId, RunChange change, ServerCallContext context) =>
         (await store.ChangeRunAsync(caller.Organization, UuidText.Parse(missionId), UuidText.Parse(runId), change, context.Idempotency(), context.CancellationToken))

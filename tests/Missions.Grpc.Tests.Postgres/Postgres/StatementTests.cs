@@ -59,6 +59,30 @@ public sealed partial class StatementTests(StatementTests.Cluster cluster, ITest
     }
 
     [Fact]
+    public async Task A_mission_stats_read_is_one_prepared_statement_that_reads_the_window_along_the_missions_run_index()
+    {
+        var application = "stats-" + Guid.NewGuid().ToString("N")[..12];
+        using var backend = Open(application, cluster.Server.Port);
+        var mission = Guid.Parse((await backend.Missions.CreateMissionAsync(Mission("stats"))).Id);
+        for (var i = 0; i < 5; i++)
+        {
+            await backend.Runs.CreateRunAsync(Org, mission, new NewRun(null, null));
+        }
+        for (var i = 0; i < 4; i++)
+        {
+            await backend.Runs.GetRunStatsAsync(Org, mission, 3); // the data source prepares what it runs twice
+        }
+
+        var statements = await StatementsOfAsync(application, async () => Assert.Equal(3, (await backend.Runs.GetRunStatsAsync(Org, mission, 3)).WindowRuns));
+
+        output.WriteLine($"stats of a mission: {string.Join(" | ", statements)}");
+        var statement = Assert.Single(statements);
+        Assert.StartsWith("execute ", statement);
+        Assert.DoesNotContain("<unnamed>", statement);
+        Assert.Contains("FROM runs WHERE organization = $2 AND mission_id = $3 ORDER BY id DESC LIMIT $4", statement);
+    }
+
+    [Fact]
     public async Task A_batch_of_sixteen_creates_takes_two_round_trips_and_the_same_statements_as_a_batch_of_one()
     {
         var application = "batch-" + Guid.NewGuid().ToString("N")[..12];

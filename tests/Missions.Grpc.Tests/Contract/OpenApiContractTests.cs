@@ -88,6 +88,24 @@ public sealed class OpenApiContractTests(ITestOutputHelper output) : AppTest
     }
 
     [Fact]
+    public async Task The_mission_stats_operation_is_documented_with_its_window_bounds_and_numeric_types()
+    {
+        var (_, served, _) = await App.Rest(key: null).SendAsync(HttpMethod.Get, "/swagger/v1/swagger.json");
+
+        var operation = served!["paths"]!["/v2/ai/missions/{mission_id}/stats"]!["get"]!;
+        Assert.Equal("Runs", (string?)operation["tags"]![0]);
+        Assert.Contains("beyond the Telnyx spec", (string?)operation["summary"]);
+        var window = operation["parameters"]!.AsArray().Single(p => (string?)p!["name"] == "window")!;
+        Assert.Equal("query", (string?)window["in"]);
+        Assert.Equal(1, (int)window["schema"]!["minimum"]!);
+        Assert.Equal(1000, (int)window["schema"]!["maximum"]!);
+        var stats = served["components"]!["schemas"]!["MissionStats"]!;
+        Assert.Equal("integer", (string?)stats["properties"]!["total_runs"]!["type"]);
+        Assert.Equal("number", (string?)stats["properties"]!["success_rate"]!["type"]);
+        Assert.Equal(["hour", "day"], served["components"]!["schemas"]!["MissionStatsBucketWidth"]!["enum"]!.AsArray().Select(v => (string)v!));
+    }
+
+    [Fact]
     public async Task Page_parameters_carry_the_bounds_the_server_enforces()
     {
         var (_, served, _) = await App.Rest(key: null).SendAsync(HttpMethod.Get, "/swagger/v1/swagger.json");
@@ -146,7 +164,7 @@ public sealed class OpenApiContractTests(ITestOutputHelper output) : AppTest
         Assert.Contains("gRPC: `missions.v1.RunWatchService`", (string?)served["tags"]![1]!["description"]);
 
         var operations = served["paths"]!.AsObject().SelectMany(p => p.Value!.AsObject().Select(m => m.Value!)).ToList();
-        Assert.Equal(51, operations.Count); // the spec's 41, the watch stream and the 9 of webhooks
+        Assert.Equal(52, operations.Count); // the spec's 41, the watch stream, the mission stats and the 9 of webhooks
         Assert.All(operations, operation =>
         {
             var tag = (string)operation["tags"]![0]!;

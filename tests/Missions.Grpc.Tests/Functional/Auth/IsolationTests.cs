@@ -87,6 +87,7 @@ public sealed class IsolationTests : AppTest
         new("POST", R + "/pause"), // A's run is pending: a 409 here would betray it
         new("POST", R + "/resume"),
         new("GET", R + "/watch"),
+        new("GET", M + "/stats"),
 
         // Plan (A already has one: a 409 on create would betray it).
         new("GET", R + "/plan"),
@@ -171,7 +172,7 @@ public sealed class IsolationTests : AppTest
         var table = RestRoutes.Select(r => (r.Method, r.Template)).ToList();
 
         Assert.Equal(table.Count, table.Distinct().Count()); // no route twice
-        Assert.Equal(51, served.Count); // the 41 spec operations, the watch and the 9 of webhooks
+        Assert.Equal(52, served.Count); // the 41 spec operations, the watch, the mission stats and the 9 of webhooks
         Assert.Empty(served.Except(table).Select(r => $"{r.Method} {r.Template}")); // served, no row
         Assert.Empty(table.Except(served).Select(r => $"{r.Method} {r.Template}")); // row, not served
     }
@@ -225,7 +226,7 @@ public sealed class IsolationTests : AppTest
         var table = RpcTable(new GrpcClients(App), new OrgA("m", "r", "e"), new Metadata()).Select(r => r.Name).ToList();
 
         Assert.Equal(table.Count, table.Distinct().Count());
-        Assert.Equal(51, served.Count);
+        Assert.Equal(52, served.Count);
         Assert.Empty(served.Except(table)); // served, no row
         Assert.Empty(table.Except(served)); // row, not served
     }
@@ -349,6 +350,7 @@ public sealed class IsolationTests : AppTest
             Row(S + "MissionRunsService/CancelRun", () => c.Runs.CancelRunAsync(new CancelRunRequest { MissionId = m, RunId = r }, key, Deadline)),
             Row(S + "MissionRunsService/PauseRun", () => c.Runs.PauseRunAsync(new PauseRunRequest { MissionId = m, RunId = r }, key, Deadline)),
             Row(S + "MissionRunsService/ResumeRun", () => c.Runs.ResumeRunAsync(new ResumeRunRequest { MissionId = m, RunId = r }, key, Deadline)),
+            Row(S + "MissionRunsService/GetMissionStats", () => c.Runs.GetMissionStatsAsync(new GetMissionStatsRequest { MissionId = m }, key, Deadline)),
             new(S + "RunWatchService/WatchRun", Expect.MissionNotFound, async () =>
             {
                 using var call = c.Watch.WatchRun(new WatchRunRequest { MissionId = m, RunId = r }, key, DateTime.UtcNow.AddSeconds(5));
