@@ -490,7 +490,7 @@ try {
   await newRun(); // pending
   const stats = await api('GET', `/${mission.mission_id}/stats?window=200`);
   expect(Number(stats.total_runs) === 5 && stats.window_runs === 5, `stats: ${JSON.stringify(stats)}`);
-  await page.goto(`${proxy.origin}/console#/missions/${mission.mission_id}`, { waitUntil: 'networkidle0' });
+  await page.reload({ waitUntil: 'networkidle0' }); // the mission's page again, read afresh
   await page.waitForSelector('#overview[aria-busy="false"]', { timeout: 10_000 });
   const shownStats = await page.evaluate(() => {
     const value = id => document.getElementById(id)?.dataset.value ?? null;

@@ -53,7 +53,10 @@ public sealed class ConsoleBrowserTests(ITestOutputHelper output)
         var summary = JsonNode.Parse(stdout)!;
         Assert.True((bool)summary["ok"]!);
         Assert.All(summary["latenciesMs"]!.AsArray(), ms => Assert.InRange((int)ms!, 0, 1000));
-        Assert.Equal(6, summary["screenshots"]!.AsArray().Count);
+        Assert.Equal(10, summary["screenshots"]!.AsArray().Count); // missions, run-live, run-timeline, mission-overview, mission-webhooks: 1280 and 390 px
+        Assert.Equal(["mission", "mission-overview", "mission-webhooks", "missions", "run", "run-timeline", "sign-in"],
+            summary["axe"]!.AsObject().Select(view => view.Key).Order(StringComparer.Ordinal));
+        Assert.All(summary["axe"]!.AsObject(), view => Assert.Equal(0, (int)view.Value!["violations"]!)); // every view, every impact
         Assert.All(summary["screenshots"]!.AsArray(), file => Assert.True(File.Exists((string)file!)));
     }
 

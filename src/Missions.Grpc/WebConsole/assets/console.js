@@ -49,7 +49,7 @@ function svg(tag, attributes = {}, ...children) {
 }
 
 function append(node, children) {
-  for (const child of children.flat()) {
+  for (const child of children.flat(Infinity)) {
     if (child === undefined || child === null || child === false) continue;
     node.append(child instanceof Node ? child : document.createTextNode(String(child)));
   }
@@ -385,8 +385,9 @@ function renderOverview(stats) {
   const totals = buckets.map(b => (b.status_counts ?? []).reduce((sum, c) => sum + Number(c.count), 0));
   const highest = Math.max(1, ...totals);
   const width = 20;
+  const slots = Math.max(buckets.length, 12); // a few buckets are drawn as bars, not as a wall
   const chart = svg('svg', {
-    class: 'stats-chart', id: 'stat-chart', viewBox: `0 0 ${buckets.length * width} 100`, preserveAspectRatio: 'none',
+    class: 'stats-chart', id: 'stat-chart', viewBox: `0 0 ${slots * width} 100`, preserveAspectRatio: 'none',
     role: 'img', 'aria-label': `Runs per ${per} by status, from ${new Date(buckets[0].start).toLocaleString()} to ` +
       `${new Date(buckets.at(-1).start).toLocaleString()}; the table below holds the numbers`,
   }, buckets.map((b, i) => {
@@ -409,7 +410,7 @@ function renderOverview(stats) {
       }))));
   return [facts, el('p', { class: 'muted', id: 'stat-scope' }, scope), legend,
     el('figure', { class: 'chart' }, chart,
-      el('div', { class: 'axis' }, time(buckets[0].start), time(buckets.at(-1).start)),
+      el('div', { class: 'axis' }, time(buckets[0].start), slots > buckets.length ? null : time(buckets.at(-1).start)),
       el('figcaption', { class: 'muted' }, `Runs started per ${per}, by status.`)),
     table];
 }
