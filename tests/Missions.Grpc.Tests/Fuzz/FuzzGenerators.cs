@@ -182,6 +182,27 @@ internal static class FuzzGenerators
         return Sequence(fields).Select(extra, (present, more) => "{" + string.Join(",", present.OfType<string>().Concat(more)) + "}");
     }
 
+    /// <summary>
+    /// <paramref name="text"/> broken in one place: cut short, a character of <paramref name="characters"/> inserted, one
+    /// removed, the text twice (as is, or on two lines), a byte order mark before it, a comment or a line break inserted.
+    /// </summary>
+    internal static Gen<string> Mutated(Gen<string> text, string characters) =>
+        text.Select(Gen.Int[0, 7], Gen.Int.NonNegative, Gen.Char[characters], (value, op, at, c) =>
+        {
+            var i = at % (value.Length + 1);
+            return op switch
+            {
+                0 => value[..i],
+                1 => value.Insert(i, c.ToString()),
+                2 => i < value.Length ? value.Remove(i, 1) : value + c,
+                3 => value + value,
+                4 => value + "\n" + value,
+                5 => "\ufeff" + value,
+                6 => value.Insert(i, "\n "),
+                _ => value.Insert(i, " /* comment */ "),
+            };
+        });
+
     /// <summary>A body for the route: the typed object, mutated text, other JSON, broken JSON, nothing.</summary>
     internal static Gen<string?> BodyFor(FuzzRoute route)
     {
@@ -191,19 +212,7 @@ internal static class FuzzGenerators
             "*" => ObjectFor(route.Input, 0, route.Variables, protoValid: false),
             var field => route.Input.FindFieldByName(field) is { } f ? ValueFor(f, 0, protoValid: false) : AnyJson,
         };
-        var mutated = typed.Select(Gen.Int[0, 5], Gen.Int.NonNegative, Gen.Char["{}[]\",:\\ 0an\u00e9\u0000"], (text, op, at, c) =>
-        {
-            var i = at % (text.Length + 1);
-            return op switch
-            {
-                0 => text[..i],
-                1 => text.Insert(i, c.ToString()),
-                2 => i < text.Length ? text.Remove(i, 1) : text + c,
-                3 => text + text,
-                4 => "\ufeff" + text,
-                _ => text.Insert(i, " /* comment */ "),
-            };
-        });
+        var mutated = Mutated(typed, "{}[]\",:\\ 0an\u00e9\u0000");
         var broken = Gen.OneOf(
             "{", "}", "[", "{\"a\":}", "{\"a\":1,}", "{'a':1}", "{\"a\":\"\\ud800\"}", "{\"a\":\"\\udc00\\ud800\"}", "{\"a\":\"\\u00\"}",
             "{\"a\":1}{\"b\":2}", "{\"a\":1} trailing", "{\"name\":\"x\",\"name\":\"y\"}", "{\"\\u0000\":1}", "nul", "tru", "\"", "\"unterminated",

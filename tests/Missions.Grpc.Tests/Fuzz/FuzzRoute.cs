@@ -26,6 +26,14 @@ internal sealed partial record FuzzRoute(string Verb, string Template, string[] 
             .OrderBy(r => r.ToString(), StringComparer.Ordinal)
             .ToList();
 
+    /// <summary>Every HTTP rule of the contract, from its descriptors (no app needed).</summary>
+    public static List<FuzzRoute> OfContract() =>
+        Missions.Grpc.Protocol.ApiContract.Services.SelectMany(s => s.Methods)
+            .Select(m => (Method: m, Rule: m.GetOptions()?.GetExtension(AnnotationsExtensions.Http)))
+            .Where(m => m.Rule is not null)
+            .Select(m => ToRoute(m.Rule!, m.Method))
+            .ToList();
+
     private static FuzzRoute ToRoute(HttpRule rule, MethodDescriptor method)
     {
         var (verb, template) = rule.PatternCase switch

@@ -1,8 +1,6 @@
 using System.Text;
 using CsCheck;
-using Google.Api;
 using Google.Protobuf.Reflection;
-using Missions.Grpc.Protocol;
 using static Missions.Grpc.Tests.Fuzz.FuzzGenerators;
 
 namespace Missions.Grpc.Tests.Pydantic;
@@ -42,41 +40,16 @@ internal static class PydanticCases
 
     private static Gen<PydanticRequest> ForOperation((string Verb, string Template) operation)
     {
-        var (method, rule) = Find(operation.Verb, operation.Template);
-        var variables = Fuzz.FuzzRoute.Variable().Matches(operation.Template).Select(m => m.Groups[1].Value).ToArray();
-        var path = PathFor(operation.Template, variables);
-        if (string.IsNullOrEmpty(rule.Body))
+        var route = Fuzz.FuzzRoute.OfContract().SingleOrDefault(r => r.Verb == operation.Verb && r.Template == operation.Template)
+            ?? throw new InvalidOperationException($"the contract has no {operation.Verb} {operation.Template}");
+        var path = PathFor(route.Template, route.Variables);
+        if (route.Body is null)
         {
-            return path.Select(QueryFor(method.InputType, variables), (p, q) =>
-                new PydanticRequest(p.Kind ?? q.Kind ?? "query", operation.Verb, p.Path, q.Query, null, null));
+            return path.Select(QueryFor(route.Query.Select(q => q.Name).ToArray()), (p, q) =>
+                new PydanticRequest(p.Kind ?? q.Kind ?? "query", route.Verb, p.Path, q.Query, null, null));
         }
-        return path.Select(BodyFor(method.InputType, variables), Gen.Frequency((30, Gen.Const("")), (1, Gen.OneOf("page[size]=0", "name=x"))),
-            (p, b, q) => new PydanticRequest(b.Kind == "content-type" ? b.Kind : p.Kind ?? b.Kind ?? "body", operation.Verb, p.Path, q, b.ContentType, b.Body));
-    }
-
-    private static (MethodDescriptor Method, HttpRule Rule) Find(string verb, string template)
-    {
-        foreach (var method in ApiContract.Services.SelectMany(s => s.Methods))
-        {
-            if (method.GetOptions()?.GetExtension(AnnotationsExtensions.Http) is not { } rule)
-            {
-                continue;
-            }
-            var (v, t) = rule.PatternCase switch
-            {
-                HttpRule.PatternOneofCase.Get => ("GET", rule.Get),
-                HttpRule.PatternOneofCase.Post => ("POST", rule.Post),
-                HttpRule.PatternOneofCase.Put => ("PUT", rule.Put),
-                HttpRule.PatternOneofCase.Patch => ("PATCH", rule.Patch),
-                HttpRule.PatternOneofCase.Delete => ("DELETE", rule.Delete),
-                _ => ("", ""),
-            };
-            if (v == verb && Fuzz.FuzzRoute.Variable().Replace(t, "{$1}") == template)
-            {
-                return (method, rule);
-            }
-        }
-        throw new InvalidOperationException($"the contract has no {verb} {template}");
+        return path.Select(BodyFor(route.Input, route.Variables), Gen.Frequency((30, Gen.Const("")), (1, Gen.OneOf("page[size]=0", "name=x"))),
+            (p, b, q) => new PydanticRequest(b.Kind == "content-type" ? b.Kind : p.Kind ?? b.Kind ?? "body", route.Verb, p.Path, q, b.ContentType, b.Body));
     }
 
     // ---- paths ------------------------------------------------------------------------------------------------------
@@ -121,24 +94,13 @@ internal static class PydanticCases
         "1", "2", "20", "1000", "1001", "0", "-1", "+3", " 4", "5 ", "1_000", "1__0", "_1", "1.0", "1.5", "1e2", "1E1", "0x10", "١٢", "",
         "abc", "9223372036854775808", "99999999999999999999999", "-0", "00", "true", "null", "\u00a01", "1\u00a0", "٣");
 
-    private static Gen<(string Query, string? Kind)> QueryFor(MessageDescriptor input, string[] variables)
+    /// <summary>A query of the route's parameters (<paramref name="names"/>: <c>status</c>, <c>page[size]</c>, …) and some that are not.</summary>
+    private static Gen<(string Query, string? Kind)> QueryFor(string[] names)
     {
-        var names = new List<string>();
-        foreach (var field in input.Fields.InDeclarationOrder().Where(f => !variables.Contains(f.Name)))
-        {
-            if (field.FieldType == FieldType.Message && field.MessageType.File.Package != "google.protobuf")
-            {
-                names.AddRange(field.MessageType.Fields.InDeclarationOrder().Select(inner => $"{field.JsonName}[{inner.JsonName}]"));
-            }
-            else
-            {
-                names.Add(field.JsonName);
-            }
-        }
         var value = Gen.Frequency((5, LaxIntText), (2, Word), (1, Gen.OneOf("running", "succeeded", "message", "custom", "RUNNING", "")),
             (1, Unicode));
         var junk = Gen.OneOf("page", "page[]", "page[size", "unknown", "page.size", "PAGE[SIZE]").Select(value, (n, v) => (n, v));
-        var pair = names.Count == 0 ? junk : Gen.Frequency((8, Gen.OneOf(names.ToArray()).Select(value, (n, v) => (n, v))), (1, junk));
+        var pair = names.Length == 0 ? junk : Gen.Frequency((8, Gen.OneOf(names).Select(value, (n, v) => (n, v))), (1, junk));
         return pair.Array[0, 4].Select(Gen.Bool, (pairs, repeat) =>
         {
             var all = repeat && pairs.Length > 0 ? pairs.Append((pairs[0].n, "7")).ToArray() : pairs;
@@ -248,18 +210,7 @@ internal static class PydanticCases
     private static Gen<(string? ContentType, byte[]? Body, string? Kind)> BodyFor(MessageDescriptor input, string[] variables)
     {
         var typed = ObjectGen(input, 0, variables);
-        var mutated = typed.Select(Gen.Int[0, 4], Gen.Int.NonNegative, Gen.Char["{}[]\",:\\ 0aen.\u00e9\u0000-"], (text, op, at, c) =>
-        {
-            var i = at % (text.Length + 1);
-            return op switch
-            {
-                0 => text[..i],
-                1 => text.Insert(i, c.ToString()),
-                2 => i < text.Length ? text.Remove(i, 1) : text + c,
-                3 => text + "\n" + text,
-                _ => text.Insert(i, "\n "),
-            };
-        });
+        var mutated = Mutated(typed, "{}[]\",:\\ 0aen.\u00e9\u0000-");
         var whole = Gen.OneOf("", " ", "\n\t ", "null", " null ", "[]", "[{}]", "\"x\"", "1", "true", "{}", "{ }", "\"{}\"");
         var text = Gen.Frequency(
             (40, typed.Select(t => (t, (string?)"body"))),

@@ -517,20 +517,33 @@ internal static class PythonJson
                     }
                     i = SkipWhiteSpace(i + 1);
                     result.Set(key, Value(i, depth, out i));
-                    i = SkipWhiteSpace(i);
-                    if (i < _s.Length && _s[i] == '}')
+                    if (Closes(ref i, '}'))
                     {
                         break;
                     }
-                    if (i >= _s.Length || _s[i] != ',')
-                    {
-                        throw new SyntaxError("Expecting ',' delimiter", i);
-                    }
-                    i = SkipWhiteSpace(i + 1);
                 }
             }
             end = i + 1;
             return result;
+        }
+
+        /// <summary>
+        /// After a member or an item: true on the container's <paramref name="close"/> (<paramref name="i"/> on it);
+        /// else past the comma and the white space after it. Anything else is Python's "Expecting ',' delimiter".
+        /// </summary>
+        private bool Closes(ref int i, char close)
+        {
+            i = SkipWhiteSpace(i);
+            if (i < _s.Length && _s[i] == close)
+            {
+                return true;
+            }
+            if (i >= _s.Length || _s[i] != ',')
+            {
+                throw new SyntaxError("Expecting ',' delimiter", i);
+            }
+            i = SkipWhiteSpace(i + 1);
+            return false;
         }
 
         private Array Array(int i, int depth, out int end)
@@ -542,16 +555,10 @@ internal static class PythonJson
                 while (true)
                 {
                     result.Items.Add(Value(i, depth, out i));
-                    i = SkipWhiteSpace(i);
-                    if (i < _s.Length && _s[i] == ']')
+                    if (Closes(ref i, ']'))
                     {
                         break;
                     }
-                    if (i >= _s.Length || _s[i] != ',')
-                    {
-                        throw new SyntaxError("Expecting ',' delimiter", i);
-                    }
-                    i = SkipWhiteSpace(i + 1);
                 }
             }
             end = i + 1;
